@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/catalog: do not edit."""

@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/catalog/v1: do not edit."""

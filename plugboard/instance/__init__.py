@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/instance: do not edit."""

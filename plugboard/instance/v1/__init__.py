@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/instance/v1: do not edit."""
