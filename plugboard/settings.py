@@ -1,0 +1,165 @@
+"""Settings of every Plugboard process, read once from the environment into a frozen object.
+
+Every variable is documented in the README's configuration table; ``Settings.from_env`` is the only
+place that reads them. Bad values raise ``SettingsError`` naming the variable, so a misconfigured
+process refuses to start instead of running half-configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value the process cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration shared by the catalog, instance and gateway processes."""
+
+    data_dir: Path = Path("data")
+    bind_host: str = "127.0.0.1"
+    gateway_port: int = 50050
+    catalog_port: int = 50051
+    instance_port: int = 50052
+    http_port: int = 8080
+    # Where the other components are reached (host:port); defaults derive from bind_host and ports.
+    catalog_target: str = ""
+    instance_target: str = ""
+    # Database URLs (sqlite:///path or postgresql://user@host:port/db); default SQLite under data_dir.
+    catalog_database_url: str = ""
+    instance_database_url: str = ""
+    gateway_database_url: str = ""
+    log_level: str = "INFO"
+    grace_seconds: float = 10.0
+    max_message_bytes: int = 4 * 1024 * 1024
+    max_concurrent_rpcs: int = 1000
+    # Deadline given to a downstream call when the caller set none.
+    default_deadline_seconds: float = 10.0
+    # Secret encryption keys, "id:base64key" comma-separated, newest last; empty: a local key file.
+    secret_keys: str = ""
+    secret_key_file: Path | None = None
+    # Connection tests: loopback/private networks admitted (CIDRs, comma-separated); default none.
+    connection_test_allow_cidrs: tuple[str, ...] = ()
+    connection_test_timeout_seconds: float = 10.0
+    # Publishing: git hosts allowed (comma-separated), and whether file:// repository URLs are allowed.
+    git_allowed_hosts: tuple[str, ...] = ("github.com", "gitlab.com", "bitbucket.org")
+    git_allow_file_urls: bool = False
+    # Reconcilers: DELETING older than this reverts to ACTIVE; PENDING older than this is removed.
+    deleting_stale_seconds: float = 60.0
+    pending_stale_seconds: float = 60.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        data_dir = Path(self.data_dir)
+        object.__setattr__(self, "data_dir", data_dir)
+        defaults = {
+            "catalog_target": f"{_connect_host(self.bind_host)}:{self.catalog_port}",
+            "instance_target": f"{_connect_host(self.bind_host)}:{self.instance_port}",
+            "catalog_database_url": f"sqlite:///{data_dir / 'catalog.db'}",
+            "instance_database_url": f"sqlite:///{data_dir / 'instance.db'}",
+            "gateway_database_url": f"sqlite:///{data_dir / 'gateway.db'}",
+        }
+        for name, value in defaults.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, value)
+        if self.secret_key_file is None:
+            object.__setattr__(self, "secret_key_file", data_dir / "secret.key")
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (derived defaults recomputed when left empty)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read every PLUGBOARD_* variable; raise SettingsError naming the first bad one."""
+        env = os.environ if env is None else env
+        reader = _Reader(env)
+        return cls(
+            data_dir=Path(reader.text("PLUGBOARD_DATA_DIR", "data")),
+            bind_host=reader.text("PLUGBOARD_BIND_HOST", "127.0.0.1"),
+            gateway_port=reader.port("PLUGBOARD_GATEWAY_PORT", 50050),
+            catalog_port=reader.port("PLUGBOARD_CATALOG_PORT", 50051),
+            instance_port=reader.port("PLUGBOARD_INSTANCE_PORT", 50052),
+            http_port=reader.port("PLUGBOARD_HTTP_PORT", 8080),
+            catalog_target=reader.text("PLUGBOARD_CATALOG_TARGET", ""),
+            instance_target=reader.text("PLUGBOARD_INSTANCE_TARGET", ""),
+            catalog_database_url=reader.text("PLUGBOARD_CATALOG_DATABASE_URL", ""),
+            instance_database_url=reader.text("PLUGBOARD_INSTANCE_DATABASE_URL", ""),
+            gateway_database_url=reader.text("PLUGBOARD_GATEWAY_DATABASE_URL", ""),
+            log_level=reader.choice("PLUGBOARD_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            grace_seconds=reader.number("PLUGBOARD_GRACE_SECONDS", 10.0),
+            max_message_bytes=int(reader.number("PLUGBOARD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024)),
+            max_concurrent_rpcs=int(reader.number("PLUGBOARD_MAX_CONCURRENT_RPCS", 1000)),
+            default_deadline_seconds=reader.number("PLUGBOARD_DEFAULT_DEADLINE_SECONDS", 10.0),
+            secret_keys=reader.text("PLUGBOARD_SECRET_KEYS", ""),
+            secret_key_file=_optional_path(reader.text("PLUGBOARD_SECRET_KEY_FILE", "")),
+            connection_test_allow_cidrs=reader.items("PLUGBOARD_CONNECTION_TEST_ALLOW_CIDRS", ()),
+            connection_test_timeout_seconds=reader.number("PLUGBOARD_CONNECTION_TEST_TIMEOUT_SECONDS", 10.0),
+            git_allowed_hosts=reader.items(
+                "PLUGBOARD_GIT_ALLOWED_HOSTS", ("github.com", "gitlab.com", "bitbucket.org")
+            ),
+            git_allow_file_urls=reader.flag("PLUGBOARD_GIT_ALLOW_FILE_URLS", False),
+            deleting_stale_seconds=reader.number("PLUGBOARD_DELETING_STALE_SECONDS", 60.0),
+            pending_stale_seconds=reader.number("PLUGBOARD_PENDING_STALE_SECONDS", 60.0),
+        )
+
+
+def _connect_host(bind_host: str) -> str:
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "::", "[::]", "") else bind_host
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value else None
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str, default: str) -> str:
+        return self._env.get(name, default).strip()
+
+    def port(self, name: str, default: int) -> int:
+        value = self.number(name, default)
+        if not value.is_integer() or not 0 <= value <= 65535:
+            raise SettingsError(f"{name} must be a port number from 0 to 65535")
+        return int(value)
+
+    def number(self, name: str, default: float) -> float:
+        raw = self._env.get(name)
+        if raw is None or not raw.strip():
+            return float(default)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number") from None
+        if value < 0:
+            raise SettingsError(f"{name} must not be negative")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self._env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be true or false")
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).upper()
+        if value not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}")
+        return value
+
+    def items(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self._env.get(name)
+        if raw is None:
+            return default
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
