@@ -1,0 +1,1 @@
+"""The catalog's rules in plain Python: no grpc, no peewee."""

@@ -1,0 +1,292 @@
+"""The draft state machine: creating a draft and applying update actions, all or none.
+
+``apply_actions`` is pure: it takes a draft and returns the changed draft (version incremented once) and,
+when a publish succeeded, the new published version. Nothing is stored here; the store writes both in
+one transaction with a compare-and-swap on the version.
+
+Status rules (seed 002): content edits are refused while a publish is Processing
+(CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS) or the draft is ReadyForCertification / InCertification
+(CONNECTOR_STAGED_IN_CERTIFICATION); a content edit of a Published or Failed draft makes it a Draft again;
+private-project actions need a private draft (CONNECTOR_STAGED_NOT_PRIVATE); a second preview request
+while one is pending is refused (CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from plugboard.errors import (
+    ConcurrentModification,
+    FailedPrecondition,
+    PreconditionViolation,
+    Unimplemented,
+    Validator,
+)
+
+from . import actions as a
+from . import validation as rules
+from .model import (
+    Comment,
+    Creator,
+    Draft,
+    EntryType,
+    Previewable,
+    PublishedVersion,
+    ReportEntry,
+    Repository,
+    Status,
+    content_hash,
+)
+
+NOT_PRIVATE = "CONNECTOR_STAGED_NOT_PRIVATE"
+PREVIEW_UNDER_PROCESS = "CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS"
+PUBLISH_UNDER_PROCESS = "CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS"
+IN_CERTIFICATION = "CONNECTOR_STAGED_IN_CERTIFICATION"
+NOT_LISTED = "CONNECTOR_NOT_LISTED"
+NOT_IN_CERTIFICATION = "CONNECTOR_NOT_IN_CERTIFICATION"
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """The fields of a ConnectorStagedDraft."""
+
+    key: str
+    name: str
+    description: str = ""
+    integration_types: tuple[str, ...] = ()
+    creator: Creator = Creator()
+    repository: Repository = Repository()
+    supported_regions: tuple[str, ...] = ()
+    private_projects: tuple[str, ...] = ()
+    documentation_url: str = ""
+
+
+def validate_draft_input(draft: DraftInput, prefix: str = "draft") -> None:
+    """Raise InvalidArgument naming every wrong field of a ConnectorStagedDraft."""
+    v = Validator()
+    rules.check_key(v, f"{prefix}.key", draft.key)
+    rules.check_name(v, f"{prefix}.name", draft.name)
+    rules.check_text(v, f"{prefix}.description", draft.description)
+    rules.check_integration_types(v, f"{prefix}.integration_types", draft.integration_types)
+    _check_creator(v, f"{prefix}.creator", draft.creator)
+    rules.check_repository_url(v, f"{prefix}.repository.url", draft.repository.url)
+    rules.check_tag(v, f"{prefix}.repository.tag", draft.repository.tag)
+    rules.check_regions(v, f"{prefix}.supported_regions", draft.supported_regions, at_least_one=False)
+    rules.check_private_projects(v, f"{prefix}.private_projects", draft.private_projects)
+    rules.check_http_url(v, f"{prefix}.documentation_url", draft.documentation_url)
+    v.raise_if_any()
+
+
+def _check_creator(v: Validator, path: str, creator: Creator) -> None:
+    for name in ("name", "title", "company"):
+        rules.check_text(v, f"{path}.{name}", getattr(creator, name), rules.MAX_NAME)
+    rules.check_email(v, f"{path}.email", creator.email)
+    rules.check_http_url(v, f"{path}.logo_url", creator.logo_url)
+    rules.check_http_url(v, f"{path}.support_url", creator.support_url)
+    rules.check_no_of_contributors(v, f"{path}.no_of_contributors", creator.no_of_contributors, required=False)
+
+
+def new_draft(draft: DraftInput, *, draft_id: str, project: str, now: datetime) -> Draft:
+    """A validated new draft: version 1, status Draft, private, not previewable."""
+    validate_draft_input(draft)
+    return Draft(
+        id=draft_id,
+        key=draft.key,
+        version=1,
+        name=draft.name,
+        created_at=now,
+        updated_at=now,
+        creator_project=project,
+        description=draft.description,
+        integration_types=draft.integration_types,
+        creator=draft.creator,
+        repository=draft.repository,
+        supported_regions=draft.supported_regions,
+        private_projects=draft.private_projects,
+        documentation_url=draft.documentation_url,
+    )
+
+
+def check_version(draft: Draft, expected: int) -> None:
+    """Raise ConcurrentModification (ABORTED) when ``expected`` is not the draft's current version."""
+    if expected != draft.version:
+        raise ConcurrentModification(expected_version=expected, current_version=draft.version)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of an update request."""
+
+    draft: Draft
+    published: PublishedVersion | None = None
+
+
+def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: datetime) -> Applied:
+    """Apply validated actions in order; all or none. Raises a domain error on the first refusal."""
+    current = draft
+    published: PublishedVersion | None = None
+    content_changed = False
+    for index, action in enumerate(actions):
+        subject = f"actions[{index}]"
+        if isinstance(action, a.CONTENT_ACTIONS):
+            _refuse_while_busy(current, subject)
+            current = _apply_content(current, action, subject)
+            content_changed = True
+        elif isinstance(action, a.UpdatePreviewable):
+            current = _request_preview(current, subject, now)
+        elif isinstance(action, a.Publish):
+            current, published = _publish(current, action, subject, now)
+        elif isinstance(action, a.Unlist):
+            if not current.already_listed:
+                raise _refused(NOT_LISTED, subject, "the connector is not listed")
+            current = replace(current, already_listed=False)
+        elif isinstance(action, a.AddCertificationComment):
+            if current.status not in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
+                raise _refused(NOT_IN_CERTIFICATION, subject, "the draft is not in certification")
+            comment = Comment(user_id=actor, datetime=now, comment=action.comment)
+            current = replace(current, comments=current.comments + (comment,))
+    if content_changed and current.status in (Status.PUBLISHED, Status.FAILED) and published is None:
+        current = replace(current, status=Status.DRAFT)
+    return Applied(replace(current, version=draft.version + 1, updated_at=now), published)
+
+
+def _refuse_while_busy(draft: Draft, subject: str) -> None:
+    if draft.status == Status.PROCESSING:
+        raise _refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
+    if draft.status in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
+        raise _refused(IN_CERTIFICATION, subject, "the draft is in certification")
+
+
+def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
+    creator = draft.creator
+    match action:
+        case a.SetName(name=name):
+            return replace(draft, name=name)
+        case a.SetDescription(description=description):
+            return replace(draft, description=description)
+        case a.SetRepository(url=url, tag=tag):
+            return replace(draft, repository=Repository(url=url, tag=tag))
+        case a.SetSupportedRegions(regions=regions):
+            return replace(draft, supported_regions=regions)
+        case a.SetDocumentationUrl(documentation_url=url):
+            return replace(draft, documentation_url=url)
+        case a.SetIntegrationTypes(integration_types=types):
+            return replace(draft, integration_types=types)
+        case a.SetCreatorName(creator_name=value):
+            return replace(draft, creator=replace(creator, name=value))
+        case a.SetCreatorTitle(creator_title=value):
+            return replace(draft, creator=replace(creator, title=value))
+        case a.SetCreatorEmail(creator_email=value):
+            return replace(draft, creator=replace(creator, email=value))
+        case a.SetCreatorCompany(creator_company=value):
+            return replace(draft, creator=replace(creator, company=value))
+        case a.SetCreatorNoOfContributors(creator_no_of_contributors=value):
+            return replace(draft, creator=replace(creator, no_of_contributors=value))
+        case a.SetCreatorSupportUrl(creator_support_url=value):
+            return replace(draft, creator=replace(creator, support_url=value))
+        case a.SetCreatorLogo(creator_logo_url=value):
+            return replace(draft, creator=replace(creator, logo_url=value))
+        case a.AddPrivateProject(private_project=project):
+            _require_private(draft, subject)
+            if project in draft.private_projects:
+                return draft
+            return replace(draft, private_projects=draft.private_projects + (project,))
+        case a.RemovePrivateProject(private_project=project):
+            _require_private(draft, subject)
+            return replace(draft, private_projects=tuple(p for p in draft.private_projects if p != project))
+    raise AssertionError(f"not a content action: {type(action).__name__}")
+
+
+def _require_private(draft: Draft, subject: str) -> None:
+    if not draft.private:
+        raise _refused(NOT_PRIVATE, subject, "the connector is not private")
+
+
+def _request_preview(draft: Draft, subject: str, now: datetime) -> Draft:
+    if draft.is_previewable == Previewable.PENDING:
+        raise _refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
+    if draft.status == Status.PROCESSING:
+        raise _refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
+    report = draft_checks(draft, now)
+    ok = not any(entry.type == EntryType.ERROR for entry in report)
+    return replace(
+        draft, is_previewable=Previewable.TRUE if ok else Previewable.FALSE, previewable_report=report
+    )
+
+
+def _publish(
+    draft: Draft, action: a.Publish, subject: str, now: datetime
+) -> tuple[Draft, PublishedVersion | None]:
+    _refuse_while_busy(draft, subject)
+    if action.certification:
+        raise Unimplemented(
+            reason="CERTIFICATION_NOT_AVAILABLE",
+            message="publishing with certification is not available yet; publish with certification false",
+        )
+    report = draft_checks(draft, now)
+    if any(entry.type == EntryType.ERROR for entry in report):
+        return replace(draft, status=Status.FAILED, publishing_report=report), None
+    number = draft.published_version + 1
+    version = PublishedVersion(
+        connector_id=draft.id,
+        number=number,
+        key=draft.key,
+        name=draft.name,
+        description=draft.description,
+        integration_types=draft.integration_types,
+        creator=draft.creator,
+        repository=draft.repository,
+        supported_regions=draft.supported_regions,
+        private_projects=draft.private_projects,
+        documentation_url=draft.documentation_url,
+        specification=draft.specification,
+        certified=False,
+        draft_version=draft.version + 1,
+        published_at=now,
+    )
+    report = report + (
+        ReportEntry(EntryType.INFORMATION, "Connector published", f"published as version {number}", now),
+    )
+    published_draft = replace(
+        draft,
+        status=Status.PUBLISHED,
+        publishing_report=report,
+        private=True,
+        certified=False,
+        already_listed=True,
+        published_version=number,
+        published_hash=content_hash(draft),
+    )
+    return published_draft, version
+
+
+def draft_checks(draft: Draft, now: datetime) -> tuple[ReportEntry, ...]:
+    """Check the draft's own fields; one report entry per check (Information when it passed)."""
+    entries: list[ReportEntry] = []
+
+    def check(ok: bool, title_ok: str, title_bad: str, message: str) -> None:
+        entries.append(
+            ReportEntry(EntryType.INFORMATION, title_ok, "", now)
+            if ok
+            else ReportEntry(EntryType.ERROR, title_bad, message, now)
+        )
+
+    v = Validator()
+    rules.check_repository_url(v, "repository.url", draft.repository.url)
+    check(not v.violations, "Repository URL check succeeded", "Repository URL not valid",
+          "repository.url: " + "; ".join(f.description for f in v.violations))
+    v = Validator()
+    rules.check_tag(v, "repository.tag", draft.repository.tag)
+    check(not v.violations, "Repository tag check succeeded", "Repository tag not valid",
+          "repository.tag: " + "; ".join(f.description for f in v.violations))
+    check(bool(draft.name.strip()), "Connector name check succeeded", "Connector name missing", "name: is required")
+    return tuple(entries)
+
+
+def _refused(reason: str, subject: str, description: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        reason=reason,
+        message=description,
+        violations=[PreconditionViolation(type=reason, subject=subject, description=description)],
+    )

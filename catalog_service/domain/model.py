@@ -1,0 +1,258 @@
+"""The catalog's domain objects: drafts, published versions, connectors and their specification.
+
+Plain frozen dataclasses; changing one means building a new one with ``dataclasses.replace``. Enum
+values are the seed's own spellings ("Draft", "ReadyForCertification", "pending", "Information").
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+class Status(str, enum.Enum):
+    """ConnectorStatus of seed 002."""
+
+    DRAFT = "Draft"
+    PROCESSING = "Processing"
+    READY_FOR_CERTIFICATION = "ReadyForCertification"
+    IN_CERTIFICATION = "InCertification"
+    PUBLISHED = "Published"
+    FAILED = "Failed"
+
+
+class Previewable(str, enum.Enum):
+    """IsPreviewable of seed 002."""
+
+    NONE = "none"
+    PENDING = "pending"
+    TRUE = "true"
+    FALSE = "false"
+
+
+class EntryType(str, enum.Enum):
+    """ConnectorReportEntryType of seed 002."""
+
+    INFORMATION = "Information"
+    WARNING = "Warning"
+    ERROR = "Error"
+
+
+class Lifecycle(str, enum.Enum):
+    """Lifecycle state of a published connector (the deletion protocol's compare-and-swap target)."""
+
+    ACTIVE = "ACTIVE"
+    DELETING = "DELETING"
+
+
+@dataclass(frozen=True)
+class Creator:
+    name: str = ""
+    title: str = ""
+    email: str = ""
+    company: str = ""
+    logo_url: str = ""
+    no_of_contributors: int = 0  # 0: not set
+    support_url: str = ""
+
+
+@dataclass(frozen=True)
+class Repository:
+    url: str = ""
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    type: EntryType
+    title: str
+    message: str
+    created_at: datetime
+    application: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    user_id: str
+    datetime: datetime
+    comment: str
+
+
+@dataclass(frozen=True)
+class StandardKey:
+    key: str
+    description: str = ""
+    default: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class SecuredKey:
+    key: str
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Application:
+    name: str
+    type: str
+    standard: tuple[StandardKey, ...] = ()
+    secured: tuple[SecuredKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class Authentication:
+    type: str = "none"  # none, api_key_header, api_key_query, basic, bearer, oauth2_client_credentials
+    parameter_name: str = ""
+    api_key_variable: str = ""
+    username_variable: str = ""
+    password_variable: str = ""
+    token_variable: str = ""
+    token_url_template: str = ""
+    client_id_variable: str = ""
+    client_secret_variable: str = ""
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestRequest:
+    __test__ = False  # not a pytest test class
+    method: str = "GET"
+    path: str = ""
+    expected_status: tuple[int, ...] = (200,)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url_template: str
+    authentication: Authentication = field(default_factory=Authentication)
+    test_request: TestRequest = field(default_factory=TestRequest)
+
+
+@dataclass(frozen=True)
+class Specification:
+    """What connect.yaml says, validated: applications, global configuration, connection, API client."""
+
+    applications: tuple[Application, ...] = ()
+    global_standard: tuple[StandardKey, ...] = ()
+    global_secured: tuple[SecuredKey, ...] = ()
+    connection: Connection | None = None
+    api_client_scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A ConnectorStaged."""
+
+    id: str
+    key: str
+    version: int
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    creator_project: str = ""
+    description: str = ""
+    integration_types: tuple[str, ...] = ()
+    creator: Creator = field(default_factory=Creator)
+    repository: Repository = field(default_factory=Repository)
+    specification: Specification = field(default_factory=Specification)
+    private: bool = True
+    private_projects: tuple[str, ...] = ()
+    supported_regions: tuple[str, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    status: Status = Status.DRAFT
+    publishing_report: tuple[ReportEntry, ...] | None = None
+    already_listed: bool = False
+    is_previewable: Previewable = Previewable.NONE
+    previewable_report: tuple[ReportEntry, ...] | None = None
+    documentation_url: str = ""
+    certified: bool = False
+    published_version: int = 0
+    published_hash: str = ""  # content_hash() of the latest published version; "" before the first
+
+    @property
+    def has_changes(self) -> bool:
+        """True when the draft differs from its latest published version (seed 002's hasChanges)."""
+        return bool(self.published_hash) and self.published_hash != content_hash(self)
+
+
+CONTENT_FIELDS = (
+    "key",
+    "name",
+    "description",
+    "integration_types",
+    "creator",
+    "repository",
+    "private_projects",
+    "supported_regions",
+    "documentation_url",
+)
+
+
+def content_hash(draft: Draft) -> str:
+    """A digest of the fields a publish snapshots, to tell whether the draft changed since."""
+    content = {name: _plain(getattr(draft, name)) for name in CONTENT_FIELDS}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)  # type: ignore[arg-type]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """An immutable, numbered snapshot of a draft with the specification it was published with."""
+
+    connector_id: str
+    number: int
+    key: str
+    name: str
+    description: str
+    integration_types: tuple[str, ...]
+    creator: Creator
+    repository: Repository
+    supported_regions: tuple[str, ...]
+    private_projects: tuple[str, ...]
+    documentation_url: str
+    specification: Specification
+    certified: bool
+    draft_version: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Connector:
+    """A published connector: identity, lifecycle state, visibility and its latest version."""
+
+    id: str
+    key: str
+    lifecycle: Lifecycle
+    listed: bool
+    certified: bool
+    private: bool
+    creator_project: str
+    created_at: datetime
+    updated_at: datetime
+    latest: PublishedVersion
+
+    def visible_to(self, project: str) -> bool:
+        """Whether ``project`` may see and use the connector; an empty project is a trusted caller."""
+        if not project or project == self.creator_project:
+            return True
+        if not self.private:
+            return self.listed
+        return project_in(project, self.latest.private_projects)
+
+
+def project_in(project: str, private_projects: tuple[str, ...]) -> bool:
+    """Whether ``project`` (a project key, or "<region>:<key>") is among ``private_projects``."""
+    return any(entry == project or entry.split(":", 1)[-1] == project for entry in private_projects)

@@ -1,0 +1,1 @@
+"""The catalog's storage: peewee models bound at start-up, migrations, and the store."""

@@ -1,0 +1,129 @@
+"""peewee models of the catalog's tables, bound to a database at start-up through ``database_proxy``.
+
+Columns hold what queries filter, sort or compare-and-swap on; the rest of a draft or version lives
+in a JSON ``body`` (see ``codec``). Integration types and project visibility are side tables so that
+the marketplace filters them with indexes.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+database_proxy = peewee.DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class DraftRow(BaseModel):
+    """A ConnectorStaged."""
+
+    id = peewee.CharField(primary_key=True, max_length=36)
+    key = peewee.CharField(max_length=256, unique=True)
+    version = peewee.BigIntegerField()
+    name = peewee.CharField(max_length=256)
+    status = peewee.CharField(max_length=32, index=True)
+    private = peewee.BooleanField()
+    is_previewable = peewee.CharField(max_length=16)
+    creator_project = peewee.CharField(max_length=128, index=True)
+    published_version = peewee.BigIntegerField(default=0)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+    body = peewee.TextField()
+
+    class Meta:
+        table_name = "connector_staged"
+        indexes = ((("created_at", "id"), False), (("name", "id"), False))
+
+
+class DraftIntegrationType(BaseModel):
+    draft = peewee.ForeignKeyField(DraftRow, on_delete="CASCADE", column_name="draft_id")
+    integration_type = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "connector_staged_integration_type"
+        primary_key = peewee.CompositeKey("draft", "integration_type")
+        indexes = ((("integration_type", "draft"), False),)
+
+
+class CreateRequest(BaseModel):
+    """Idempotency record of a CreateConnectorStaged request id."""
+
+    project = peewee.CharField(max_length=128)
+    request_id = peewee.CharField(max_length=128)
+    draft_id = peewee.CharField(max_length=36)
+
+    class Meta:
+        table_name = "connector_staged_create_request"
+        primary_key = peewee.CompositeKey("project", "request_id")
+
+
+class ConnectorRow(BaseModel):
+    """A published connector: identity, lifecycle state, listing and the latest version number."""
+
+    id = peewee.CharField(primary_key=True, max_length=36)
+    key = peewee.CharField(max_length=256, unique=True)
+    lifecycle = peewee.CharField(max_length=16)
+    lifecycle_changed_at = peewee.DateTimeField()
+    listed = peewee.BooleanField()
+    certified = peewee.BooleanField()
+    private = peewee.BooleanField()
+    creator_project = peewee.CharField(max_length=128)
+    latest_version = peewee.BigIntegerField()
+    name = peewee.CharField(max_length=256)
+    description = peewee.TextField()
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "connector"
+        indexes = ((("name", "id"), False), (("lifecycle", "lifecycle_changed_at"), False))
+
+
+class VersionRow(BaseModel):
+    """An immutable published version."""
+
+    connector = peewee.ForeignKeyField(ConnectorRow, on_delete="CASCADE", column_name="connector_id")
+    number = peewee.BigIntegerField()
+    published_at = peewee.DateTimeField()
+    body = peewee.TextField()
+
+    class Meta:
+        table_name = "connector_version"
+        primary_key = peewee.CompositeKey("connector", "number")
+
+
+class ConnectorIntegrationType(BaseModel):
+    connector = peewee.ForeignKeyField(ConnectorRow, on_delete="CASCADE", column_name="connector_id")
+    integration_type = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "connector_integration_type"
+        primary_key = peewee.CompositeKey("connector", "integration_type")
+        indexes = ((("integration_type", "connector"), False),)
+
+
+class ConnectorAccess(BaseModel):
+    """Projects that can see a private connector (its creator and its latest private projects)."""
+
+    connector = peewee.ForeignKeyField(ConnectorRow, on_delete="CASCADE", column_name="connector_id")
+    project = peewee.CharField(max_length=128)
+
+    class Meta:
+        table_name = "connector_access"
+        primary_key = peewee.CompositeKey("connector", "project")
+        indexes = ((("project", "connector"), False),)
+
+
+TABLES = [
+    DraftRow,
+    DraftIntegrationType,
+    CreateRequest,
+    ConnectorRow,
+    VersionRow,
+    ConnectorIntegrationType,
+    ConnectorAccess,
+]

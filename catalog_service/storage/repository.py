@@ -1,0 +1,404 @@
+"""The catalog store: drafts, published connectors and versions in and out of the database.
+
+One method per use case, each in one transaction. Uniqueness is decided by constraints inside the
+transaction (never check-then-insert); updates compare-and-swap on the version in the UPDATE's WHERE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+import peewee
+
+from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion
+from plugboard.errors import AlreadyExists, ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound
+from plugboard.storage import paging
+from plugboard.storage.errors import translate_errors
+
+from . import codec
+from .models import (
+    ConnectorAccess,
+    ConnectorIntegrationType,
+    ConnectorRow,
+    CreateRequest,
+    DraftIntegrationType,
+    DraftRow,
+    VersionRow,
+)
+
+DRAFT_SORTS = {
+    "id": DraftRow.id,
+    "key": DraftRow.key,
+    "name": DraftRow.name,
+    "createdAt": DraftRow.created_at,
+    "lastModifiedAt": DraftRow.updated_at,
+    "version": DraftRow.version,
+    "status": DraftRow.status,
+}
+CONNECTOR_SORTS = {
+    "key": ConnectorRow.key,
+    "name": ConnectorRow.name,
+    "createdAt": ConnectorRow.created_at,
+    "lastModifiedAt": ConnectorRow.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: the items, the total matching, and the token for the next page."""
+
+    items: list
+    total: int
+    offset: int
+    next_page_token: str
+
+
+class CatalogStore:
+    """Reads and writes the catalog's tables on the bound database."""
+
+    def __init__(self, database: peewee.Database) -> None:
+        self.db = database
+
+    # --- drafts -------------------------------------------------------------------------------
+
+    def create_draft(self, draft: Draft, request_id: str = "") -> Draft:
+        """Insert a new draft; a replayed (project, request_id) returns the draft it created first."""
+        with translate_errors(), self.db.atomic():
+            if request_id:
+                try:
+                    with self.db.atomic():
+                        CreateRequest.insert(
+                            project=draft.creator_project, request_id=request_id, draft_id=draft.id
+                        ).execute()
+                except peewee.IntegrityError:
+                    first = CreateRequest.get(
+                        (CreateRequest.project == draft.creator_project) & (CreateRequest.request_id == request_id)
+                    )
+                    return self.get_draft(first.draft_id)
+            try:
+                with self.db.atomic():
+                    DraftRow.insert(**self._draft_columns(draft), body=codec.draft_body(draft)).execute()
+            except peewee.IntegrityError as exc:
+                raise AlreadyExists(
+                    "ConnectorStaged", "key", draft.key, reason="DUPLICATE_FIELD_VALUE",
+                    message=f"a connector with key {draft.key!r} already exists",
+                ) from exc
+            self._replace_types(draft)
+        return draft
+
+    @translate_errors()
+    def get_draft(self, draft_id: str) -> Draft:
+        row = DraftRow.get_or_none(DraftRow.id == draft_id)
+        if row is None:
+            raise NotFound("ConnectorStaged", draft_id)
+        return self._draft(row)
+
+    @translate_errors()
+    def get_draft_by_key(self, key: str) -> Draft:
+        row = DraftRow.get_or_none(DraftRow.key == key)
+        if row is None:
+            raise NotFound("ConnectorStaged", key, message=f"ConnectorStaged with key {key!r} not found")
+        return self._draft(row)
+
+    def save_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None) -> Draft:
+        """Write a changed draft if its stored version is still ``expected_version`` (and a new version)."""
+        with translate_errors(), self.db.atomic():
+            updated = (
+                DraftRow.update(**self._draft_columns(draft), body=codec.draft_body(draft))
+                .where((DraftRow.id == draft.id) & (DraftRow.version == expected_version))
+                .execute()
+            )
+            if updated != 1:
+                current = self.get_draft(draft.id)  # NotFound when it was deleted meanwhile
+                raise ConcurrentModification(expected_version=expected_version, current_version=current.version)
+            self._replace_types(draft)
+            if published is not None:
+                self._publish(draft, published)
+            elif draft.published_version:
+                ConnectorRow.update(listed=draft.already_listed, updated_at=codec.naive_utc(draft.updated_at)).where(
+                    (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
+                ).execute()
+        return draft
+
+    def delete_draft(self, draft_id: str, expected_version: int) -> Draft:
+        """Delete a draft that was never published."""
+        with translate_errors(), self.db.atomic():
+            draft = self.get_draft(draft_id)
+            if draft.published_version:
+                raise FailedPrecondition.single(
+                    "CONNECTOR_STAGED_ALREADY_PUBLISHED", f"connectors/drafts/{draft_id}",
+                    "the draft was published; delete the connector instead",
+                )
+            query = DraftRow.delete().where(DraftRow.id == draft_id)
+            if expected_version:
+                query = query.where(DraftRow.version == expected_version)
+            if query.execute() != 1:
+                raise ConcurrentModification(expected_version=expected_version, current_version=draft.version)
+        return draft
+
+    @translate_errors()
+    def query_drafts(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        sorts: Sequence[str],
+        is_private: bool | None,
+        integration_types: Sequence[str],
+        project: str,
+        page_token: str,
+    ) -> Page:
+        keys = paging.parse_sorts(sorts, DRAFT_SORTS, default=["createdAt asc"])
+        query = DraftRow.select()
+        if is_private is not None:
+            query = query.where(DraftRow.private == is_private)
+        if project:
+            query = query.where(DraftRow.creator_project == project)
+        if integration_types:
+            query = query.where(
+                DraftRow.id.in_(
+                    DraftIntegrationType.select(DraftIntegrationType.draft).where(
+                        DraftIntegrationType.integration_type.in_(list(integration_types))
+                    )
+                )
+            )
+        fingerprint = paging.query_fingerprint(
+            {"sort": [(k.name, k.descending) for k in keys], "p": is_private, "t": sorted(integration_types),
+             "project": project}
+        )
+        return self._page(query, keys, DraftRow.id, limit, offset, page_token, fingerprint, self._draft)
+
+    # --- published connectors -----------------------------------------------------------------
+
+    @translate_errors()
+    def get_connector(self, connector_id: str = "", key: str = "") -> Connector:
+        condition = ConnectorRow.id == connector_id if connector_id else ConnectorRow.key == key
+        row = ConnectorRow.get_or_none(condition)
+        if row is None:
+            raise NotFound("Connector", connector_id or key)
+        return self._connector(row)
+
+    @translate_errors()
+    def get_version(self, connector_id: str, number: int) -> PublishedVersion:
+        row = VersionRow.get_or_none((VersionRow.connector == connector_id) & (VersionRow.number == number))
+        if row is None:
+            raise NotFound("ConnectorVersion", f"{connector_id}/versions/{number}")
+        return codec.version_from_row(connector_id, row.number, row.published_at, row.body)
+
+    @translate_errors()
+    def list_versions(self, connector_id: str, *, limit: int, offset: int, page_token: str) -> Page:
+        query = VersionRow.select().where(VersionRow.connector == connector_id)
+        keys = [paging.SortKey("number", VersionRow.number, descending=True)]
+        fingerprint = paging.query_fingerprint({"connector": connector_id})
+        return self._page(
+            query, keys, VersionRow.number, limit, offset, page_token, fingerprint,
+            lambda row: codec.version_from_row(connector_id, row.number, row.published_at, row.body),
+            tiebreak_in_keys=True,
+        )
+
+    @translate_errors()
+    def list_connectors(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        sorts: Sequence[str],
+        text: str,
+        integration_types: Sequence[str],
+        certified_only: bool,
+        project: str,
+        page_token: str,
+    ) -> Page:
+        keys = paging.parse_sorts(sorts, CONNECTOR_SORTS, default=["name asc"])
+        visible = (ConnectorRow.listed == True) & (ConnectorRow.private == False)  # noqa: E712
+        if project:
+            visible = visible | ConnectorRow.id.in_(
+                ConnectorAccess.select(ConnectorAccess.connector).where(ConnectorAccess.project == project)
+            )
+        query = ConnectorRow.select().where(visible & (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value))
+        if text:
+            query = query.where(
+                ConnectorRow.key.contains(text) | ConnectorRow.name.contains(text) | ConnectorRow.description.contains(text)
+            )
+        if integration_types:
+            query = query.where(
+                ConnectorRow.id.in_(
+                    ConnectorIntegrationType.select(ConnectorIntegrationType.connector).where(
+                        ConnectorIntegrationType.integration_type.in_(list(integration_types))
+                    )
+                )
+            )
+        if certified_only:
+            query = query.where(ConnectorRow.certified == True)  # noqa: E712
+        fingerprint = paging.query_fingerprint(
+            {"sort": [(k.name, k.descending) for k in keys], "text": text, "t": sorted(integration_types),
+             "c": certified_only, "project": project}
+        )
+        return self._page(query, keys, ConnectorRow.id, limit, offset, page_token, fingerprint, self._connector)
+
+    # --- deletion protocol ----------------------------------------------------------------------
+
+    def begin_deletion(self, connector_id: str, now: datetime) -> Connector:
+        """ACTIVE -> DELETING by compare-and-swap; FAILED_PRECONDITION when not ACTIVE."""
+        with translate_errors(), self.db.atomic():
+            changed = (
+                ConnectorRow.update(lifecycle=Lifecycle.DELETING.value, lifecycle_changed_at=codec.naive_utc(now))
+                .where((ConnectorRow.id == connector_id) & (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value))
+                .execute()
+            )
+            connector = self.get_connector(connector_id)
+            if not changed:
+                raise FailedPrecondition.single(
+                    "CONNECTOR_DELETING", f"connectors/{connector_id}", "another delete of this connector is under way"
+                )
+        return connector
+
+    def cancel_deletion(self, connector_id: str) -> Connector:
+        """DELETING -> ACTIVE; a no-op on an ACTIVE connector."""
+        with translate_errors(), self.db.atomic():
+            ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value).where(
+                (ConnectorRow.id == connector_id) & (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
+            ).execute()
+            return self.get_connector(connector_id)
+
+    def complete_deletion(self, connector_id: str) -> tuple[Connector, int]:
+        """Delete a DELETING connector with its versions and draft; returns it and the version count."""
+        with translate_errors(), self.db.atomic():
+            connector = self.get_connector(connector_id)
+            versions = VersionRow.select().where(VersionRow.connector == connector_id).count()
+            deleted = (
+                ConnectorRow.delete()
+                .where((ConnectorRow.id == connector_id) & (ConnectorRow.lifecycle == Lifecycle.DELETING.value))
+                .execute()
+            )
+            if not deleted:
+                raise FailedPrecondition.single(
+                    "CONNECTOR_NOT_DELETING", f"connectors/{connector_id}",
+                    "the connector is not being deleted; begin the deletion first",
+                )
+            for table in (VersionRow, ConnectorIntegrationType, ConnectorAccess):
+                table.delete().where(table.connector == connector_id).execute()
+            DraftIntegrationType.delete().where(DraftIntegrationType.draft == connector_id).execute()
+            DraftRow.delete().where(DraftRow.id == connector_id).execute()
+        return connector, versions
+
+    def revert_stale_deletions(self, older_than: datetime) -> int:
+        """Reconciler: DELETING connectors whose delete started before ``older_than`` go back to ACTIVE."""
+        with translate_errors(), self.db.atomic():
+            return (
+                ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value)
+                .where(
+                    (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
+                    & (ConnectorRow.lifecycle_changed_at < codec.naive_utc(older_than))
+                )
+                .execute()
+            )
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _publish(self, draft: Draft, version: PublishedVersion) -> None:
+        now = codec.naive_utc(version.published_at)
+        columns = dict(
+            key=draft.key,
+            listed=draft.already_listed,
+            certified=draft.certified,
+            private=draft.private,
+            creator_project=draft.creator_project,
+            latest_version=version.number,
+            name=draft.name,
+            description=draft.description,
+            updated_at=now,
+        )
+        if not ConnectorRow.update(**columns).where(ConnectorRow.id == draft.id).execute():
+            ConnectorRow.insert(
+                id=draft.id, lifecycle=Lifecycle.ACTIVE.value, lifecycle_changed_at=now, created_at=now, **columns
+            ).execute()
+        VersionRow.insert(
+            connector=draft.id, number=version.number, published_at=now, body=codec.version_body(version)
+        ).execute()
+        ConnectorIntegrationType.delete().where(ConnectorIntegrationType.connector == draft.id).execute()
+        if version.integration_types:
+            ConnectorIntegrationType.insert_many(
+                [(draft.id, t) for t in version.integration_types],
+                fields=[ConnectorIntegrationType.connector, ConnectorIntegrationType.integration_type],
+            ).execute()
+        ConnectorAccess.delete().where(ConnectorAccess.connector == draft.id).execute()
+        projects = {draft.creator_project} | {p.split(":", 1)[-1] for p in version.private_projects}
+        projects.discard("")
+        if projects:
+            ConnectorAccess.insert_many(
+                [(draft.id, p) for p in sorted(projects)], fields=[ConnectorAccess.connector, ConnectorAccess.project]
+            ).execute()
+
+    def _replace_types(self, draft: Draft) -> None:
+        DraftIntegrationType.delete().where(DraftIntegrationType.draft == draft.id).execute()
+        if draft.integration_types:
+            DraftIntegrationType.insert_many(
+                [(draft.id, t) for t in draft.integration_types],
+                fields=[DraftIntegrationType.draft, DraftIntegrationType.integration_type],
+            ).execute()
+
+    @staticmethod
+    def _draft_columns(draft: Draft) -> dict:
+        return dict(
+            id=draft.id,
+            key=draft.key,
+            version=draft.version,
+            name=draft.name,
+            status=draft.status.value,
+            private=draft.private,
+            is_previewable=draft.is_previewable.value,
+            creator_project=draft.creator_project,
+            published_version=draft.published_version,
+            created_at=codec.naive_utc(draft.created_at),
+            updated_at=codec.naive_utc(draft.updated_at),
+        )
+
+    @staticmethod
+    def _draft(row: DraftRow) -> Draft:
+        columns = {name: getattr(row, name) for name in codec.DRAFT_COLUMNS}
+        return codec.draft_from_row(columns, row.body)
+
+    def _connector(self, row: ConnectorRow) -> Connector:
+        latest = self.get_version(row.id, row.latest_version)
+        return Connector(
+            id=row.id,
+            key=row.key,
+            lifecycle=Lifecycle(row.lifecycle),
+            listed=row.listed,
+            certified=row.certified,
+            private=row.private,
+            creator_project=row.creator_project,
+            created_at=codec._aware(row.created_at),
+            updated_at=codec._aware(row.updated_at),
+            latest=latest,
+        )
+
+    def _page(self, query, keys, tiebreak, limit, offset, page_token, fingerprint, convert, tiebreak_in_keys=False):
+        total = query.count()
+        if tiebreak_in_keys:
+            order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+        else:
+            order = paging.ordering(keys, tiebreak)
+        if page_token:
+            values, offset = paging.decode_token(page_token, fingerprint)
+            expected = len(keys) + (0 if tiebreak_in_keys else 1)
+            if len(values) != expected:
+                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
+            if tiebreak_in_keys:
+                condition = keys[0].column < values[0] if keys[0].descending else keys[0].column > values[0]
+            else:
+                condition = paging.keyset_condition(keys, tiebreak, values)
+            rows = list(query.where(condition).order_by(*order).limit(limit))
+        else:
+            rows = list(query.order_by(*order).limit(limit).offset(offset))
+        next_token = ""
+        if len(rows) == limit and offset + len(rows) < total:
+            last = rows[-1]
+            values = [getattr(last, k.column.name) for k in keys]
+            if not tiebreak_in_keys:
+                values.append(getattr(last, tiebreak.name))
+            next_token = paging.encode_token(values, fingerprint, offset + len(rows))
+        return Page([convert(row) for row in rows], total, offset, next_token)

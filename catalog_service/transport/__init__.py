@@ -1,0 +1,1 @@
+"""The catalog's gRPC adapters: proto conversion and servicers."""

@@ -1,0 +1,306 @@
+"""Conversion between the catalog's protobuf messages and its domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from catalog_service.domain import actions as a
+from catalog_service.domain.drafts import DraftInput
+from catalog_service.domain.model import (
+    Application,
+    Connector,
+    Creator,
+    Draft,
+    EntryType,
+    Lifecycle,
+    Previewable,
+    PublishedVersion,
+    ReportEntry,
+    Repository,
+    SecuredKey,
+    Specification,
+    StandardKey,
+    Status,
+)
+from plugboard.catalog.v1 import connector_pb2 as cpb
+from plugboard.catalog.v1 import connector_staged_pb2 as spb
+from plugboard.catalog.v1 import specification_pb2 as specpb
+from plugboard.catalog.v1 import update_actions_pb2 as apb
+
+STATUS = {
+    Status.DRAFT: spb.CONNECTOR_STATUS_DRAFT,
+    Status.PROCESSING: spb.CONNECTOR_STATUS_PROCESSING,
+    Status.READY_FOR_CERTIFICATION: spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION,
+    Status.IN_CERTIFICATION: spb.CONNECTOR_STATUS_IN_CERTIFICATION,
+    Status.PUBLISHED: spb.CONNECTOR_STATUS_PUBLISHED,
+    Status.FAILED: spb.CONNECTOR_STATUS_FAILED,
+}
+STATUS_FROM_PROTO = {value: key for key, value in STATUS.items()}
+PREVIEWABLE = {
+    Previewable.NONE: spb.IS_PREVIEWABLE_NONE,
+    Previewable.PENDING: spb.IS_PREVIEWABLE_PENDING,
+    Previewable.TRUE: spb.IS_PREVIEWABLE_TRUE,
+    Previewable.FALSE: spb.IS_PREVIEWABLE_FALSE,
+}
+ENTRY_TYPE = {
+    EntryType.INFORMATION: spb.CONNECTOR_REPORT_ENTRY_TYPE_INFORMATION,
+    EntryType.WARNING: spb.CONNECTOR_REPORT_ENTRY_TYPE_WARNING,
+    EntryType.ERROR: spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR,
+}
+LIFECYCLE = {
+    Lifecycle.ACTIVE: cpb.CONNECTOR_LIFECYCLE_STATE_ACTIVE,
+    Lifecycle.DELETING: cpb.CONNECTOR_LIFECYCLE_STATE_DELETING,
+}
+AUTH_TYPE = {
+    "none": specpb.AUTHENTICATION_TYPE_NONE,
+    "api_key_header": specpb.AUTHENTICATION_TYPE_API_KEY_HEADER,
+    "api_key_query": specpb.AUTHENTICATION_TYPE_API_KEY_QUERY,
+    "basic": specpb.AUTHENTICATION_TYPE_BASIC,
+    "bearer": specpb.AUTHENTICATION_TYPE_BEARER,
+    "oauth2_client_credentials": specpb.AUTHENTICATION_TYPE_OAUTH2_CLIENT_CREDENTIALS,
+}
+
+
+def timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def creator_from_proto(msg: spb.Creator) -> Creator:
+    return Creator(
+        name=msg.name,
+        title=msg.title,
+        email=msg.email,
+        company=msg.company,
+        logo_url=msg.logo_url,
+        no_of_contributors=msg.no_of_contributors,
+        support_url=msg.support_url,
+    )
+
+
+def creator_to_proto(creator: Creator) -> spb.Creator:
+    return spb.Creator(
+        name=creator.name,
+        title=creator.title,
+        email=creator.email,
+        company=creator.company,
+        logo_url=creator.logo_url,
+        no_of_contributors=creator.no_of_contributors,
+        support_url=creator.support_url,
+    )
+
+
+def draft_input_from_proto(msg: spb.ConnectorStagedDraft) -> DraftInput:
+    return DraftInput(
+        key=msg.key,
+        name=msg.name,
+        description=msg.description,
+        integration_types=tuple(msg.integration_types),
+        creator=creator_from_proto(msg.creator),
+        repository=Repository(url=msg.repository.url, tag=msg.repository.tag),
+        supported_regions=tuple(msg.supported_regions),
+        private_projects=tuple(msg.private_projects),
+        documentation_url=msg.documentation_url,
+    )
+
+
+def report_to_proto(entries: tuple[ReportEntry, ...]) -> spb.ConnectorReport:
+    return spb.ConnectorReport(
+        entries=[
+            spb.ConnectorReportEntry(
+                type=ENTRY_TYPE[e.type],
+                title=e.title,
+                message=e.message,
+                create_time=timestamp(e.created_at),
+                application=e.application,
+            )
+            for e in entries
+        ]
+    )
+
+
+def _standard(keys: tuple[StandardKey, ...]) -> list[specpb.StandardConfigurationKey]:
+    return [
+        specpb.StandardConfigurationKey(key=k.key, description=k.description, default=k.default, required=k.required)
+        for k in keys
+    ]
+
+
+def _secured(keys: tuple[SecuredKey, ...]) -> list[specpb.SecuredConfigurationKey]:
+    return [specpb.SecuredConfigurationKey(key=k.key, description=k.description, required=k.required) for k in keys]
+
+
+def application_to_proto(app: Application) -> specpb.ConnectorConfigurationApplication:
+    return specpb.ConnectorConfigurationApplication(
+        application_name=app.name,
+        application_type=app.type,
+        standard_configuration=_standard(app.standard),
+        secured_configuration=_secured(app.secured),
+    )
+
+
+def specification_to_proto(spec: Specification) -> specpb.ConnectorSpecification:
+    msg = specpb.ConnectorSpecification(
+        applications=[application_to_proto(app) for app in spec.applications],
+        global_configuration=specpb.ConnectorGlobalConfiguration(
+            standard_configuration=_standard(spec.global_standard),
+            secured_configuration=_secured(spec.global_secured),
+        ),
+        api_client=specpb.ConnectorApiClient(scopes=list(spec.api_client_scopes)),
+    )
+    if spec.connection is not None:
+        auth, test = spec.connection.authentication, spec.connection.test_request
+        msg.connection.CopyFrom(
+            specpb.ConnectionSpec(
+                base_url_template=spec.connection.base_url_template,
+                authentication=specpb.ConnectionAuthentication(
+                    type=AUTH_TYPE[auth.type],
+                    parameter_name=auth.parameter_name,
+                    api_key_variable=auth.api_key_variable,
+                    username_variable=auth.username_variable,
+                    password_variable=auth.password_variable,
+                    token_variable=auth.token_variable,
+                    token_url_template=auth.token_url_template,
+                    client_id_variable=auth.client_id_variable,
+                    client_secret_variable=auth.client_secret_variable,
+                    scopes=list(auth.scopes),
+                ),
+                test_request=specpb.ConnectionTestRequest(
+                    method=test.method,
+                    path=test.path,
+                    expected_status=list(test.expected_status),
+                    headers=dict(test.headers),
+                ),
+            )
+        )
+    return msg
+
+
+def draft_to_proto(draft: Draft) -> spb.ConnectorStaged:
+    spec = draft.specification
+    msg = spb.ConnectorStaged(
+        id=draft.id,
+        version=draft.version,
+        key=draft.key,
+        name=draft.name,
+        description=draft.description,
+        integration_types=list(draft.integration_types),
+        creator=creator_to_proto(draft.creator),
+        repository=spb.Repository(url=draft.repository.url, tag=draft.repository.tag),
+        configurations=[application_to_proto(app) for app in spec.applications],
+        private=draft.private,
+        private_projects=list(draft.private_projects),
+        supported_regions=list(draft.supported_regions),
+        certification_info=spb.CertificationInfo(
+            comments=[
+                spb.CertificationInfoComment(user_id=c.user_id, datetime=timestamp(c.datetime), comment=c.comment)
+                for c in draft.comments
+            ]
+        ),
+        status=STATUS[draft.status],
+        already_listed=draft.already_listed,
+        has_changes=draft.has_changes,
+        is_previewable=PREVIEWABLE[draft.is_previewable],
+        documentation_url=draft.documentation_url,
+        certified=draft.certified,
+        creator_project=draft.creator_project,
+        published_version=draft.published_version,
+        create_time=timestamp(draft.created_at),
+        update_time=timestamp(draft.updated_at),
+    )
+    if spec.global_standard or spec.global_secured:
+        msg.global_configuration.standard_configuration.extend(_standard(spec.global_standard))
+        msg.global_configuration.secured_configuration.extend(_secured(spec.global_secured))
+    if spec.api_client_scopes:
+        msg.api_client.scopes.extend(spec.api_client_scopes)
+    if draft.publishing_report is not None:
+        msg.publishing_report.CopyFrom(report_to_proto(draft.publishing_report))
+    if draft.previewable_report is not None:
+        msg.previewable_report.CopyFrom(report_to_proto(draft.previewable_report))
+    return msg
+
+
+def version_to_proto(version: PublishedVersion) -> cpb.ConnectorVersion:
+    return cpb.ConnectorVersion(
+        connector_id=version.connector_id,
+        number=version.number,
+        key=version.key,
+        name=version.name,
+        description=version.description,
+        integration_types=list(version.integration_types),
+        creator=creator_to_proto(version.creator),
+        repository=spb.Repository(url=version.repository.url, tag=version.repository.tag),
+        supported_regions=list(version.supported_regions),
+        private_projects=list(version.private_projects),
+        documentation_url=version.documentation_url,
+        specification=specification_to_proto(version.specification),
+        certified=version.certified,
+        draft_version=version.draft_version,
+        publish_time=timestamp(version.published_at),
+    )
+
+
+def connector_to_proto(connector: Connector) -> cpb.Connector:
+    return cpb.Connector(
+        id=connector.id,
+        key=connector.key,
+        latest=version_to_proto(connector.latest),
+        lifecycle_state=LIFECYCLE[connector.lifecycle],
+        listed=connector.listed,
+        certified=connector.certified,
+        private=connector.private,
+        creator_project=connector.creator_project,
+        create_time=timestamp(connector.created_at),
+        update_time=timestamp(connector.updated_at),
+    )
+
+
+def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | None, str]:
+    """The domain action of one protobuf action and its oneof field name ("" when none is set)."""
+    name = msg.WhichOneof("action") or ""
+    if not name:
+        return None, ""
+    body = getattr(msg, name)
+    match name:
+        case "set_name":
+            return a.SetName(body.name), name
+        case "set_description":
+            return a.SetDescription(body.description), name
+        case "set_repository":
+            return a.SetRepository(body.url, body.tag), name
+        case "set_supported_regions":
+            return a.SetSupportedRegions(tuple(body.regions)), name
+        case "set_documentation_url":
+            return a.SetDocumentationUrl(body.documentation_url), name
+        case "set_integration_types":
+            return a.SetIntegrationTypes(tuple(body.integration_types)), name
+        case "set_creator_name":
+            return a.SetCreatorName(body.creator_name), name
+        case "set_creator_title":
+            return a.SetCreatorTitle(body.creator_title), name
+        case "set_creator_email":
+            return a.SetCreatorEmail(body.creator_email), name
+        case "set_creator_company":
+            return a.SetCreatorCompany(body.creator_company), name
+        case "set_creator_no_of_contributors":
+            return a.SetCreatorNoOfContributors(body.creator_no_of_contributors), name
+        case "set_creator_support_url":
+            return a.SetCreatorSupportUrl(body.creator_support_url), name
+        case "set_creator_logo":
+            return a.SetCreatorLogo(body.creator_logo_url), name
+        case "add_private_project":
+            return a.AddPrivateProject(body.private_project), name
+        case "remove_private_project":
+            return a.RemovePrivateProject(body.private_project), name
+        case "update_previewable":
+            return a.UpdatePreviewable(), name
+        case "publish":
+            return a.Publish(body.certification), name
+        case "unlist":
+            return a.Unlist(), name
+        case "add_certification_comment":
+            return a.AddCertificationComment(body.comment), name
+    return None, name

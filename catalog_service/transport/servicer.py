@@ -1,0 +1,183 @@
+"""gRPC servicers of the catalog: adapters from requests to ``Catalog`` use cases and back.
+
+Handlers raise domain errors; the server's interceptor turns them into rich statuses.
+"""
+
+from __future__ import annotations
+
+from catalog_service.catalog import Catalog, require
+from plugboard.catalog.v1 import catalog_service_pb2 as pb
+from plugboard.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
+from plugboard.catalog.v1 import certification_service_pb2_grpc as cert_grpc
+from plugboard.errors import FailedPrecondition, Unimplemented
+
+from . import convert
+
+
+class CatalogServicer(pb_grpc.CatalogServiceServicer):
+    """plugboard.catalog.v1.CatalogService."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    async def CreateConnectorStaged(self, request, context):
+        draft = self.catalog.create_draft(
+            convert.draft_input_from_proto(request.draft), project=request.project, request_id=request.request_id
+        )
+        return convert.draft_to_proto(draft)
+
+    async def GetConnectorStaged(self, request, context):
+        return convert.draft_to_proto(self.catalog.get_draft(draft_id=request.id, project=request.project))
+
+    async def GetConnectorStagedByKey(self, request, context):
+        require(request.key, "key")
+        return convert.draft_to_proto(self.catalog.get_draft(key=request.key, project=request.project))
+
+    async def QueryConnectorStaged(self, request, context):
+        page, limit = self.catalog.query_drafts(
+            limit=request.limit,
+            offset=request.offset,
+            sorts=list(request.sort),
+            is_private=request.is_private if request.HasField("is_private") else None,
+            integration_types=list(request.integration_types),
+            project=request.project,
+            page_token=request.page_token,
+        )
+        return pb.ConnectorStagedPagedQueryResponse(
+            limit=limit,
+            offset=page.offset,
+            count=len(page.items),
+            total=page.total,
+            results=[convert.draft_to_proto(d) for d in page.items],
+            next_page_token=page.next_page_token,
+        )
+
+    async def UpdateConnectorStaged(self, request, context):
+        return self._update(request, draft_id=request.id)
+
+    async def UpdateConnectorStagedByKey(self, request, context):
+        require(request.key, "key")
+        return self._update(request, key=request.key)
+
+    def _update(self, request, *, draft_id: str = "", key: str = ""):
+        pairs = [convert.action_from_proto(action) for action in request.actions]
+        draft = self.catalog.update_draft(
+            draft_id=draft_id,
+            key=key,
+            version=request.version,
+            actions=[action for action, _ in pairs],
+            names=[name for _, name in pairs],
+            project=request.project,
+        )
+        return convert.draft_to_proto(draft)
+
+    async def DeleteConnectorStaged(self, request, context):
+        draft = self.catalog.delete_draft(draft_id=request.id, version=request.version, project=request.project)
+        return convert.draft_to_proto(draft)
+
+    async def WatchConnectorStaged(self, request, context):
+        raise Unimplemented("watching drafts is not available yet", reason="NOT_IMPLEMENTED_YET")
+        yield  # pragma: no cover - makes this an async generator
+
+    async def GetConnector(self, request, context):
+        return convert.connector_to_proto(self.catalog.get_connector(connector_id=request.id, project=request.project))
+
+    async def GetConnectorByKey(self, request, context):
+        require(request.key, "key")
+        return convert.connector_to_proto(self.catalog.get_connector(key=request.key, project=request.project))
+
+    async def ListConnectors(self, request, context):
+        page, limit = self.catalog.list_connectors(
+            limit=request.limit,
+            offset=request.offset,
+            sorts=list(request.sort),
+            text=request.text,
+            integration_types=list(request.integration_types),
+            certified_only=request.certified_only,
+            project=request.project,
+            page_token=request.page_token,
+        )
+        return pb.ListConnectorsResponse(
+            limit=limit,
+            offset=page.offset,
+            count=len(page.items),
+            total=page.total,
+            results=[convert.connector_to_proto(c) for c in page.items],
+            next_page_token=page.next_page_token,
+        )
+
+    async def ListConnectorVersions(self, request, context):
+        page, limit = self.catalog.list_versions(
+            connector_id=request.connector_id,
+            limit=request.limit,
+            offset=request.offset,
+            page_token=request.page_token,
+            project=request.project,
+        )
+        return pb.ListConnectorVersionsResponse(
+            limit=limit,
+            offset=page.offset,
+            count=len(page.items),
+            total=page.total,
+            results=[convert.version_to_proto(v) for v in page.items],
+            next_page_token=page.next_page_token,
+        )
+
+    async def GetConnectorVersion(self, request, context):
+        version = self.catalog.get_version(
+            connector_id=request.connector_id, number=request.number, project=request.project
+        )
+        return convert.version_to_proto(version)
+
+    async def DeleteConnector(self, request, context):
+        raise FailedPrecondition.single(
+            "DELETE_REQUIRES_REFERENCE_CHECK",
+            f"connectors/{request.id}",
+            "the catalog cannot see instances: delete connectors through the gateway, which checks references",
+        )
+
+    async def BeginConnectorDeletion(self, request, context):
+        return convert.connector_to_proto(self.catalog.begin_deletion(request.id))
+
+    async def CancelConnectorDeletion(self, request, context):
+        return convert.connector_to_proto(self.catalog.cancel_deletion(request.id))
+
+    async def CompleteConnectorDeletion(self, request, context):
+        connector, versions = self.catalog.complete_deletion(request.id)
+        return pb.CompleteConnectorDeletionResponse(id=connector.id, key=connector.key, deleted_versions=versions)
+
+    async def CheckConnectorUsable(self, request, context):
+        connector, version = self.catalog.check_usable(
+            connector_id=request.id, key=request.key, project=request.project, version=request.version
+        )
+        proto_version = convert.version_to_proto(version)
+        return pb.CheckConnectorUsableResponse(
+            connector_id=connector.id,
+            key=connector.key,
+            version=proto_version,
+            latest_version=connector.latest.number,
+            specification=proto_version.specification,
+        )
+
+
+class CertificationServicer(cert_grpc.CertificationServiceServicer):
+    """plugboard.catalog.v1.CertificationService: the reviewer's side (certification lands with issue 3)."""
+
+    async def ListCertificationQueue(self, request, context):
+        raise _not_yet()
+
+    async def StartCertificationReview(self, request, context):
+        raise _not_yet()
+
+    async def AddReviewComment(self, request, context):
+        raise _not_yet()
+
+    async def ApproveCertification(self, request, context):
+        raise _not_yet()
+
+    async def RejectCertification(self, request, context):
+        raise _not_yet()
+
+
+def _not_yet() -> Unimplemented:
+    return Unimplemented("certification is not available yet", reason="NOT_IMPLEMENTED_YET")
