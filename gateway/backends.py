@@ -1,0 +1,199 @@
+"""Talking to the backends: one long-lived channel each, per-call scope, error translation, adapters.
+
+- ``Backend`` / ``open_backend``: a named ``grpc.aio`` channel kept for the life of the gateway. Calls are
+  made without ``wait_for_ready``, so a backend that is down fails them at once with UNAVAILABLE instead
+  of queueing them until the deadline; the reconnect backoff is capped so a restarted backend is used
+  again within seconds.
+- ``CallScope``: what an incoming call hands on to every downstream call it makes: its metadata (minus
+  hop-by-hop and pseudo headers) and its deadline (the caller's, or the default when it set none).
+- ``downstream_error``: a failed downstream call as a domain error; errors the channel produced itself
+  (no rich details: backend down, local deadline) get a message that names the backend but never its
+  address.
+- ``GrpcCatalog`` / ``GrpcInstances``: the gRPC adapters of ``gateway.deletion``'s ports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from gateway.deletion import ConnectorRef, InstanceRef, References
+from plugboard import errors
+from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
+from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
+from plugboard.rpc.status import details_of, from_rpc_error
+
+Metadata = tuple[tuple[str, str | bytes], ...]
+
+# Transport-level headers that belong to one hop; gRPC sets its own on the next one.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "host",
+    "content-type", "content-length", "user-agent",
+    "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "grpc-internal-encoding-request",
+    "grpc-status", "grpc-message", "grpc-previous-rpc-attempts", "grpc-retry-pushback-ms",
+})
+
+# A compensating call (reverting DELETING) gets at least this long, even when the caller's deadline is
+# nearly spent: leaving the connector DELETING until the reconciler runs blocks new instances.
+COMPENSATION_SECONDS = 5.0
+
+
+def forwardable_metadata(metadata: Iterable[Any] | None) -> Metadata:
+    """``metadata`` without pseudo headers (``:authority``...) and hop-by-hop headers."""
+    if not metadata:
+        return ()
+    kept = []
+    for key, value in metadata:
+        lowered = key.lower()
+        if lowered.startswith(":") or lowered in HOP_BY_HOP:
+            continue
+        kept.append((lowered, value))
+    return tuple(kept)
+
+
+def channel_options(max_message_bytes: int) -> list[tuple[str, Any]]:
+    """Options of a backend channel: message limits as the servers', fast reconnects, keepalive."""
+    return [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.initial_reconnect_backoff_ms", 200),
+        ("grpc.min_reconnect_backoff_ms", 200),
+        ("grpc.max_reconnect_backoff_ms", 2000),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+
+
+@dataclass
+class Backend:
+    """A backend service reached over one long-lived channel."""
+
+    name: str  # "catalog", "instance": named in error messages, never the address
+    target: str
+    channel: grpc.aio.Channel
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+def open_backend(name: str, target: str, *, max_message_bytes: int) -> Backend:
+    """A ``Backend`` whose channel connects lazily (on the first call), so start-up order is free."""
+    channel = grpc.aio.insecure_channel(target, options=channel_options(max_message_bytes))
+    return Backend(name=name, target=target, channel=channel)
+
+
+class CallScope:
+    """Metadata and absolute deadline of one incoming call, applied to each downstream call."""
+
+    __slots__ = ("metadata", "_deadline")
+
+    def __init__(self, metadata: Metadata, timeout_seconds: float) -> None:
+        self.metadata = metadata
+        self._deadline = time.monotonic() + max(timeout_seconds, 0.0)
+
+    @classmethod
+    def of(cls, context: grpc.aio.ServicerContext, default_deadline_seconds: float) -> CallScope:
+        """The scope of ``context``: its forwardable metadata and the caller's remaining deadline."""
+        remaining = context.time_remaining()
+        timeout = default_deadline_seconds if remaining is None else remaining
+        return cls(forwardable_metadata(context.invocation_metadata()), timeout)
+
+    def timeout(self, *, at_least: float = 0.0) -> float:
+        """Seconds left before the caller's deadline (or ``at_least``, whichever is longer)."""
+        return max(self._deadline - time.monotonic(), at_least, 0.0)
+
+
+def has_rich_details(exc: grpc.RpcError) -> bool:
+    """True when the error came from a Plugboard server (it carries a ``google.rpc.Status``)."""
+    return details_of(exc) is not None
+
+
+def downstream_error(exc: grpc.RpcError, backend: str) -> errors.PlugboardError:
+    """The domain error for a failed call to ``backend``; the original stays on ``err.downstream``.
+
+    Errors with rich details are rebuilt as the backend raised them. Errors the channel produced
+    (backend down, deadline spent before the backend answered, cancelled) are described without the
+    channel's own text, which names internal addresses.
+    """
+    if has_rich_details(exc):
+        err = from_rpc_error(exc)
+    else:
+        code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+        facts = {"backend": backend}
+        if code == grpc.StatusCode.UNAVAILABLE:
+            err = errors.Unavailable(
+                f"the {backend} service is unavailable; retry later",
+                reason="BACKEND_UNAVAILABLE", metadata=facts)
+        elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            err = errors.DeadlineExceeded(
+                f"the deadline expired before the {backend} service answered", metadata=facts)
+        elif code == grpc.StatusCode.CANCELLED:
+            err = errors.Cancelled(f"the call to the {backend} service was cancelled", metadata=facts)
+        else:
+            err = from_rpc_error(exc)
+            err.metadata.setdefault("backend", backend)
+    err.downstream = exc  # type: ignore[attr-defined]  # lets the edge pass the original through
+    return err
+
+
+async def _call(method: Any, request: Any, scope: CallScope, backend: str, *,
+                at_least: float = 0.0) -> Any:
+    try:
+        return await method(request, timeout=scope.timeout(at_least=at_least), metadata=scope.metadata)
+    except grpc.aio.AioRpcError as exc:
+        raise downstream_error(exc, backend) from exc
+
+
+class GrpcCatalog:
+    """``deletion.CatalogPort`` over the catalog's gRPC API, within one incoming call's scope."""
+
+    def __init__(self, stub: catalog_service_pb2_grpc.CatalogServiceStub, scope: CallScope) -> None:
+        self._stub = stub
+        self._scope = scope
+
+    async def get_connector(self, connector_id: str, project: str) -> ConnectorRef:
+        connector = await _call(
+            self._stub.GetConnector,
+            catalog_service_pb2.GetConnectorRequest(id=connector_id, project=project),
+            self._scope, "catalog")
+        return ConnectorRef(id=connector.id, key=connector.key,
+                            creator_project=connector.creator_project)
+
+    async def begin_deletion(self, connector_id: str) -> None:
+        await _call(self._stub.BeginConnectorDeletion,
+                    catalog_service_pb2.BeginConnectorDeletionRequest(id=connector_id),
+                    self._scope, "catalog")
+
+    async def cancel_deletion(self, connector_id: str) -> None:
+        await _call(self._stub.CancelConnectorDeletion,
+                    catalog_service_pb2.CancelConnectorDeletionRequest(id=connector_id),
+                    self._scope, "catalog", at_least=COMPENSATION_SECONDS)
+
+    async def complete_deletion(self, connector_id: str) -> None:
+        await _call(self._stub.CompleteConnectorDeletion,
+                    catalog_service_pb2.CompleteConnectorDeletionRequest(id=connector_id),
+                    self._scope, "catalog")
+
+
+class GrpcInstances:
+    """``deletion.InstancePort`` over the instance service's gRPC API, within one call's scope."""
+
+    def __init__(self, stub: instance_service_pb2_grpc.InstanceServiceStub, scope: CallScope) -> None:
+        self._stub = stub
+        self._scope = scope
+
+    async def count_references(self, connector_id: str, limit: int) -> References:
+        response = await _call(
+            self._stub.CountConnectorReferences,
+            instance_service_pb2.CountConnectorReferencesRequest(connector_id=connector_id, limit=limit),
+            self._scope, "instance")
+        return References(
+            total=response.total,
+            instances=tuple(InstanceRef(project=i.project, id=i.id, name=i.name)
+                            for i in response.instances),
+        )

@@ -1,0 +1,160 @@
+"""Pass-through forwarding: raw request and response bytes, never decoded.
+
+``forwarding_handler`` builds the ``grpc.RpcMethodHandler`` of one method for any of the four
+cardinalities. Each call goes to the backend with
+
+- the caller's metadata, minus pseudo and hop-by-hop headers (``backends.forwardable_metadata``);
+- the caller's remaining deadline, or the default deadline when the caller set none;
+- cancellation: a caller that cancels (or whose deadline passes) cancels the backend call;
+- the backend's initial and trailing metadata passed back;
+- a backend error passed back unchanged (code, message and trailing metadata, which holds
+  ``grpc-status-details-bin``). An error the channel produced itself (backend down: UNAVAILABLE at
+  once, never a hang) becomes a rich Plugboard error naming the backend, not its address.
+
+A ``guard`` (issue 5: API keys and scopes) may refuse a call before it is forwarded by raising a
+``PlugboardError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, NoReturn
+
+import grpc
+from google.protobuf.descriptor import MethodDescriptor
+
+from gateway.backends import Backend, downstream_error, forwardable_metadata, has_rich_details
+from plugboard.errors import PlugboardError
+from plugboard.rpc.status import to_status
+
+# Refuses a call by raising a PlugboardError; gets the full method path and the call's context.
+Guard = Callable[[str, grpc.aio.ServicerContext], Awaitable[None]]
+
+
+def method_path(method: MethodDescriptor) -> str:
+    """``/plugboard.catalog.v1.CatalogService/GetConnector``."""
+    return f"/{method.containing_service.full_name}/{method.name}"
+
+
+async def abort_with_downstream(context: grpc.aio.ServicerContext, exc: grpc.aio.AioRpcError,
+                                backend: str) -> NoReturn:
+    """End the call with a backend's error: unchanged when the backend described it (rich details),
+    else as the Plugboard error the channel's code stands for."""
+    if has_rich_details(exc):
+        await context.abort(exc.code(), exc.details() or "",
+                            trailing_metadata=forwardable_metadata(exc.trailing_metadata()))
+    await context.abort_with_status(to_status(downstream_error(exc, backend)))
+
+
+async def abort_with_error(context: grpc.aio.ServicerContext, err: PlugboardError) -> NoReturn:
+    """End the call with a domain error; one that a backend raised goes back exactly as it came."""
+    downstream = getattr(err, "downstream", None)
+    if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
+        await context.abort(downstream.code(), downstream.details() or "",
+                            trailing_metadata=forwardable_metadata(downstream.trailing_metadata()))
+    await context.abort_with_status(to_status(err))
+
+
+class _Forward:
+    """State shared by the calls of one forwarded method."""
+
+    __slots__ = ("backend", "path", "default_deadline", "guard")
+
+    def __init__(self, backend: Backend, path: str, default_deadline: float, guard: Guard | None):
+        self.backend = backend
+        self.path = path
+        self.default_deadline = default_deadline
+        self.guard = guard
+
+    async def options(self, context: grpc.aio.ServicerContext) -> dict[str, Any]:
+        """Admit the call (guard), then the downstream call's timeout and metadata."""
+        if self.guard is not None:
+            try:
+                await self.guard(self.path, context)
+            except PlugboardError as err:
+                await abort_with_error(context, err)
+        remaining = context.time_remaining()
+        return {
+            "timeout": self.default_deadline if remaining is None else max(remaining, 0.0),
+            "metadata": forwardable_metadata(context.invocation_metadata()),
+        }
+
+
+async def _pass_initial_metadata(call: Any, context: grpc.aio.ServicerContext) -> None:
+    initial = forwardable_metadata(await call.initial_metadata())
+    if initial:
+        await context.send_initial_metadata(initial)
+
+
+async def _pass_trailing_metadata(call: Any, context: grpc.aio.ServicerContext) -> None:
+    trailing = forwardable_metadata(await call.trailing_metadata())
+    if trailing:
+        context.set_trailing_metadata(trailing)
+
+
+def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awaitable[bytes]]:
+    async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> bytes:
+        call = multicallable(request, **await forward.options(context))
+        try:
+            response = await call
+            await _pass_initial_metadata(call, context)
+            await _pass_trailing_metadata(call, context)
+            return response
+        except grpc.aio.AioRpcError as exc:
+            await abort_with_downstream(context, exc, forward.backend.name)
+        finally:
+            if not call.done():  # the caller went away: so does the backend call
+                call.cancel()
+
+    return behaviour
+
+
+def _stream_response(forward: _Forward, multicallable: Any) -> Callable[..., AsyncIterator[bytes]]:
+    async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        call = multicallable(request, **await forward.options(context))
+        try:
+            await _pass_initial_metadata(call, context)
+            async for response in call:
+                yield response
+            await _pass_trailing_metadata(call, context)
+        except grpc.aio.AioRpcError as exc:
+            await abort_with_downstream(context, exc, forward.backend.name)
+        finally:
+            if not call.done():
+                call.cancel()
+
+    return behaviour
+
+
+def forwarding_handler(
+    backend: Backend,
+    method: MethodDescriptor,
+    *,
+    default_deadline: float,
+    guard: Guard | None = None,
+) -> grpc.RpcMethodHandler:
+    """The pass-through handler of ``method`` to ``backend`` (bytes in, bytes out)."""
+    path = method_path(method)
+    forward = _Forward(backend, path, default_deadline, guard)
+    channel = backend.channel
+    # Serializers left as None: the bytes go through as they are.
+    if not method.client_streaming and not method.server_streaming:
+        return grpc.unary_unary_rpc_method_handler(
+            _unary_response(forward, channel.unary_unary(path, _registered_method=True)))
+    if not method.client_streaming and method.server_streaming:
+        return grpc.unary_stream_rpc_method_handler(
+            _stream_response(forward, channel.unary_stream(path, _registered_method=True)))
+    if method.client_streaming and not method.server_streaming:
+        return grpc.stream_unary_rpc_method_handler(
+            _unary_response(forward, channel.stream_unary(path, _registered_method=True)))
+    return grpc.stream_stream_rpc_method_handler(
+        _stream_response(forward, channel.stream_stream(path, _registered_method=True)))
+
+
+__all__ = [
+    "Guard",
+    "abort_with_downstream",
+    "abort_with_error",
+    "forwarding_handler",
+    "method_path",
+]

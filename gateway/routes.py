@@ -1,0 +1,147 @@
+"""What the gateway does with each method of the three services it serves.
+
+Every method listed in the service descriptors gets a handler:
+
+- internal methods (the deletion lifecycle, the usability check, the reference count) answer
+  PERMISSION_DENIED with reason ``INTERNAL_METHOD``: only services on the trusted network call them,
+  directly on the backend;
+- ``CatalogService.DeleteConnector`` runs the deletion protocol here (``gateway.deletion``), because the
+  catalog alone cannot see instances;
+- everything else is forwarded as raw bytes to its backend (``gateway.forwarding``).
+
+``build_handlers`` returns the generic handler of each service, registered under the service's own name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+
+from gateway import deletion
+from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances
+from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
+from plugboard.catalog.v1 import (
+    catalog_service_pb2,
+    catalog_service_pb2_grpc,
+    certification_service_pb2,
+    connector_pb2,
+)
+from plugboard.errors import PermissionDenied, PlugboardError
+from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
+from plugboard.rpc.status import to_status
+
+CATALOG_SERVICE = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
+CERTIFICATION_SERVICE = certification_service_pb2.DESCRIPTOR.services_by_name["CertificationService"]
+INSTANCE_SERVICE = instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"]
+
+# The services the gateway serves, and the backend ("catalog" / "instance") each goes to.
+SERVICES: tuple[tuple[ServiceDescriptor, str], ...] = (
+    (CATALOG_SERVICE, "catalog"),
+    (CERTIFICATION_SERVICE, "catalog"),
+    (INSTANCE_SERVICE, "instance"),
+)
+SERVICE_NAMES: tuple[str, ...] = tuple(service.full_name for service, _ in SERVICES)
+
+INTERNAL_METHODS = frozenset({
+    "/plugboard.catalog.v1.CatalogService/BeginConnectorDeletion",
+    "/plugboard.catalog.v1.CatalogService/CancelConnectorDeletion",
+    "/plugboard.catalog.v1.CatalogService/CompleteConnectorDeletion",
+    "/plugboard.catalog.v1.CatalogService/CheckConnectorUsable",
+    "/plugboard.instance.v1.InstanceService/CountConnectorReferences",
+})
+DELETE_CONNECTOR = "/plugboard.catalog.v1.CatalogService/DeleteConnector"
+
+
+def internal_method_handler(method: MethodDescriptor) -> grpc.RpcMethodHandler:
+    """PERMISSION_DENIED ``INTERNAL_METHOD`` for a method external callers may not call."""
+    path = method_path(method)
+    status = to_status(PermissionDenied(
+        f"{method.containing_service.name}.{method.name} is internal to Plugboard and not served "
+        "to external callers",
+        reason="INTERNAL_METHOD", metadata={"method": path},
+    ))
+
+    async def behaviour(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        await context.abort_with_status(status)
+        return b""  # not reached: abort raises
+
+    return grpc.unary_unary_rpc_method_handler(behaviour)
+
+
+@dataclass
+class DeleteConnectorHandler:
+    """``CatalogService.DeleteConnector``: the deletion protocol over the two backends."""
+
+    catalog: Backend
+    instance: Backend
+    default_deadline: float
+    guard: Guard | None = None
+
+    def __post_init__(self) -> None:
+        self._catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.catalog.channel)
+        self._instances = instance_service_pb2_grpc.InstanceServiceStub(self.instance.channel)
+
+    async def handle(
+        self, request: catalog_service_pb2.DeleteConnectorRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_service_pb2.DeleteConnectorResponse:
+        try:
+            if self.guard is not None:
+                await self.guard(DELETE_CONNECTOR, context)
+            scope = CallScope.of(context, self.default_deadline)
+            result = await deletion.delete_connector(
+                GrpcCatalog(self._catalog, scope),
+                GrpcInstances(self._instances, scope),
+                request.id,
+                project=request.project,
+                dry_run=request.dry_run,
+            )
+        except PlugboardError as err:
+            await abort_with_error(context, err)
+        return to_response(result)
+
+    def method_handler(self) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(
+            self.handle,
+            request_deserializer=catalog_service_pb2.DeleteConnectorRequest.FromString,
+            response_serializer=catalog_service_pb2.DeleteConnectorResponse.SerializeToString,
+        )
+
+
+def to_response(result: deletion.DeletionResult) -> catalog_service_pb2.DeleteConnectorResponse:
+    return catalog_service_pb2.DeleteConnectorResponse(
+        deleted=result.deleted,
+        dry_run=result.dry_run,
+        referencing_instance_count=result.referencing_instance_count,
+        referencing_instances=[
+            connector_pb2.ReferencingInstance(project=ref.project, instance_id=ref.id, name=ref.name)
+            for ref in result.referencing_instances
+        ],
+    )
+
+
+def build_handlers(
+    backends: Mapping[str, Backend],
+    *,
+    default_deadline: float,
+    guard: Guard | None = None,
+) -> dict[str, grpc.GenericRpcHandler]:
+    """The generic handler of each served service, by full service name; ``backends`` maps
+    "catalog" and "instance" to their ``Backend``."""
+    delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], default_deadline, guard)
+    handlers: dict[str, grpc.GenericRpcHandler] = {}
+    for service, backend_name in SERVICES:
+        methods: dict[str, grpc.RpcMethodHandler] = {}
+        for method in service.methods:
+            path = method_path(method)
+            if path in INTERNAL_METHODS:
+                methods[method.name] = internal_method_handler(method)
+            elif path == DELETE_CONNECTOR:
+                methods[method.name] = delete.method_handler()
+            else:
+                methods[method.name] = forwarding_handler(
+                    backends[backend_name], method, default_deadline=default_deadline, guard=guard)
+        handlers[service.full_name] = grpc.method_handlers_generic_handler(service.full_name, methods)
+    return handlers

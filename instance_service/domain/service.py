@@ -1,0 +1,258 @@
+"""The instance use cases, including the create protocol of DESIGN.md.
+
+``Instances`` depends on two ports, both plain Python interfaces: ``InstanceStore`` (the repository in
+``instance_service.storage``) and ``CatalogPort`` (the catalog client in ``instance_service.transport``).
+
+Create protocol (no orphaned instances, ever):
+
+1. Validate the request; nothing is written when it is wrong.
+2. A replay of the project's request_id returns the first instance (waiting while it is still PENDING).
+3. A create by connector key first asks the catalog for the connector's id, so that the PENDING row
+   names the connector id the gateway's reference count looks for.
+4. Commit the instance as PENDING together with its request id (the unique constraint decides between
+   concurrent replays).
+5. Ask the catalog whether the connector is ACTIVE, published and visible to the project; it answers with
+   the version's specification. Validate the variables against it and encrypt the secrets.
+6. Mark the instance READY with its variables. On any failure in 5-6 (catalog refusal or outage, bad
+   variables, cancellation), remove the PENDING row and its request id, then raise.
+
+A PENDING row left by a crash is removed by ``remove_stale_pending`` (the reconciler), once older than
+``pending_stale_seconds``; a create never waits on the catalog longer than half that bound, so the
+reconciler never removes a row whose create is still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
+
+from .listing import ListQuery, Page, reference_limit
+from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
+from .secrets import Keyring
+from .updates import InstancePatch, update_violations
+from .validation import TEXT_MAX, check_project, effective_policy, resolve_variables, validate_draft
+from .variables import merge_variables, new_id, seal_all
+
+log = logging.getLogger(__name__)
+
+RESOURCE = "instance"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CatalogPort(Protocol):
+    """What the instance service asks the catalog."""
+
+    async def check_connector_usable(
+        self, *, connector_id: str, connector_key: str, project: str, version: int, timeout: float
+    ) -> UsableConnector:
+        """The connector is ACTIVE, published and visible to the project: its version and configuration.
+
+        Raises NotFound, FailedPrecondition or InvalidArgument as the catalog said, Unavailable when the
+        catalog cannot be reached, DeadlineExceeded when ``timeout`` passes.
+        """
+        ...
+
+
+class InstanceStore(Protocol):
+    """The repository (see instance_service.storage.repository.InstanceRepository)."""
+
+    def insert_pending(self, instance: Instance, request_id: str) -> bool: ...
+    def find_by_request(self, project: str, request_id: str) -> Instance | None: ...
+    def mark_ready(self, instance: Instance) -> Instance: ...
+    def discard_pending(self, instance_id: str) -> None: ...
+    def get(self, project: str, instance_id: str) -> Instance: ...
+    def list(self, query: ListQuery) -> Page: ...
+    def update(self, current: Instance, changed: Instance, variables_changed: bool) -> Instance: ...
+    def delete(self, project: str, instance_id: str, expected_version: int | None) -> None: ...
+    def count_references(self, connector_id: str, limit: int) -> References: ...
+    def remove_stale_pending(self, older_than: datetime) -> int: ...
+
+
+def not_found(instance_id: str) -> NotFound:
+    """The one NOT_FOUND of an instance: the same for a missing one and another project's one."""
+    return NotFound(RESOURCE, instance_id, message=f"instance {instance_id!r} not found")
+
+
+class Instances:
+    """Instance use cases. Storage calls are synchronous (fast local database, no await inside)."""
+
+    def __init__(
+        self,
+        store: InstanceStore,
+        catalog: CatalogPort,
+        keyring: Keyring,
+        *,
+        pending_stale_seconds: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._keyring = keyring
+        self._pending_stale = timedelta(seconds=pending_stale_seconds)
+        # A create gives up on the catalog well before the reconciler may remove its PENDING row.
+        self._max_create_seconds = max(pending_stale_seconds / 2, 0.1)
+        self._clock = clock
+        self._monotonic = monotonic
+
+    # ------------------------------------------------------------------------------------ create
+
+    async def create(self, project: str, draft: InstanceDraft, request_id: str, *, timeout: float) -> Instance:
+        """Create an instance (steps in the module docstring); ``timeout`` is the caller's remaining time."""
+        validate_draft(project, draft)
+        v = Validator()
+        v.check_max_length(request_id, "request_id", TEXT_MAX)
+        v.raise_if_any()
+        deadline = self._monotonic() + min(timeout, self._max_create_seconds)
+
+        while True:
+            if self._monotonic() >= deadline:
+                raise DeadlineExceeded("the deadline passed before the instance could be created")
+            if request_id:
+                first = await self._replayed(project, request_id, deadline)
+                if first is not None:
+                    return first
+            connector_id = draft.connector_id
+            if not connector_id:
+                # Step 3: resolve the key before writing the intent record (nothing written yet).
+                resolved = await self._check(project, "", draft.connector_key, draft.connector_version, deadline)
+                connector_id = resolved.connector_id
+            now = self._clock()
+            pending = Instance(
+                id=new_id(), project=project, name=draft.name, connector_id=connector_id,
+                connector_key=draft.connector_key, connector_version=draft.connector_version,
+                version_policy=effective_policy(draft), timezone=draft.timezone,
+                date_format=draft.date_format, rate_limit_unit=draft.rate_limit_unit,
+                rate_limit_duration=draft.rate_limit_duration, state=InstanceState.PENDING, version=1,
+                create_time=now, update_time=now, connection_pool_id=draft.connection_pool_id,
+                certificate_id=draft.certificate_id, platform_app_key=draft.platform_app_key,
+                session_id=draft.session_id, type=draft.type,
+            )
+            if self._store.insert_pending(pending, request_id):
+                break
+            # Another call with the same request id won the unique constraint: return its result, or try
+            # again if it failed and removed itself meanwhile.
+        try:
+            usable = await self._check(project, connector_id, "", draft.connector_version, deadline)
+            resolved_vars = resolve_variables(draft.variables, usable.configuration, version=usable.version)
+            now = self._clock()
+            ready = replace(
+                pending,
+                connector_id=usable.connector_id,
+                connector_key=usable.connector_key,
+                connector_version=usable.version,
+                latest_version=usable.latest_version,
+                configuration=usable.configuration,
+                state=InstanceState.READY,
+                update_time=now,
+                variables=seal_all(self._keyring, project, pending.id, resolved_vars, now),
+            )
+            return self._store.mark_ready(ready)
+        except BaseException:
+            self._discard(pending.id)
+            raise
+
+    def _discard(self, instance_id: str) -> None:
+        try:
+            self._store.discard_pending(instance_id)
+        except Exception as exc:  # the reconciler removes it later; the caller gets the original error
+            log.warning("could not remove pending instance %s (%s); the reconciler will", instance_id,
+                        type(exc).__name__)
+
+    async def _replayed(self, project: str, request_id: str, deadline: float) -> Instance | None:
+        """The instance a request id created; waits while it is PENDING; None when there is none."""
+        while True:
+            first = self._store.find_by_request(project, request_id)
+            if first is None or first.state is InstanceState.READY:
+                return first
+            remaining = deadline - self._monotonic()
+            if remaining <= 0:
+                raise Aborted(
+                    "a create with this request_id is still in progress; retry later",
+                    reason="REQUEST_IN_PROGRESS", metadata={"request_id": request_id},
+                )
+            await asyncio.sleep(min(0.05, remaining))
+
+    async def _check(
+        self, project: str, connector_id: str, connector_key: str, version: int, deadline: float
+    ) -> UsableConnector:
+        remaining = deadline - self._monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded("the deadline passed before the catalog could confirm the connector")
+        return await self._catalog.check_connector_usable(
+            connector_id=connector_id, connector_key=connector_key, project=project, version=version,
+            timeout=remaining,
+        )
+
+    # -------------------------------------------------------------------------------------- read
+
+    def get(self, project: str, instance_id: str) -> Instance:
+        v = Validator()
+        check_project(v, project)
+        v.check_not_empty(instance_id, "id")
+        v.raise_if_any()
+        return self._store.get(project, instance_id)
+
+    def list(self, query: ListQuery) -> Page:
+        return self._store.list(query)
+
+    def count_references(self, connector_id: str, limit: int) -> References:
+        return self._store.count_references(connector_id, reference_limit(connector_id, limit))
+
+    # ------------------------------------------------------------------------------------ update
+
+    def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch) -> Instance:
+        """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise).
+
+        Bad input is reported at once: the request's own problems together with those found against
+        the stored instance (locked values, keys unknown to its connector version).
+        """
+        v = update_violations(project, instance_id, expected_version, patch)
+        if not project or not instance_id or expected_version <= 0:
+            v.raise_if_any()
+        try:
+            current = self._store.get(project, instance_id)
+        except NotFound:
+            v.raise_if_any()
+            raise
+        if current.version != expected_version:
+            v.raise_if_any()
+            raise ConcurrentModification(expected_version, current.version)
+        now = self._clock()
+        variables = None
+        if patch.variables is not None:
+            variables = merge_variables(self._keyring, current, patch.variables, now, validator=v)
+        v.raise_if_any()
+        if patch.is_empty:
+            return current
+        changed = replace(current, **dict(patch.fields), update_time=now)
+        if variables is not None:
+            changed = replace(changed, variables=variables)
+        return self._store.update(current, changed, variables is not None)
+
+    def delete(self, project: str, instance_id: str, expected_version: int) -> None:
+        v = Validator()
+        check_project(v, project)
+        v.check_not_empty(instance_id, "id")
+        v.require(expected_version >= 0, "version", "must be 0 (no check) or the expected version")
+        v.raise_if_any()
+        self._store.delete(project, instance_id, expected_version or None)
+
+    # ------------------------------------------------------------------------------- reconciler
+
+    def remove_stale_pending(self) -> int:
+        """Remove PENDING instances older than the stale bound (left by crashed creates)."""
+        removed = self._store.remove_stale_pending(self._clock() - self._pending_stale)
+        if removed:
+            log.info("removed %d stale pending instance(s)", removed)
+        return removed

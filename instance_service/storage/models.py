@@ -1,0 +1,118 @@
+"""peewee models of the instance database, bound at start-up through ``database_proxy``.
+
+Timestamps are stored as integer microseconds since the Unix epoch (UTC): exact, ordered and identical
+on SQLite and PostgreSQL. The schema itself is created by the migrations (``migrations.py``), not by
+``create_tables``, so these classes must agree with the latest migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import peewee
+
+database_proxy = peewee.DatabaseProxy()
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def to_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware (UTC)")
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    seconds, micros = divmod(int(value), 1_000_000)
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=micros)
+
+
+class TimestampField(peewee.BigIntegerField):
+    """An aware UTC datetime stored as microseconds since the epoch."""
+
+    def db_value(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            return to_micros(value)
+        return value
+
+    def python_value(self, value):  # type: ignore[no-untyped-def]
+        return None if value is None else from_micros(value)
+
+
+class _Base(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class InstanceRow(_Base):
+    """One instance. PENDING rows are the create protocol's intent records."""
+
+    id = peewee.CharField(max_length=36, primary_key=True)
+    project = peewee.CharField(max_length=255)
+    name = peewee.CharField(max_length=255)
+    connector_id = peewee.CharField(max_length=255)
+    connector_key = peewee.CharField(max_length=255)
+    connector_version = peewee.BigIntegerField()
+    latest_version = peewee.BigIntegerField()
+    version_policy = peewee.CharField(max_length=32)
+    timezone = peewee.CharField(max_length=64)
+    date_format = peewee.CharField(max_length=64)
+    rate_limit_unit = peewee.CharField(max_length=16)
+    rate_limit_duration = peewee.IntegerField()
+    connection_pool_id = peewee.BigIntegerField(null=True)
+    certificate_id = peewee.CharField(max_length=255, null=True)
+    platform_app_key = peewee.CharField(max_length=255)
+    session_id = peewee.CharField(max_length=255, null=True)
+    type = peewee.CharField(max_length=255)
+    state = peewee.CharField(max_length=16)
+    version = peewee.BigIntegerField()
+    last_test_outcome = peewee.CharField(max_length=32)
+    # JSON list of the connector version's configuration keys; NULL when it declares none.
+    configuration = peewee.TextField(null=True)
+    create_time = TimestampField()
+    update_time = TimestampField()
+
+    class Meta:
+        table_name = "instances"
+
+
+class VariableRow(_Base):
+    """One variable; a secret has ``ciphertext`` (AES-GCM, bound to its row) and never ``value``."""
+
+    id = peewee.CharField(max_length=36, primary_key=True)
+    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE",
+                                      backref="variables")
+    position = peewee.IntegerField()
+    key = peewee.CharField(max_length=128)
+    label = peewee.CharField(max_length=255)
+    secret = peewee.BooleanField()
+    locked = peewee.BooleanField()
+    alias = peewee.CharField(max_length=255)
+    configurable = peewee.BooleanField()
+    required = peewee.BooleanField()
+    advanced = peewee.BooleanField()
+    value = peewee.TextField(null=True)
+    ciphertext = peewee.BlobField(null=True)
+    fingerprint = peewee.CharField(max_length=16)
+    value_update_time = TimestampField(null=True)
+
+    class Meta:
+        table_name = "instance_variables"
+
+
+class RequestRow(_Base):
+    """A create's idempotency key, unique per project, written with the PENDING instance."""
+
+    project = peewee.CharField(max_length=255)
+    request_id = peewee.CharField(max_length=255)
+    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE")
+    create_time = TimestampField()
+
+    class Meta:
+        table_name = "instance_requests"
+        primary_key = peewee.CompositeKey("project", "request_id")
+
+
+MODELS = (InstanceRow, VariableRow, RequestRow)

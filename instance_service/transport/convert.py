@@ -1,0 +1,238 @@
+"""Proto <-> domain conversion for the instance service (and the catalog answers it consumes).
+
+Output never carries a secret's value: a secret variable shows ``value_set``, ``fingerprint`` and
+``value_update_time`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf import timestamp_pb2
+
+from plugboard.catalog.v1 import catalog_service_pb2, specification_pb2
+from plugboard.instance.v1 import instance_pb2, instance_service_pb2
+
+from ..domain.listing import ListQuery, Page, list_query
+from ..domain.model import (
+    Configuration,
+    ConfigurationKey,
+    Instance,
+    InstanceDraft,
+    RateLimitUnit,
+    References,
+    TestOutcome,
+    UsableConnector,
+    Variable,
+    VariableInput,
+    VersionPolicy,
+)
+from ..domain.updates import OPTIONAL_FIELDS, UPDATABLE_FIELDS, InstancePatch, check_mask_paths
+
+# ------------------------------------------------------------------------------------------ enums
+
+
+def _from_proto_enum(enum_type, prefix: str, value: int, domain_type):  # type: ignore[no-untyped-def]
+    try:
+        name = enum_type.Name(value)
+    except ValueError:
+        return domain_type.UNSPECIFIED
+    return domain_type[name.removeprefix(prefix)]
+
+
+def rate_limit_unit(value: int) -> RateLimitUnit:
+    return _from_proto_enum(instance_pb2.RateLimitUnit, "RATE_LIMIT_UNIT_", value, RateLimitUnit)
+
+
+def version_policy(value: int) -> VersionPolicy:
+    return _from_proto_enum(instance_pb2.VersionPolicy, "VERSION_POLICY_", value, VersionPolicy)
+
+
+def test_outcome(value: int) -> TestOutcome:
+    return _from_proto_enum(instance_pb2.ConnectionTestOutcome, "CONNECTION_TEST_OUTCOME_", value, TestOutcome)
+
+
+test_outcome.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _to_proto_enum(enum_type, prefix: str, value) -> int:  # type: ignore[no-untyped-def]
+    return enum_type.Value(prefix + value.value)
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+# ------------------------------------------------------------------------------------------ input
+
+
+def variable_input(msg: instance_pb2.Variable) -> VariableInput:
+    return VariableInput(
+        key=msg.key, value=msg.value, label=msg.label, secret=msg.secret, locked=msg.locked,
+        alias=msg.alias, configurable=msg.configurable, required=msg.required, advanced=msg.advanced,
+    )
+
+
+def draft_from_proto(msg: instance_pb2.Instance) -> InstanceDraft:
+    """The fields of a CreateInstance request's instance (output-only fields are ignored)."""
+    return InstanceDraft(
+        name=msg.name,
+        timezone=msg.timezone,
+        date_format=msg.date_format,
+        rate_limit_unit=rate_limit_unit(msg.rate_limit_unit),
+        rate_limit_duration=msg.rate_limit_duration,
+        connector_id=msg.connector_id,
+        connector_key=msg.connector_key,
+        connector_version=msg.connector_version,
+        version_policy=version_policy(msg.version_policy),
+        connection_pool_id=msg.connection_pool_id if msg.HasField("connection_pool_id") else None,
+        certificate_id=msg.certificate_id if msg.HasField("certificate_id") else None,
+        platform_app_key=msg.platform_app_key,
+        session_id=msg.session_id if msg.HasField("session_id") else None,
+        type=msg.type,
+        variables=tuple(variable_input(item) for item in msg.variables),
+    )
+
+
+def _present(msg: instance_pb2.Instance, name: str) -> bool:
+    if name in OPTIONAL_FIELDS:
+        return msg.HasField(name)
+    if name == "variables":
+        return len(msg.variables) > 0
+    return bool(getattr(msg, name))
+
+
+def patch_from_request(request: instance_service_pb2.UpdateInstanceRequest) -> InstancePatch:
+    """The fields named by the mask (or, with an empty mask, every updatable field present)."""
+    msg = request.instance
+    if request.update_mask.paths:
+        chosen, violations = check_mask_paths(list(request.update_mask.paths))
+    else:
+        chosen, violations = [name for name in UPDATABLE_FIELDS if _present(msg, name)], ()
+    fields: dict[str, object] = {}
+    variables: tuple[VariableInput, ...] | None = None
+    for name in chosen:
+        if name == "variables":
+            variables = tuple(variable_input(item) for item in msg.variables)
+        elif name in OPTIONAL_FIELDS:
+            fields[name] = getattr(msg, name) if msg.HasField(name) else None
+        elif name == "rate_limit_unit":
+            fields[name] = rate_limit_unit(msg.rate_limit_unit)
+        elif name == "version_policy":
+            fields[name] = version_policy(msg.version_policy)
+        else:
+            fields[name] = getattr(msg, name)
+    return InstancePatch(fields=fields, variables=variables, mask_violations=violations)
+
+
+def list_query_from_request(request: instance_service_pb2.ListInstancesRequest) -> ListQuery:
+    return list_query(
+        request.project, page=request.page, per_page=request.per_page, sort=request.sort,
+        connector_id=request.connector_id, connector_key=request.connector_key,
+        name_prefix=request.name_prefix, last_test_outcome=test_outcome(request.last_test_outcome),
+        session_id=request.session_id, platform_app_key=request.platform_app_key,
+        page_token=request.page_token,
+    )
+
+
+# ----------------------------------------------------------------------------------------- output
+
+
+def variable_to_proto(variable: Variable) -> instance_pb2.Variable:
+    msg = instance_pb2.Variable(
+        id=variable.id, key=variable.key, label=variable.label, secret=variable.secret,
+        locked=variable.locked, alias=variable.alias, configurable=variable.configurable,
+        required=variable.required, advanced=variable.advanced, value_set=variable.value_set,
+    )
+    if variable.secret:
+        msg.fingerprint = variable.fingerprint  # never the value
+    else:
+        msg.value = variable.value or ""
+    if variable.value_update_time is not None:
+        msg.value_update_time.CopyFrom(timestamp(variable.value_update_time))
+    return msg
+
+
+def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
+    msg = instance_pb2.Instance(
+        id=instance.id, project=instance.project, name=instance.name,
+        connector_id=instance.connector_id, connector_key=instance.connector_key,
+        connector_version=instance.connector_version,
+        version_policy=_to_proto_enum(instance_pb2.VersionPolicy, "VERSION_POLICY_", instance.version_policy),
+        timezone=instance.timezone, date_format=instance.date_format,
+        rate_limit_unit=_to_proto_enum(instance_pb2.RateLimitUnit, "RATE_LIMIT_UNIT_", instance.rate_limit_unit),
+        rate_limit_duration=instance.rate_limit_duration, platform_app_key=instance.platform_app_key,
+        type=instance.type,
+        state=_to_proto_enum(instance_pb2.InstanceState, "INSTANCE_STATE_", instance.state),
+        version=instance.version,
+        variables=[variable_to_proto(item) for item in instance.variables],
+        upgrade=instance_pb2.UpgradeStatus(
+            latest_version=instance.latest_version,
+            newer_version_available=instance.latest_version > instance.connector_version,
+        ),
+    )
+    if instance.connection_pool_id is not None:
+        msg.connection_pool_id = instance.connection_pool_id
+    if instance.certificate_id is not None:
+        msg.certificate_id = instance.certificate_id
+    if instance.session_id is not None:
+        msg.session_id = instance.session_id
+    msg.create_time.CopyFrom(timestamp(instance.create_time))
+    msg.update_time.CopyFrom(timestamp(instance.update_time))
+    return msg
+
+
+def page_to_proto(page: Page) -> instance_service_pb2.ListInstancesResponse:
+    return instance_service_pb2.ListInstancesResponse(
+        instances=[instance_to_proto(item) for item in page.instances], page=page.page,
+        per_page=page.per_page, total=page.total, next_page_token=page.next_page_token,
+    )
+
+
+def references_to_proto(references: References) -> instance_service_pb2.CountConnectorReferencesResponse:
+    return instance_service_pb2.CountConnectorReferencesResponse(
+        total=references.total,
+        instances=[
+            instance_service_pb2.InstanceReference(
+                project=item.project, id=item.id, name=item.name,
+                state=_to_proto_enum(instance_pb2.InstanceState, "INSTANCE_STATE_", item.state),
+            )
+            for item in references.instances
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------- catalog
+
+
+def configuration_from_spec(spec: specification_pb2.ConnectorSpecification) -> Configuration:
+    """The configuration keys of a specification, merged over its applications and global config."""
+    mentions: list[ConfigurationKey] = []
+
+    def add(standard, secured) -> None:  # type: ignore[no-untyped-def]
+        for item in standard:
+            mentions.append(ConfigurationKey(key=item.key, secret=False, required=item.required,
+                                             default=item.default, description=item.description))
+        for item in secured:
+            mentions.append(ConfigurationKey(key=item.key, secret=True, required=item.required,
+                                             description=item.description))
+
+    for application in spec.applications:
+        add(application.standard_configuration, application.secured_configuration)
+    add(spec.global_configuration.standard_configuration, spec.global_configuration.secured_configuration)
+    return Configuration.merge(mentions)
+
+
+def usable_from_response(response: catalog_service_pb2.CheckConnectorUsableResponse) -> UsableConnector:
+    spec = response.specification if response.HasField("specification") else response.version.specification
+    return UsableConnector(
+        connector_id=response.connector_id or response.version.connector_id,
+        connector_key=response.key or response.version.key,
+        version=response.version.number,
+        latest_version=response.latest_version or response.version.number,
+        configuration=configuration_from_spec(spec),
+    )

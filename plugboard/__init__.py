@@ -1,0 +1,1 @@
+"""Plugboard: shared runtime (domain errors, gRPC edge, storage, logging) for the Plugboard services."""

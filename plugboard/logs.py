@@ -1,0 +1,87 @@
+"""Logging set-up: one line per record, ``time level logger message``, never a traceback.
+
+Tracebacks and exception messages can carry secrets (connection strings, credentials in
+arguments), so the formatter replaces them with a one-line summary: exception class and the
+file:line of the innermost frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from types import TracebackType
+
+_HANDLER_NAME = "plugboard"
+_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def innermost_location(tb: TracebackType | None) -> str:
+    """``path:line`` of the innermost frame of ``tb`` (path shortened to the working tree)."""
+    if tb is None:
+        return "?"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    path = tb.tb_frame.f_code.co_filename
+    try:
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            path = rel
+    except ValueError:
+        pass
+    if "site-packages" in path:
+        path = path.split("site-packages" + os.sep, 1)[1]
+    return f"{path}:{tb.tb_lineno}"
+
+
+def exception_summary(exc: BaseException) -> str:
+    """``"ValueError at plugboard/x.py:12"``: no message, no traceback."""
+    return f"{type(exc).__name__} at {innermost_location(exc.__traceback__)}"
+
+
+class OneLineFormatter(logging.Formatter):
+    """``2025-01-02T03:04:05.678Z INFO plugboard.access message``; exceptions as a summary."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        secs = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{secs}.{int(record.msecs):03d}Z"
+
+    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
+        exc = ei[1] if ei else None
+        return f"[{exception_summary(exc)}]" if exc is not None else ""
+
+    def formatStack(self, stack_info: str) -> str:
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        line = self.formatMessage(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            line = f"{line} {self.formatException(record.exc_info)}"
+        # One record, one line: escape embedded newlines instead of printing them.
+        return line.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger's records to stderr as single lines at ``level`` (e.g. ``"INFO"``).
+
+    Idempotent: calling it again replaces the handler it installed before.
+    """
+    name = level.strip().upper()
+    if name not in _LEVELS:
+        raise ValueError(f"unknown log level {level!r}; expected one of {', '.join(_LEVELS)}")
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(OneLineFormatter())
+    root.addHandler(handler)
+    root.setLevel(name)
+    logging.captureWarnings(True)

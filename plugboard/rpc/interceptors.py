@@ -1,0 +1,317 @@
+"""The server interceptor at the edge: access log and error translation for every call.
+
+``EdgeInterceptor`` wraps each method handler (all four cardinalities; coroutine, async-generator
+and plain sync behaviours, the latter run in the loop's default executor) so that:
+
+- one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
+  in ms, peer (never the payload);
+- a ``PlugboardError`` escaping the handler becomes its rich status (``to_status``);
+- any other exception becomes INTERNAL "internal error (ref <id>)"; logger ``plugboard.rpc`` gets
+  ONE ERROR line with the exception class, the ref and the innermost file:line, never the
+  exception message nor the traceback (they may carry secrets);
+- a handler that aborted by itself (``context.abort`` raises ``grpc.aio.AbortError``) keeps its
+  code and is not logged as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import grpc
+
+from plugboard.errors import Internal, PlugboardError
+from plugboard.logs import exception_summary
+from plugboard.rpc.status import to_status
+
+ACCESS_LOGGER = "plugboard.access"
+ERROR_LOGGER = "plugboard.rpc"
+_CACHE_LIMIT = 1024
+
+_access_log = logging.getLogger(ACCESS_LOGGER)
+_error_log = logging.getLogger(ERROR_LOGGER)
+
+
+def _internal_status(exc: BaseException, method: str) -> grpc.Status:
+    ref = secrets.token_hex(4)
+    _error_log.error(
+        "internal error ref=%s method=%s exception=%s", ref, method, exception_summary(exc),
+        extra={"rpc_method": method, "error_ref": ref},
+    )
+    return to_status(Internal(f"internal error (ref {ref})", metadata={"ref": ref}))
+
+
+class _Call:
+    """Per-call bookkeeping: start time, final code, the access log line."""
+
+    __slots__ = ("method", "context", "started", "code", "reason")
+
+    def __init__(self, method: str, context: Any) -> None:
+        self.method = method
+        self.context = context
+        self.started = time.perf_counter()
+        self.code: grpc.StatusCode | None = None
+        self.reason = ""
+
+    def status_for(self, exc: Exception) -> grpc.Status:
+        """The status to abort with for an exception escaping the handler."""
+        if isinstance(exc, PlugboardError):
+            self.reason = exc.reason
+            status = to_status(exc)
+        else:
+            status = _internal_status(exc, self.method)
+        self.code = status.code
+        return status
+
+    def cancelled(self) -> None:
+        remaining = self.context.time_remaining()
+        expired = remaining is not None and remaining <= 0
+        self.code = grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
+
+    def finish(self) -> None:
+        code = self.code
+        if code is None:
+            getter = getattr(self.context, "code", None)
+            code = getter() if getter is not None else None
+        code = code or grpc.StatusCode.OK
+        elapsed_ms = (time.perf_counter() - self.started) * 1000.0
+        try:
+            peer = self.context.peer() or "-"
+        except Exception:  # the call may already be torn down
+            peer = "-"
+        reason = f" reason={self.reason}" if self.reason else ""
+        _access_log.info(
+            "method=%s code=%s duration_ms=%.1f peer=%s%s",
+            self.method, code.name, elapsed_ms, peer, reason,
+            extra={"rpc_method": self.method, "rpc_code": code.name,
+                   "duration_ms": elapsed_ms, "peer": peer},
+        )
+
+
+class _AbortFromThread(Exception):
+    """Raised by ``_ThreadContext.abort`` in the worker thread; the wrapper, back on the loop in
+    the call's own task, performs the real abort (aborting from another task races with sends)."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Any) -> None:
+        super().__init__(code)
+        self.code, self.details, self.trailing_metadata = code, details, trailing_metadata
+
+
+class _ThreadContext:
+    """The sync servicer context a plain (non-async) handler gets while it runs in a worker
+    thread: ``abort`` raises for the wrapper to abort on the loop, ``send_initial_metadata`` is
+    run on the loop; everything else is the call's own context."""
+
+    def __init__(self, context: grpc.aio.ServicerContext, loop: asyncio.AbstractEventLoop) -> None:
+        self._context = context
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def _on_loop(self, coro: Awaitable[Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()  # type: ignore[arg-type]
+
+    def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()) -> None:
+        raise _AbortFromThread(code, details, trailing_metadata)
+
+    def abort_with_status(self, status: grpc.Status) -> None:
+        raise _AbortFromThread(status.code, status.details, status.trailing_metadata)
+
+    def send_initial_metadata(self, initial_metadata: Any) -> None:
+        self._on_loop(self._context.send_initial_metadata(initial_metadata))
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        self._context.add_done_callback(lambda _context: callback())
+        return True
+
+
+def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
+    async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        call = _Call(method, context)
+        try:
+            return await inner(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except asyncio.CancelledError:
+            call.cancelled()
+            raise
+        except _AbortFromThread as abort:
+            await context.abort(abort.code, abort.details, abort.trailing_metadata)
+        except Exception as exc:
+            await context.abort_with_status(call.status_for(exc))
+        finally:
+            call.finish()
+
+    return behaviour
+
+
+def _wrap_async_gen(
+    inner: Callable[..., AsyncIterator[Any]], method: str
+) -> Callable[..., AsyncIterator[Any]]:
+    async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        call = _Call(method, context)
+        responses = inner(request, context)
+        try:
+            async for response in responses:
+                yield response
+        except grpc.aio.AbortError:
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            call.cancelled()
+            raise
+        except _AbortFromThread as abort:
+            await context.abort(abort.code, abort.details, abort.trailing_metadata)
+        except Exception as exc:
+            await context.abort_with_status(call.status_for(exc))
+        finally:
+            await responses.aclose()
+            call.finish()
+
+    return behaviour
+
+
+class _ThreadRequests:
+    """The request stream of a plain handler: the call's async iterator read from a thread."""
+
+    def __init__(self, requests: AsyncIterator[Any], loop: asyncio.AbstractEventLoop) -> None:
+        self._requests = requests.__aiter__()
+        self._loop = loop
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        future = asyncio.run_coroutine_threadsafe(self._requests.__anext__(), self._loop)
+        try:
+            return future.result()
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+
+def _thread_args(request: Any, context: grpc.aio.ServicerContext, stream_request: bool) -> tuple[Any, Any]:
+    loop = asyncio.get_running_loop()
+    if stream_request:
+        request = _ThreadRequests(request, loop)
+    return request, _ThreadContext(context, loop)
+
+
+def _wrap_sync(inner: Callable[..., Any], method: str, stream_request: bool) -> Callable[..., Awaitable[Any]]:
+    """A plain handler returning one response, run in the loop's default executor."""
+
+    async def call_in_thread(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        args = _thread_args(request, context, stream_request)
+        return await asyncio.get_running_loop().run_in_executor(None, inner, *args)
+
+    return _wrap_coroutine(call_in_thread, method)
+
+
+_EXHAUSTED = object()
+
+
+def _close_quietly(responses: Iterator[Any]) -> None:
+    close = getattr(responses, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # still running in another thread, or failing in its cleanup
+            pass
+
+
+def _wrap_sync_gen(
+    inner: Callable[..., Iterator[Any]], method: str, stream_request: bool
+) -> Callable[..., AsyncIterator[Any]]:
+    """A plain handler returning an iterator, advanced in a worker thread one response at a time.
+
+    grpc.aio's own thread bridge lets a sync generator abort while a response is being sent
+    (GRPC_CALL_ERROR_TOO_MANY_OPERATIONS); here the next response is only pulled once the
+    previous one went out.
+    """
+
+    async def pull_in_thread(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        args = _thread_args(request, context, stream_request)
+        responses = iter(await loop.run_in_executor(None, inner, *args))
+        exhausted = False
+        try:
+            while not exhausted:
+                response = await loop.run_in_executor(None, next, responses, _EXHAUSTED)
+                exhausted = response is _EXHAUSTED
+                if not exhausted:
+                    yield response
+        finally:
+            if not exhausted:  # cancelled or failed: let the generator run its cleanup
+                await loop.run_in_executor(None, _close_quietly, responses)
+
+    return _wrap_async_gen(pull_in_thread, method)
+
+
+def _wrap_behaviour(
+    inner: Callable[..., Any], method: str, *, stream_request: bool, stream_response: bool
+) -> Callable[..., Any]:
+    if inspect.isasyncgenfunction(inner):
+        return _wrap_async_gen(inner, method)
+    if inspect.iscoroutinefunction(inner):
+        return _wrap_coroutine(inner, method)
+    if stream_response:
+        return _wrap_sync_gen(inner, method, stream_request)
+    return _wrap_sync(inner, method, stream_request)
+
+
+def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    """A copy of ``handler`` whose behaviour logs the call and translates errors."""
+    kwargs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(_wrap_behaviour(
+            handler.unary_unary, method, stream_request=False, stream_response=False), **kwargs)
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(_wrap_behaviour(
+            handler.unary_stream, method, stream_request=False, stream_response=True), **kwargs)
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(_wrap_behaviour(
+            handler.stream_unary, method, stream_request=True, stream_response=False), **kwargs)
+    if handler.stream_stream is not None:
+        return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(
+            handler.stream_stream, method, stream_request=True, stream_response=True), **kwargs)
+    return handler
+
+
+class EdgeInterceptor(grpc.aio.ServerInterceptor):
+    """Access log + error translation; install it first so it wraps every other interceptor."""
+
+    def __init__(self) -> None:
+        # method -> (original handler, wrapped handler): wrap once per method, not per call.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if isinstance(method, bytes):
+            method = method.decode("utf-8", "replace")
+        if handler is None:
+            _access_log.info(
+                "method=%s code=%s duration_ms=0.0 peer=-", method, grpc.StatusCode.UNIMPLEMENTED.name,
+                extra={"rpc_method": method, "rpc_code": grpc.StatusCode.UNIMPLEMENTED.name,
+                       "duration_ms": 0.0, "peer": "-"},
+            )
+            return None
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = wrap_handler(handler, method)
+        if len(self._wrapped) >= _CACHE_LIMIT:
+            self._wrapped.clear()
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped

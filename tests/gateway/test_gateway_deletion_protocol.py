@@ -1,0 +1,151 @@
+"""The deletion protocol on its own (``gateway.deletion``), over in-memory ports.
+
+The real services cover the ordinary paths (test_gateway_delete_connector.py); these fakes play the
+failures the real ones cannot be made to show on cue: a revert that fails, a caller that goes away
+between Begin and the count, and the order of the steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from gateway.deletion import ConnectorRef, InstanceRef, References, delete_connector
+from plugboard.errors import DeadlineExceeded, FailedPrecondition, NotFound, Unavailable
+from tests.aio import run
+
+
+class FakeCatalog:
+    """A catalog holding one connector's lifecycle state, recording every step."""
+
+    def __init__(self, connector_id: str = "c1", creator: str = "acme") -> None:
+        self.connector = ConnectorRef(id=connector_id, key="shop", creator_project=creator)
+        self.state = "ACTIVE"
+        self.steps: list[str] = []
+        self.fail_cancel = False
+
+    def _require(self, connector_id: str) -> None:
+        if self.state == "GONE" or connector_id != self.connector.id:
+            raise NotFound("Connector", connector_id)
+
+    async def get_connector(self, connector_id: str, project: str) -> ConnectorRef:
+        self.steps.append("get")
+        self._require(connector_id)
+        return self.connector
+
+    async def begin_deletion(self, connector_id: str) -> None:
+        self.steps.append("begin")
+        self._require(connector_id)
+        if self.state != "ACTIVE":
+            raise FailedPrecondition.single("CONNECTOR_DELETING", f"connectors/{connector_id}", "busy")
+        self.state = "DELETING"
+
+    async def cancel_deletion(self, connector_id: str) -> None:
+        self.steps.append("cancel")
+        await asyncio.sleep(0.01)
+        if self.fail_cancel:
+            raise Unavailable("catalog down")
+        self.state = "ACTIVE"
+
+    async def complete_deletion(self, connector_id: str) -> None:
+        self.steps.append("complete")
+        self.state = "GONE"
+
+
+class FakeInstances:
+    def __init__(self, refs: References | Exception | None = None, delay: float = 0.0) -> None:
+        self.refs = refs if refs is not None else References(total=0)
+        self.delay = delay
+        self.limits: list[int] = []
+
+    async def count_references(self, connector_id: str, limit: int) -> References:
+        self.limits.append(limit)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if isinstance(self.refs, Exception):
+            raise self.refs
+        return self.refs
+
+
+def test_no_references_begins_counts_and_completes():
+    catalog, instances = FakeCatalog(), FakeInstances()
+    result = run(delete_connector(catalog, instances, "c1"))
+    assert result.deleted and not result.dry_run and result.referencing_instance_count == 0
+    assert catalog.steps == ["begin", "complete"] and catalog.state == "GONE"
+    assert instances.limits == [10]
+
+
+def test_references_revert_and_refuse():
+    refs = References(total=3, instances=(InstanceRef("acme", "i1", "Shop EU"),))
+    catalog = FakeCatalog()
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_connector(catalog, FakeInstances(refs), "c1", project="acme"))
+    assert info.value.reason == "CONNECTOR_HAS_INSTANCES"
+    assert info.value.metadata == {"connector_id": "c1", "referencing_instance_count": "3"}
+    (violation,) = info.value.violations
+    assert (violation.type, violation.subject) == ("INSTANCE_REFERENCE", "projects/acme/instances/i1")
+    assert "Shop EU" in violation.description
+    assert catalog.steps == ["get", "begin", "cancel"] and catalog.state == "ACTIVE"
+
+
+def test_count_failure_reverts_and_is_unavailable():
+    catalog = FakeCatalog()
+    with pytest.raises(Unavailable) as info:
+        run(delete_connector(catalog, FakeInstances(Unavailable("instance down")), "c1"))
+    assert info.value.reason == "REFERENCE_CHECK_UNAVAILABLE"
+    assert catalog.steps == ["begin", "cancel"] and catalog.state == "ACTIVE"
+
+
+def test_a_failed_revert_is_logged_and_the_answer_stays_unavailable(caplog):
+    catalog = FakeCatalog()
+    catalog.fail_cancel = True
+    with caplog.at_level(logging.WARNING, logger="gateway.deletion"):
+        with pytest.raises(Unavailable):
+            run(delete_connector(catalog, FakeInstances(Unavailable("instance down")), "c1"))
+    assert catalog.state == "DELETING"  # left to the catalog's reconciler
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "gateway.deletion"]
+    assert "c1" in line and "reconciler" in line
+
+
+def test_a_spent_deadline_during_the_count_reverts_and_says_so():
+    catalog = FakeCatalog()
+    with pytest.raises(DeadlineExceeded):
+        run(delete_connector(catalog, FakeInstances(DeadlineExceeded("late")), "c1"))
+    assert catalog.state == "ACTIVE"
+
+
+def test_a_caller_going_away_during_the_count_still_reverts():
+    catalog = FakeCatalog()
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(delete_connector(catalog, FakeInstances(delay=10), "c1"))
+        await asyncio.sleep(0.05)
+        assert catalog.state == "DELETING"
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.05)
+
+    run(scenario())
+    assert catalog.steps == ["begin", "cancel"] and catalog.state == "ACTIVE"
+
+
+def test_begin_refusal_passes_through_and_nothing_else_happens():
+    catalog = FakeCatalog()
+    catalog.state = "DELETING"
+    instances = FakeInstances()
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_connector(catalog, instances, "c1"))
+    assert info.value.reason == "CONNECTOR_DELETING"
+    assert catalog.steps == ["begin"] and instances.limits == []
+
+
+def test_dry_run_reads_only():
+    refs = References(total=1, instances=(InstanceRef("acme", "i1", "Shop EU"),))
+    catalog = FakeCatalog()
+    result = run(delete_connector(catalog, FakeInstances(refs), "c1", dry_run=True))
+    assert result.dry_run and not result.deleted and result.referencing_instance_count == 1
+    assert result.referencing_instances == refs.instances
+    assert catalog.steps == ["get"] and catalog.state == "ACTIVE"

@@ -1,0 +1,50 @@
+"""The gateway as a server: reflection describes the forwarded services, health per service."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import descriptor_pool
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
+
+from gateway.routes import INTERNAL_METHODS, SERVICE_NAMES
+
+SERVED = {
+    "plugboard.catalog.v1.CatalogService",
+    "plugboard.catalog.v1.CertificationService",
+    "plugboard.instance.v1.InstanceService",
+}
+
+
+def test_reflection_lists_and_describes_the_three_services(gateway):
+    database = ProtoReflectionDescriptorDatabase(gateway.channel)
+    services = set(database.get_services())
+    assert SERVED <= services
+    assert "grpc.health.v1.Health" in services
+
+    pool = descriptor_pool.DescriptorPool(database)
+    catalog = pool.FindServiceByName("plugboard.catalog.v1.CatalogService")
+    assert catalog.FindMethodByName("WatchConnectorStaged").server_streaming
+    request = pool.FindMessageTypeByName("plugboard.catalog.v1.DeleteConnectorRequest")
+    assert {f.name for f in request.fields} >= {"id", "dry_run", "project"}
+    assert pool.FindServiceByName("plugboard.instance.v1.InstanceService").FindMethodByName("CreateInstance")
+
+
+def test_health_has_a_status_per_served_service(gateway):
+    health = health_pb2_grpc.HealthStub(gateway.channel)
+    for name in ("", *SERVED):
+        response = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=3)
+        assert response.status == health_pb2.HealthCheckResponse.SERVING, name
+    try:
+        health.Check(health_pb2.HealthCheckRequest(service="plugboard.nope.v1.Nope"), timeout=3)
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.NOT_FOUND
+    else:
+        raise AssertionError("an unknown service must be NOT_FOUND")
+
+
+def test_routing_table_covers_the_services():
+    assert set(SERVICE_NAMES) == SERVED
+    assert all(path.split("/")[1] in SERVED for path in INTERNAL_METHODS)

@@ -1,0 +1,74 @@
+"""Fixtures of the instance tests: the repository on SQLite and PostgreSQL, real catalog and instance
+servers on free ports, and a stand-in catalog for answers the real one cannot give yet."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pytest
+
+from instance_service.domain.secrets import Keyring
+from instance_service.server import close_database
+from instance_service.server import create_server as create_instance_server
+from instance_service.storage.migrations import COMPONENT, MIGRATIONS
+from instance_service.storage.repository import InstanceRepository
+from plugboard.instance.v1 import instance_service_pb2_grpc
+from plugboard.settings import Settings
+from plugboard.storage.database import open_database
+from plugboard.storage.migrations import migrate
+from tests.harness import start_server
+
+TEST_KEYS = "test-1:" + base64.b64encode(bytes(range(32))).decode()
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    return Keyring.parse(TEST_KEYS)
+
+
+@pytest.fixture
+def repository(database_url):
+    """The instance repository on a freshly migrated database (SQLite file or PostgreSQL)."""
+    db = open_database(database_url)
+    migrate(db, COMPONENT, MIGRATIONS)
+    yield InstanceRepository(db)
+    close_database(db)
+
+
+@pytest.fixture
+def unique():
+    """A fresh suffix, so tests sharing a PostgreSQL database never collide."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def catalog_server(database_url, tmp_path):
+    """The real catalog server (its own tables in the same test database)."""
+    from catalog_service.server import create_server as create_catalog_server
+
+    settings = Settings(data_dir=tmp_path, catalog_database_url=database_url, deleting_stale_seconds=3600)
+    server = start_server(lambda: create_catalog_server(settings, port=0))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def instance_settings(database_url, tmp_path, catalog_server) -> Settings:
+    return Settings(
+        data_dir=tmp_path, instance_database_url=database_url, catalog_target=catalog_server.target,
+        secret_keys=TEST_KEYS, pending_stale_seconds=60.0,
+    )
+
+
+@pytest.fixture
+def instance_server(instance_settings):
+    server = start_server(lambda: create_instance_server(instance_settings, port=0))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def instances(instance_server):
+    """An InstanceService stub over a real channel."""
+    return instance_service_pb2_grpc.InstanceServiceStub(instance_server.channel)
