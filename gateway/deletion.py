@@ -170,10 +170,18 @@ def has_instances(connector_id: str, refs: References) -> FailedPrecondition:
             )
             for ref in refs.instances
         ],
-        message=f"connector {connector_id} is used by {count} {noun}; delete them first",
+        message=f"connector {connector_id} is used by {count} {noun} "
+                f"({_names(refs.instances, count)}); delete them first",
         reason="CONNECTOR_HAS_INSTANCES",
         metadata={"connector_id": connector_id, "referencing_instance_count": count},
     )
+
+
+def _names(instances, count: int) -> str:
+    """'a', 'b', 'c' and N more: the message a person reads names the instances too."""
+    shown = ", ".join(repr(ref.name) for ref in instances[:3])
+    rest = count - min(len(instances), 3)
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 async def _revert(catalog: CatalogPort, connector_id: str) -> None:

@@ -49,7 +49,7 @@ def test_readme_spine_runs_as_written(tmp_path):
         assert "s3cr3t" not in output, "a secret value reached the caller"
         assert '"valueSet": true' in output and '"fingerprint"' in output
         assert output.count("failed_precondition") == 1, output
-        assert "CONNECTOR_HAS_INSTANCES" in output
+        assert "is used by 1 instance ('Shop EU')" in output, output
         assert '"deleted": true' in output
         assert output.rstrip().endswith("}") and '"code": "not_found"' in output, output
     finally:
