@@ -1,0 +1,1 @@
+"""Publishing and preview pipeline: reading a connector's repository, and the jobs that run it."""

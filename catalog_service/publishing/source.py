@@ -1,0 +1,249 @@
+"""Fetching a connector's repository at its tag with git and reading its ``connect.yaml``.
+
+``read_connector_source(repository, settings=..., now=...)`` is what a publishing or preview job runs. It
+never raises for a problem of the repository: every check becomes a report entry (Information when it
+passed, Warning, Error when it failed), and the specification is returned only when no Error was written.
+
+How the repository is read, and why:
+- The URL must be https, ssh (``ssh://`` or ``user@host:path``) or, when the settings enable it, ``file://``;
+  its host must be in ``settings.git_allowed_hosts``. git is told the same (``protocol.allow=never`` plus
+  the one allowed transport), so redirects to other transports and ``ext::`` helpers are refused by git too.
+- ``git ls-remote`` tells an unreachable repository from a missing tag; then one ``git fetch --depth 1`` of
+  that tag into a temporary bare repository, and ``git cat-file`` reads ``connect.yaml`` from the tagged
+  tree. Nothing is checked out, no hook or filter runs, and the user's and system's git configuration is
+  ignored. Every git command shares one deadline; no command prompts for credentials.
+- Credentials written into a URL (``https://user:token@host/...``) never appear in an entry: every message
+  shows the URL with its user information removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from catalog_service.domain.model import EntryType, ReportEntry, Repository, Specification
+from catalog_service.domain.specification import MAX_BYTES, parse_connect_yaml
+from plugboard.settings import Settings
+
+SPEC_FILE = "connect.yaml"
+MAX_PROBLEM_ENTRIES = 20
+_SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/\s]+)@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>(?!//)[^\s]+)$")
+
+NOT_REACHABLE = "Git repository not reachable"
+URL_NOT_ALLOWED = "Git repository URL not allowed"
+TAG_NOT_FOUND = "Git tag not found"
+SPEC_NOT_FOUND = "Connector specification file not found"
+SPEC_NOT_VALID = "Connector specification file not valid"
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What reading a repository found: the specification (None after any Error) and the report entries."""
+
+    specification: Specification | None
+    entries: tuple[ReportEntry, ...]
+    commit: str = ""
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str  # as given to git
+    shown: str  # without user information, for messages
+    transport: str  # https, ssh or file
+
+
+class _Refused(Exception):
+    """A check failed; carries the Error entry's title and message."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(title)
+        self.title = title
+        self.message = message
+
+
+def read_connector_source(
+    repository: Repository, *, settings: Settings, now: datetime, timeout_seconds: float = 60.0
+) -> SourceResult:
+    """Fetch ``repository`` at its tag, read and validate connect.yaml; blocking (run it in a thread)."""
+    entries: list[ReportEntry] = []
+
+    def info(title: str, message: str = "") -> None:
+        entries.append(ReportEntry(EntryType.INFORMATION, title, message, now))
+
+    def error(title: str, message: str) -> SourceResult:
+        entries.append(ReportEntry(EntryType.ERROR, title, message, now))
+        return SourceResult(None, tuple(entries))
+
+    try:
+        target = _target(repository.url, settings)
+    except _Refused as refused:
+        return error(refused.title, refused.message)
+    deadline = time.monotonic() + timeout_seconds
+    git = _Git(target, deadline, timeout_seconds)
+    try:
+        commit = git.resolve_tag(repository.tag)
+        info("Git repository reachable", f"{target.shown} has tag {repository.tag} at commit {commit[:12]}")
+        with tempfile.TemporaryDirectory(prefix="plugboard-git-") as scratch:
+            text = git.read_file(scratch, repository.tag, SPEC_FILE)
+    except _Refused as refused:
+        return error(refused.title, refused.message)
+    info("Connector specification file found", f"{SPEC_FILE} at tag {repository.tag} ({len(text)} bytes)")
+
+    specification, problems = parse_connect_yaml(text)
+    if problems:
+        for problem in problems[:MAX_PROBLEM_ENTRIES]:
+            entries.append(ReportEntry(EntryType.ERROR, SPEC_NOT_VALID, f"{SPEC_FILE}: {problem}", now))
+        if len(problems) > MAX_PROBLEM_ENTRIES:
+            entries.append(ReportEntry(EntryType.ERROR, SPEC_NOT_VALID,
+                                       f"{SPEC_FILE}: {len(problems) - MAX_PROBLEM_ENTRIES} more problems", now))
+        return SourceResult(None, tuple(entries), commit)
+    names = ", ".join(app.name for app in specification.applications)
+    info("Connector specification file valid",
+         f"{len(specification.applications)} application(s): {names}")
+    if specification.connection is None:
+        entries.append(ReportEntry(
+            EntryType.WARNING, "Connection test not configured",
+            f"{SPEC_FILE} has no connection section: instances of this connector cannot test their connection",
+            now))
+    return SourceResult(specification, tuple(entries), commit)
+
+
+def shown_url(url: str) -> str:
+    """``url`` without user information (``https://user:token@host/x`` -> ``https://host/x``)."""
+    parts = urlsplit(url) if "://" in url else None
+    if parts is None:
+        scp = _SCP_LIKE.match(url)
+        return f"{scp['host']}:{scp['path']}" if scp else url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return parts._replace(netloc=host).geturl()
+
+
+def _target(url: str, settings: Settings) -> _Target:
+    url = url.strip()
+    if not url or url.startswith("-") or any(ch.isspace() for ch in url):
+        raise _Refused(URL_NOT_ALLOWED, "repository.url must be an https, ssh or file URL without spaces")
+    shown = shown_url(url)
+    allowed = {host.lower() for host in settings.git_allowed_hosts}
+    if "://" not in url:
+        scp = _SCP_LIKE.match(url)
+        if not scp:
+            raise _Refused(URL_NOT_ALLOWED, f"{shown}: not an https, ssh or file URL")
+        _require_host(scp["host"], allowed, shown)
+        return _Target(url, shown, "ssh")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        if not settings.git_allow_file_urls:
+            raise _Refused(URL_NOT_ALLOWED, f"{shown}: file URLs are disabled (PLUGBOARD_GIT_ALLOW_FILE_URLS)")
+        if parts.netloc not in ("", "localhost"):
+            raise _Refused(URL_NOT_ALLOWED, f"{shown}: a file URL names no host")
+        return _Target(url, shown, "file")
+    if scheme not in ("https", "ssh"):
+        raise _Refused(URL_NOT_ALLOWED, f"{shown}: the scheme {scheme!r} is not allowed (https, ssh)")
+    _require_host(parts.hostname or "", allowed, shown)
+    return _Target(url, shown, scheme)
+
+
+def _require_host(host: str, allowed: set[str], shown: str) -> None:
+    if host.lower() not in allowed:
+        hosts = ", ".join(sorted(allowed)) or "none"
+        raise _Refused(URL_NOT_ALLOWED, f"{shown}: the host {host!r} is not allowed (allowed: {hosts})")
+
+
+class _Git:
+    """git commands against one remote, sharing one deadline, with no prompts and no user configuration."""
+
+    def __init__(self, target: _Target, deadline: float, timeout_seconds: float) -> None:
+        self.target = target
+        self.deadline = deadline
+        self.timeout_seconds = timeout_seconds
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": tempfile.gettempdir(),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "/bin/false",
+            "SSH_ASKPASS": "/bin/false",
+            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10",
+            "LC_ALL": "C",
+        }
+
+    def _run(self, args: list[str], *, cwd: str | None = None, what: str) -> subprocess.CompletedProcess[bytes]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._timed_out(what)
+        command = ["git", "-c", "protocol.allow=never", "-c", f"protocol.{self.target.transport}.allow=always",
+                   "-c", "core.hooksPath=" + os.devnull, *args]
+        try:
+            return subprocess.run(command, cwd=cwd, env=self.env, capture_output=True, timeout=remaining,
+                                  stdin=subprocess.DEVNULL, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise self._timed_out(what) from exc
+        except OSError as exc:  # git itself missing: an operator problem, reported as such
+            raise _Refused(NOT_REACHABLE, f"{what}: git could not be started ({exc.strerror})") from exc
+
+    def _timed_out(self, what: str) -> _Refused:
+        return _Refused(NOT_REACHABLE, f"{self.target.shown}: {what} did not finish within "
+                                       f"{self.timeout_seconds:g} s")
+
+    def _why(self, result: subprocess.CompletedProcess[bytes]) -> str:
+        """git's own first complaint, with any URL credentials removed."""
+        lines = result.stderr.decode("utf-8", "replace").splitlines()
+        complaint = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+        complaint = complaint.removeprefix("fatal: ").removeprefix("error: ").strip()
+        complaint = re.sub(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+", lambda m: shown_url(m.group(0)), complaint)
+        return complaint[:300] or f"git exited with status {result.returncode}"
+
+    def resolve_tag(self, tag: str) -> str:
+        """The commit the tag points at (peeled), or an Error entry: not reachable, or tag not found."""
+        ref = f"refs/tags/{tag}"
+        checked = self._run(["check-ref-format", ref], what="checking the tag")
+        if not tag or tag.startswith("-") or checked.returncode != 0:
+            raise _Refused(TAG_NOT_FOUND, f"{tag!r} is not a valid git tag name")
+        listed = self._run(["ls-remote", "--tags", "--", self.target.url, ref, f"{ref}^{{}}"],
+                           what="listing the repository's tags")
+        if listed.returncode != 0:
+            raise _Refused(NOT_REACHABLE, f"{self.target.shown}: {self._why(listed)}")
+        refs = dict(
+            reversed(line.split("\t", 1))
+            for line in listed.stdout.decode("ascii", "replace").splitlines()
+            if "\t" in line
+        )
+        commit = refs.get(f"{ref}^{{}}") or refs.get(ref)
+        if not commit:
+            raise _Refused(TAG_NOT_FOUND, f"{self.target.shown} has no tag {tag!r}")
+        return commit
+
+    def read_file(self, scratch: str, tag: str, path: str) -> str:
+        """``path`` of the tagged tree, fetched shallowly into ``scratch``; Error entries for every failure."""
+        repo = os.path.join(scratch, "repo.git")
+        init = self._run(["init", "--quiet", "--bare", repo], what="preparing a scratch repository")
+        if init.returncode != 0:
+            raise _Refused(NOT_REACHABLE, f"preparing a scratch repository failed: {self._why(init)}")
+        fetched = self._run(["fetch", "--quiet", "--depth", "1", "--no-tags", "--", self.target.url,
+                             f"+refs/tags/{tag}:refs/tags/{tag}"], cwd=repo, what="fetching the tag")
+        if fetched.returncode != 0:
+            raise _Refused(NOT_REACHABLE, f"{self.target.shown}: {self._why(fetched)}")
+        spec = f"refs/tags/{tag}^{{commit}}:{path}"
+        kind = self._run(["cat-file", "-t", spec], cwd=repo, what=f"reading {path}")
+        if kind.returncode != 0 or kind.stdout.strip() != b"blob":
+            raise _Refused(SPEC_NOT_FOUND, f"{path} is not at the root of tag {tag!r}")
+        size = self._run(["cat-file", "-s", spec], cwd=repo, what=f"reading {path}")
+        if size.returncode == 0 and int(size.stdout.strip() or 0) > MAX_BYTES:
+            raise _Refused(SPEC_NOT_VALID, f"{path}: the file is larger than {MAX_BYTES // 1024} KiB")
+        blob = self._run(["cat-file", "blob", spec], cwd=repo, what=f"reading {path}")
+        if blob.returncode != 0:
+            raise _Refused(SPEC_NOT_FOUND, f"{path} could not be read from tag {tag!r}")
+        try:
+            return blob.stdout.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Refused(SPEC_NOT_VALID, f"{path}: not UTF-8 text (byte {exc.start})") from exc

@@ -1,0 +1,213 @@
+"""Reading a connector's repository with real git: local repositories made by the tests, real failures."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from catalog_service.domain.model import EntryType, Repository
+from catalog_service.publishing.source import read_connector_source, shown_url
+from plugboard.settings import Settings
+
+NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+
+GOOD_SPEC = """\
+deployAs:
+  - name: shop-sync
+    applicationType: service
+    configuration:
+      standardConfiguration:
+        - {key: SHOP_DOMAIN, description: Shop host, required: true}
+        - {key: PAGE_SIZE, description: Page size, default: "50"}
+      securedConfiguration:
+        - {key: API_KEY, description: API key, required: true}
+connection:
+  baseUrl: "https://{SHOP_DOMAIN}/api"
+  authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_KEY}
+  testRequest: {method: GET, path: /ping, expectedStatus: [200, 204]}
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated: bool = False) -> str:
+    """A real git repository with ``files`` committed and tagged; returns its file:// URL."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet")
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "README").write_text("connector\n")
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "connector")
+    git(root, "tag", *(["-a", "-m", "release"] if annotated else []), tag)
+    return root.as_uri()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path).with_overrides(git_allow_file_urls=True,
+                                                      git_allowed_hosts=("github.com", "127.0.0.1"))
+
+
+def read(url: str, tag: str, settings: Settings, **kwargs):  # type: ignore[no-untyped-def]
+    return read_connector_source(Repository(url, tag), settings=settings, now=NOW, **kwargs)
+
+
+def titles(result) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(entry.type.value, entry.title) for entry in result.entries]
+
+
+@pytest.mark.parametrize("annotated", [False, True])
+def test_good_repository_yields_the_specification(tmp_path, settings, annotated):
+    url = make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC}, annotated=annotated)
+    result = read(url, "v1.0.0", settings)
+    assert titles(result) == [
+        ("Information", "Git repository reachable"),
+        ("Information", "Connector specification file found"),
+        ("Information", "Connector specification file valid"),
+    ]
+    spec = result.specification
+    assert spec is not None and [app.name for app in spec.applications] == ["shop-sync"]
+    app = spec.applications[0]
+    assert [(k.key, k.required, k.default) for k in app.standard] == [("SHOP_DOMAIN", True, ""),
+                                                                       ("PAGE_SIZE", False, "50")]
+    assert [k.key for k in app.secured] == ["API_KEY"]
+    assert spec.connection.base_url_template == "https://{SHOP_DOMAIN}/api"
+    assert spec.connection.authentication.type == "api_key_header"
+    assert spec.connection.test_request.expected_status == (200, 204)
+    assert len(result.commit) == 40 and result.commit == git(tmp_path / "repo", "rev-parse", "v1.0.0^{commit}")
+
+
+def test_the_tag_decides_which_file_is_read(tmp_path, settings):
+    root = tmp_path / "repo"
+    url = make_repo(root, {"connect.yaml": "deployAs: nope\n"}, tag="v1")
+    (root / "connect.yaml").write_text(GOOD_SPEC)
+    git(root, "commit", "--quiet", "-am", "fix")
+    git(root, "tag", "v2")
+    assert read(url, "v1", settings).specification is None
+    assert read(url, "v2", settings).specification is not None
+
+
+def test_a_spec_without_connection_is_published_with_a_warning(tmp_path, settings):
+    spec = "deployAs:\n  - {name: job-app, applicationType: job}\n"
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": spec}), "v1.0.0", settings)
+    assert result.specification is not None
+    assert titles(result)[-1] == ("Warning", "Connection test not configured")
+
+
+def test_missing_connect_yaml(tmp_path, settings):
+    result = read(make_repo(tmp_path / "repo", {"sub/connect.yaml": GOOD_SPEC}), "v1.0.0", settings)
+    assert result.specification is None
+    assert titles(result)[-1] == ("Error", "Connector specification file not found")
+    assert "connect.yaml" in result.entries[-1].message
+
+
+def test_invalid_yaml_names_the_position(tmp_path, settings):
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": "deployAs: [\n  - name: x\n"}), "v1.0.0", settings)
+    assert result.specification is None
+    assert titles(result)[-1] == ("Error", "Connector specification file not valid")
+    assert "not valid YAML (line" in result.entries[-1].message
+
+
+def test_invalid_specification_names_each_offending_path(tmp_path, settings):
+    spec = GOOD_SPEC.replace("applicationType: service", "applicationType: lambda").replace(
+        "apiKeyVariable: API_KEY", "apiKeyVariable: NOPE")
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": spec}), "v1.0.0", settings)
+    assert result.specification is None
+    errors = [e.message for e in result.entries if e.type is EntryType.ERROR]
+    assert any("deployAs[0].applicationType: must be one of" in m for m in errors), errors
+    assert any("connection.authentication.apiKeyVariable: names NOPE" in m for m in errors), errors
+
+
+def test_unknown_tag(tmp_path, settings):
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC}), "v9.9.9", settings)
+    assert titles(result) == [("Error", "Git tag not found")]
+    assert "v9.9.9" in result.entries[0].message
+
+
+@pytest.mark.parametrize("tag", ["--upload-pack=touch /tmp/pwned", "bad..tag", ""])
+def test_malformed_tags_are_refused_before_git_runs_anything(tmp_path, settings, tag):
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC}), tag, settings)
+    assert titles(result) == [("Error", "Git tag not found")]
+
+
+def test_unreachable_repository(tmp_path, settings):
+    result = read((tmp_path / "missing").as_uri(), "v1.0.0", settings)
+    assert titles(result) == [("Error", "Git repository not reachable")]
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://evil.example.com/acme/x.git", "the host 'evil.example.com' is not allowed"),
+        ("git@evil.example.com:acme/x.git", "the host 'evil.example.com' is not allowed"),
+        ("http://github.com/acme/x.git", "the scheme 'http' is not allowed"),
+        ("ext::sh -c touch% /tmp/pwned", "without spaces"),
+        ("--upload-pack=x", "must be an https, ssh or file URL"),
+        ("file://otherhost/srv/x.git", "a file URL names no host"),
+    ],
+)
+def test_urls_outside_the_allow_list_are_refused(settings, url, why):
+    result = read(url, "v1.0.0", settings)
+    assert titles(result) == [("Error", "Git repository URL not allowed")]
+    assert why in result.entries[0].message
+
+
+def test_file_urls_need_the_setting(tmp_path, settings):
+    url = make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC})
+    result = read(url, "v1.0.0", settings.with_overrides(git_allow_file_urls=False))
+    assert titles(result) == [("Error", "Git repository URL not allowed")]
+    assert "PLUGBOARD_GIT_ALLOW_FILE_URLS" in result.entries[0].message
+
+
+def test_credentials_in_the_url_never_reach_the_report(settings):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = read(f"https://deploy:tok3n-s3cret@127.0.0.1:{port}/acme/x.git", "v1.0.0", settings)
+    assert titles(result) == [("Error", "Git repository not reachable")]
+    assert "tok3n-s3cret" not in repr(result) and "deploy" not in repr(result)
+    assert f"https://127.0.0.1:{port}/acme/x.git" in result.entries[0].message
+    assert shown_url("git@github.com:acme/x.git") == "github.com:acme/x.git"
+
+
+def test_a_server_that_never_answers_runs_into_the_deadline(settings):
+    """A TCP listener that accepts and says nothing: git is stopped at the deadline, not left hanging."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        result = read(f"https://127.0.0.1:{port}/acme/x.git", "v1.0.0", settings, timeout_seconds=1.0)
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert titles(result) == [("Error", "Git repository not reachable")]
+    assert "did not finish within 1 s" in result.entries[0].message
+    assert accepted, "git never connected, so the deadline was not what stopped it"
