@@ -18,7 +18,10 @@ from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
 
 from .domain.secrets import Keyring
-from .domain.service import Instances
+from .domain.service import Instances, utcnow
+from .domain.testing import ConnectionTests
+from .domain.versions import Follower, Upgrades
+from .probe import AddressPolicy, Prober
 from .storage.migrations import COMPONENT, MIGRATIONS
 from .storage.repository import InstanceRepository
 from .transport.catalog_client import CHECK_METHOD, CatalogClient
@@ -81,6 +84,10 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     database.
     """
     keyring = Keyring.from_settings(settings)  # refuses to start with unusable keys
+    try:
+        policy = AddressPolicy(settings.connection_test_allow_cidrs)
+    except ValueError as exc:
+        raise PlugboardError(str(exc), reason="BAD_SETTING") from None
     db = open_database(settings.instance_database_url)
     applied = migrate(db, COMPONENT, MIGRATIONS)
     if applied:
@@ -89,10 +96,19 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     catalog_channel = channel(
         settings.catalog_target, max_message_bytes=settings.max_message_bytes, retry_unavailable_for=[CHECK_METHOD],
     )
+    catalog = CatalogClient(catalog_channel)
+    follower = Follower(store, catalog, cache_seconds=settings.version_check_seconds, clock=utcnow)
     instances = Instances(
-        store, CatalogClient(catalog_channel), keyring, pending_stale_seconds=settings.pending_stale_seconds,
+        store, catalog, keyring, pending_stale_seconds=settings.pending_stale_seconds, follower=follower,
     )
-    servicer = InstanceServicer(instances, default_deadline_seconds=settings.default_deadline_seconds)
+    tests = ConnectionTests(
+        store, catalog, keyring, Prober(policy), timeout_seconds=settings.connection_test_timeout_seconds,
+        clock=utcnow,
+    )
+    servicer = InstanceServicer(
+        instances, tests, Upgrades(store, catalog, keyring, clock=utcnow),
+        default_deadline_seconds=settings.default_deadline_seconds,
+    )
     try:
         served = build_server(
             [ServiceSpec(INSTANCE_SERVICE,

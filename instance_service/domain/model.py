@@ -14,6 +14,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .connection import ConnectionSpec, TestResult
 
 
 class InstanceState(enum.Enum):
@@ -182,6 +186,8 @@ class UsableConnector:
     version: int
     latest_version: int
     configuration: Configuration
+    # The version's `connection` section (None when it has none).
+    connection: "ConnectionSpec | None" = None
 
 
 # ------------------------------------------------------------------------------------------- stored
@@ -242,6 +248,10 @@ class Instance:
     latest_version: int = 0
     last_test_outcome: TestOutcome = TestOutcome.UNSPECIFIED
     configuration: Configuration | None = None
+    # Why a following instance could not move to latest_version (empty when it could, or is pinned).
+    blocked_reasons: tuple[str, ...] = ()
+    # The last connection test result, when the instance has been tested.
+    last_test: "TestResult | None" = None
 
     def variable(self, key: str) -> Variable | None:
         for item in self.variables:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
 
@@ -39,6 +39,9 @@ from .secrets import Keyring
 from .updates import InstancePatch, update_violations
 from .validation import TEXT_MAX, check_project, effective_policy, resolve_variables, validate_draft
 from .variables import merge_variables, new_id, seal_all
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .versions import Follower
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,9 @@ class Instances:
         pending_stale_seconds: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        follower: "Follower | None" = None,
     ) -> None:
+        self._follower = follower
         self._store = store
         self._catalog = catalog
         self._keyring = keyring
@@ -205,6 +210,20 @@ class Instances:
 
     def list(self, query: ListQuery) -> Page:
         return self._store.list(query)
+
+    async def read(self, project: str, instance_id: str, *, timeout: float) -> Instance:
+        """GetInstance: the instance after following its connector's latest version (versions.py)."""
+        instance = self.get(project, instance_id)
+        if self._follower is None:
+            return instance
+        return (await self._follower.refresh([instance], timeout))[0]
+
+    async def read_page(self, query: ListQuery, *, timeout: float) -> Page:
+        """ListInstances: one page, each instance after following (versions.py)."""
+        page = self._store.list(query)
+        if self._follower is None or not page.instances:
+            return page
+        return replace(page, instances=tuple(await self._follower.refresh(page.instances, timeout)))
 
     def count_references(self, connector_id: str, limit: int) -> References:
         return self._store.count_references(connector_id, reference_limit(connector_id, limit))

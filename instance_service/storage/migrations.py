@@ -87,6 +87,34 @@ def _v1_schema(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+def _v2_tests_and_upgrades(db: peewee.Database) -> None:
+    statements = [
+        # JSON list of the reasons a following instance could not move to latest_version.
+        "ALTER TABLE instances ADD COLUMN upgrade_blocked TEXT NULL",
+        # Id of the instance's last connection test (connection_tests.id).
+        "ALTER TABLE instances ADD COLUMN last_test_id VARCHAR(36) NULL",
+        """
+        CREATE TABLE connection_tests (
+            id VARCHAR(36) NOT NULL PRIMARY KEY,
+            instance_id VARCHAR(36) NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+            outcome VARCHAR(32) NOT NULL,
+            http_status INTEGER NOT NULL,
+            latency_ms BIGINT NOT NULL,
+            message TEXT NOT NULL,
+            connector_version BIGINT NOT NULL,
+            test_time BIGINT NOT NULL
+        )
+        """,
+        # ListConnectionTests: an instance's results, newest first (keyset on test_time, id).
+        "CREATE INDEX connection_tests_instance_time ON connection_tests (instance_id, test_time, id)",
+        # UpgradeInstance by connector: a project's instances of a connector.
+        "CREATE INDEX instances_project_connector ON instances (project, connector_id)",
+    ]
+    for statement in statements:
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "instances, variables, request ids", _v1_schema),
+    Migration(2, "connection test results, upgrade status", _v2_tests_and_upgrades),
 ]

@@ -73,6 +73,10 @@ class InstanceRow(_Base):
     configuration = peewee.TextField(null=True)
     create_time = TimestampField()
     update_time = TimestampField()
+    # JSON list of reasons a following instance could not move to latest_version; NULL when none.
+    upgrade_blocked = peewee.TextField(null=True)
+    # Id of the last connection test result.
+    last_test_id = peewee.CharField(max_length=36, null=True)
 
     class Meta:
         table_name = "instances"
@@ -115,4 +119,20 @@ class RequestRow(_Base):
         primary_key = peewee.CompositeKey("project", "request_id")
 
 
-MODELS = (InstanceRow, VariableRow, RequestRow)
+class ConnectionTestRow(_Base):
+    """One connection test result (messages never hold a secret)."""
+
+    id = peewee.CharField(max_length=36, primary_key=True)
+    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE")
+    outcome = peewee.CharField(max_length=32)
+    http_status = peewee.IntegerField()
+    latency_ms = peewee.BigIntegerField()
+    message = peewee.TextField()
+    connector_version = peewee.BigIntegerField()
+    test_time = TimestampField()
+
+    class Meta:
+        table_name = "connection_tests"
+
+
+MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow)

@@ -28,6 +28,7 @@ from plugboard.storage.paging import (
     query_fingerprint,
 )
 
+from ..domain.connection import TestResult
 from ..domain.listing import ListQuery, Page
 from ..domain.model import (
     Configuration,
@@ -41,7 +42,7 @@ from ..domain.model import (
     VersionPolicy,
 )
 from ..domain.service import not_found
-from .models import InstanceRow, RequestRow, VariableRow, database_proxy, to_micros
+from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, database_proxy, to_micros
 
 _SORT_COLUMNS = {"name": InstanceRow.name}
 _READY = InstanceState.READY.value
@@ -196,6 +197,10 @@ class InstanceRepository:
                     type=changed.type,
                     update_time=changed.update_time,
                     version=new_version,
+                    connector_version=changed.connector_version,
+                    latest_version=changed.latest_version,
+                    configuration=_configuration_json(changed.configuration),
+                    upgrade_blocked=_blocked_json(changed.blocked_reasons),
                 )
                 .where(
                     (InstanceRow.id == current.id) & (InstanceRow.project == current.project)
@@ -221,6 +226,7 @@ class InstanceRepository:
                 self._raise_conflict(project, instance_id, expected_version)
             VariableRow.delete().where(VariableRow.instance == instance_id).execute()
             RequestRow.delete().where(RequestRow.instance == instance_id).execute()
+            ConnectionTestRow.delete().where(ConnectionTestRow.instance == instance_id).execute()
             if InstanceRow.delete().where(where).execute() != 1:
                 self._raise_conflict(project, instance_id, expected_version)
 
@@ -249,6 +255,7 @@ class InstanceRepository:
     def _delete_rows(self, ids: Sequence[str], *, only_pending: bool) -> int:
         VariableRow.delete().where(VariableRow.instance.in_(ids)).execute()
         RequestRow.delete().where(RequestRow.instance.in_(ids)).execute()
+        ConnectionTestRow.delete().where(ConnectionTestRow.instance.in_(ids)).execute()
         where = InstanceRow.id.in_(ids)
         if only_pending:
             where &= InstanceRow.state == _PENDING
@@ -280,7 +287,84 @@ class InstanceRepository:
             )
             for var in query:
                 by_instance[var.instance_id].append(_variable(var))
-        return [_instance(row, tuple(by_instance[row.id])) for row in rows]
+        test_ids = [row.last_test_id for row in rows if row.last_test_id]
+        last_tests: dict[str, TestResult] = {}
+        if test_ids:
+            for test in ConnectionTestRow.select().where(ConnectionTestRow.id.in_(test_ids)):
+                last_tests[test.id] = _test_result(test)
+        return [
+            replace(_instance(row, tuple(by_instance[row.id])), last_test=last_tests.get(row.last_test_id or ""))
+            for row in rows
+        ]
+
+    # ---------------------------------------------------------------------------------- versions
+
+    def set_upgrade_status(self, instance_id: str, latest_version: int, blocked: tuple[str, ...]) -> None:
+        """Record the latest version seen and why a following instance cannot move (no version bump:
+        output-only status)."""
+        with translate_errors():
+            InstanceRow.update(latest_version=latest_version, upgrade_blocked=_blocked_json(blocked)).where(
+                (InstanceRow.id == instance_id) & (InstanceRow.state == _READY)
+            ).execute()
+
+    def list_for_connector(self, project: str, connector_id: str) -> list[Instance]:
+        """Every READY instance of a project using a connector, oldest first."""
+        with translate_errors():
+            rows = list(
+                InstanceRow.select().where(
+                    (InstanceRow.project == project) & (InstanceRow.connector_id == connector_id)
+                    & (InstanceRow.state == _READY)
+                ).order_by(InstanceRow.create_time, InstanceRow.id)
+            )
+            return self._with_variables(rows)
+
+    # -------------------------------------------------------------------------- connection tests
+
+    def add_test_result(self, project: str, result: TestResult) -> None:
+        """Store a result and make it the instance's last one; NOT_FOUND when the instance is gone."""
+        with translate_errors(), self._db.atomic():
+            changed = InstanceRow.update(last_test_id=result.id, last_test_outcome=result.outcome.value).where(
+                (InstanceRow.id == result.instance_id) & (InstanceRow.project == project)
+                & (InstanceRow.state == _READY)
+            ).execute()
+            if changed != 1:
+                raise not_found(result.instance_id)
+            ConnectionTestRow.insert(
+                id=result.id, instance=result.instance_id, outcome=result.outcome.value,
+                http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
+                connector_version=result.connector_version, test_time=result.test_time,
+            ).execute()
+
+    def list_test_results(self, project: str, instance_id: str, page_size: int,
+                          page_token: str) -> tuple[list[TestResult], str]:
+        """An instance's results, newest first, by keyset (test_time, id) after ``page_token``."""
+        fingerprint = query_fingerprint({"project": project, "instance_id": instance_id})
+        with translate_errors():
+            exists = InstanceRow.select(InstanceRow.id).where(
+                (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
+            ).exists()
+            if not exists:
+                raise not_found(instance_id)
+            query = (
+                ConnectionTestRow.select()
+                .where(ConnectionTestRow.instance == instance_id)
+                .order_by(ConnectionTestRow.test_time.desc(), ConnectionTestRow.id.desc())
+            )
+            if page_token:
+                after, _ = decode_token(page_token, fingerprint)
+                if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
+                    raise InvalidArgument.single("page_token", "is not a page token returned by this list")
+                time_after, id_after = after
+                query = query.where(
+                    (ConnectionTestRow.test_time < time_after)
+                    | ((ConnectionTestRow.test_time == time_after) & (ConnectionTestRow.id < id_after))
+                )
+            rows = list(query.limit(page_size + 1))
+            token = ""
+            if len(rows) > page_size:
+                rows = rows[:page_size]
+                token = encode_token([to_micros(rows[-1].test_time), rows[-1].id], fingerprint, 0)
+            return [_test_result(row) for row in rows], token
 
 
 # ------------------------------------------------------------------------------------- conversion
@@ -290,6 +374,18 @@ def _configuration_json(configuration: Configuration | None) -> str | None:
     if configuration is None or configuration.is_empty:
         return None
     return json.dumps(configuration.to_json(), separators=(",", ":"))
+
+
+def _blocked_json(blocked: tuple[str, ...]) -> str | None:
+    return json.dumps(list(blocked)) if blocked else None
+
+
+def _test_result(row: ConnectionTestRow) -> TestResult:
+    return TestResult(
+        id=row.id, instance_id=row.instance_id, outcome=TestOutcome(row.outcome), http_status=row.http_status,
+        latency_ms=row.latency_ms, message=row.message, test_time=row.test_time,
+        connector_version=row.connector_version,
+    )
 
 
 def _instance_columns(instance: Instance) -> dict[str, object]:
@@ -305,6 +401,7 @@ def _instance_columns(instance: Instance) -> dict[str, object]:
         "type": instance.type, "state": instance.state.value, "version": instance.version,
         "last_test_outcome": instance.last_test_outcome.value,
         "configuration": _configuration_json(instance.configuration),
+        "upgrade_blocked": _blocked_json(instance.blocked_reasons),
         "create_time": instance.create_time, "update_time": instance.update_time,
     }
 
@@ -322,6 +419,7 @@ def _instance(row: InstanceRow, variables: tuple[Variable, ...]) -> Instance:
         variables=variables, latest_version=row.latest_version,
         last_test_outcome=TestOutcome(row.last_test_outcome),
         configuration=Configuration.from_json(json.loads(row.configuration)) if row.configuration else None,
+        blocked_reasons=tuple(json.loads(row.upgrade_blocked)) if row.upgrade_blocked else (),
     )
 
 

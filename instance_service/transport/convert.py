@@ -13,6 +13,7 @@ from google.protobuf import timestamp_pb2
 from plugboard.catalog.v1 import catalog_service_pb2, specification_pb2
 from plugboard.instance.v1 import instance_pb2, instance_service_pb2
 
+from ..domain.connection import Authentication, AuthType, ConnectionSpec, TestResult
 from ..domain.listing import ListQuery, Page, list_query
 from ..domain.model import (
     Configuration,
@@ -173,8 +174,11 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         upgrade=instance_pb2.UpgradeStatus(
             latest_version=instance.latest_version,
             newer_version_available=instance.latest_version > instance.connector_version,
+            blocked_reasons=list(instance.blocked_reasons),
         ),
     )
+    if instance.last_test is not None:
+        msg.last_connection_test.CopyFrom(test_result_to_proto(instance.last_test))
     if instance.connection_pool_id is not None:
         msg.connection_pool_id = instance.connection_pool_id
     if instance.certificate_id is not None:
@@ -183,6 +187,17 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         msg.session_id = instance.session_id
     msg.create_time.CopyFrom(timestamp(instance.create_time))
     msg.update_time.CopyFrom(timestamp(instance.update_time))
+    return msg
+
+
+def test_result_to_proto(result: TestResult) -> instance_pb2.ConnectionTestResult:
+    msg = instance_pb2.ConnectionTestResult(
+        id=result.id, instance_id=result.instance_id,
+        outcome=_to_proto_enum(instance_pb2.ConnectionTestOutcome, "CONNECTION_TEST_OUTCOME_", result.outcome),
+        http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
+        connector_version=result.connector_version,
+    )
+    msg.test_time.CopyFrom(timestamp(result.test_time))
     return msg
 
 
@@ -227,6 +242,32 @@ def configuration_from_spec(spec: specification_pb2.ConnectorSpecification) -> C
     return Configuration.merge(mentions)
 
 
+def connection_from_spec(spec: specification_pb2.ConnectorSpecification) -> ConnectionSpec | None:
+    """The specification's `connection` section; None when it has none."""
+    if not spec.HasField("connection") or not spec.connection.base_url_template:
+        return None
+    section = spec.connection
+    auth = section.authentication
+    try:
+        kind = AuthType[specification_pb2.AuthenticationType.Name(auth.type).removeprefix("AUTHENTICATION_TYPE_")]
+    except (ValueError, KeyError):
+        kind = AuthType.UNSPECIFIED
+    return ConnectionSpec(
+        base_url_template=section.base_url_template,
+        authentication=Authentication(
+            type=kind, parameter_name=auth.parameter_name, api_key_variable=auth.api_key_variable,
+            username_variable=auth.username_variable, password_variable=auth.password_variable,
+            token_variable=auth.token_variable, token_url_template=auth.token_url_template,
+            client_id_variable=auth.client_id_variable, client_secret_variable=auth.client_secret_variable,
+            scopes=tuple(auth.scopes),
+        ),
+        method=section.test_request.method or "GET",
+        path=section.test_request.path,
+        expected_status=tuple(section.test_request.expected_status),
+        headers=tuple(sorted(section.test_request.headers.items())),
+    )
+
+
 def usable_from_response(response: catalog_service_pb2.CheckConnectorUsableResponse) -> UsableConnector:
     spec = response.specification if response.HasField("specification") else response.version.specification
     return UsableConnector(
@@ -235,4 +276,5 @@ def usable_from_response(response: catalog_service_pb2.CheckConnectorUsableRespo
         version=response.version.number,
         latest_version=response.latest_version or response.version.number,
         configuration=configuration_from_spec(spec),
+        connection=connection_from_spec(spec),
     )

@@ -1,18 +1,20 @@
 """The InstanceService servicer: convert, call the use case, convert back.
 
 Errors are raised as ``plugboard.errors`` exceptions; the edge interceptor turns them into rich
-statuses. RPCs that arrive with issue 4 (connection tests, upgrades) answer UNIMPLEMENTED.
+statuses. Every downstream call (catalog, third-party test request) gets what is left of the caller's
+deadline at most.
 """
 
 from __future__ import annotations
 
 import grpc
 
-from plugboard.errors import Unimplemented
 from plugboard.instance.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
 from plugboard.rpc.client import remaining_timeout
 
 from ..domain.service import Instances
+from ..domain.testing import ConnectionTests
+from ..domain.versions import Upgrades
 from . import convert
 
 # Time kept back from the caller's deadline to answer after the catalog call.
@@ -20,35 +22,45 @@ _ANSWER_MARGIN_SECONDS = 0.05
 
 
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
-    """Adapter between plugboard.instance.v1.InstanceService and ``Instances``."""
+    """Adapter between plugboard.instance.v1.InstanceService and the instance use cases."""
 
-    def __init__(self, instances: Instances, *, default_deadline_seconds: float) -> None:
+    def __init__(self, instances: Instances, tests: ConnectionTests, upgrades: Upgrades, *,
+                 default_deadline_seconds: float) -> None:
         self._instances = instances
+        self._tests = tests
+        self._upgrades = upgrades
         self._default_deadline = default_deadline_seconds
+
+    def _timeout(self, context: grpc.aio.ServicerContext) -> float:
+        return remaining_timeout(context, self._default_deadline, margin=_ANSWER_MARGIN_SECONDS)
 
     async def CreateInstance(
         self, request: instance_service_pb2.CreateInstanceRequest, context: grpc.aio.ServicerContext
     ) -> instance_pb2.Instance:
-        if request.test_connection:
-            raise Unimplemented("test_connection on create is not implemented yet; nothing was created",
-                                reason="CONNECTION_TEST_NOT_IMPLEMENTED")
         instance = await self._instances.create(
             request.project,
             convert.draft_from_proto(request.instance),
             request.request_id,
-            timeout=remaining_timeout(context, self._default_deadline, margin=_ANSWER_MARGIN_SECONDS),
+            timeout=self._timeout(context),
         )
-        return convert.instance_to_proto(instance)
+        msg = convert.instance_to_proto(instance)
+        if request.test_connection and instance.last_test is None:
+            result = await self._tests.test(request.project, instance.id, timeout=self._timeout(context),
+                                            instance=instance)
+            msg.last_connection_test.CopyFrom(convert.test_result_to_proto(result))
+        return msg
 
     async def GetInstance(
         self, request: instance_service_pb2.GetInstanceRequest, context: grpc.aio.ServicerContext
     ) -> instance_pb2.Instance:
-        return convert.instance_to_proto(self._instances.get(request.project, request.id))
+        instance = await self._instances.read(request.project, request.id, timeout=self._timeout(context))
+        return convert.instance_to_proto(instance)
 
     async def ListInstances(
         self, request: instance_service_pb2.ListInstancesRequest, context: grpc.aio.ServicerContext
     ) -> instance_service_pb2.ListInstancesResponse:
-        page = self._instances.list(convert.list_query_from_request(request))
+        query = convert.list_query_from_request(request)
+        page = await self._instances.read_page(query, timeout=self._timeout(context))
         return convert.page_to_proto(page)
 
     async def UpdateInstance(
@@ -74,14 +86,33 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def TestInstanceConnection(
         self, request: instance_service_pb2.TestInstanceConnectionRequest, context: grpc.aio.ServicerContext
     ) -> instance_pb2.ConnectionTestResult:
-        raise Unimplemented("TestInstanceConnection is not implemented yet")
+        result = await self._tests.test(request.project, request.id, timeout=self._timeout(context))
+        return convert.test_result_to_proto(result)
 
     async def ListConnectionTests(
         self, request: instance_service_pb2.ListConnectionTestsRequest, context: grpc.aio.ServicerContext
     ) -> instance_service_pb2.ListConnectionTestsResponse:
-        raise Unimplemented("ListConnectionTests is not implemented yet")
+        page = self._tests.list(request.project, request.instance_id, request.page_size, request.page_token)
+        return instance_service_pb2.ListConnectionTestsResponse(
+            results=[convert.test_result_to_proto(item) for item in page.results],
+            next_page_token=page.next_page_token,
+        )
 
     async def UpgradeInstance(
         self, request: instance_service_pb2.UpgradeInstanceRequest, context: grpc.aio.ServicerContext
     ) -> instance_service_pb2.UpgradeInstanceResponse:
-        raise Unimplemented("UpgradeInstance is not implemented yet")
+        report = await self._upgrades.upgrade(
+            request.project, instance_id=request.instance_id, connector_id=request.connector_id,
+            target_version=request.target_version, dry_run=request.dry_run,
+            policy=convert.version_policy(request.version_policy),
+            variables=tuple(convert.variable_input(item) for item in request.variables),
+            timeout=self._timeout(context),
+        )
+        return instance_service_pb2.UpgradeInstanceResponse(
+            dry_run=report.dry_run, target_version=report.target_version,
+            results=[
+                instance_service_pb2.UpgradeResult(instance_id=item.instance_id, from_version=item.from_version,
+                                                   upgraded=item.upgraded, problems=list(item.problems))
+                for item in report.results
+            ],
+        )

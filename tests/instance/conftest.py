@@ -47,7 +47,8 @@ def catalog_server(database_url, tmp_path):
     """The real catalog server (its own tables in the same test database)."""
     from catalog_service.server import create_server as create_catalog_server
 
-    settings = Settings(data_dir=tmp_path, catalog_database_url=database_url, deleting_stale_seconds=3600)
+    settings = Settings(data_dir=tmp_path, catalog_database_url=database_url, deleting_stale_seconds=3600,
+                        git_allow_file_urls=True)
     server = start_server(lambda: create_catalog_server(settings, port=0))
     yield server
     server.stop()
@@ -57,7 +58,8 @@ def catalog_server(database_url, tmp_path):
 def instance_settings(database_url, tmp_path, catalog_server) -> Settings:
     return Settings(
         data_dir=tmp_path, instance_database_url=database_url, catalog_target=catalog_server.target,
-        secret_keys=TEST_KEYS, pending_stale_seconds=60.0,
+        secret_keys=TEST_KEYS, pending_stale_seconds=60.0, connection_test_allow_cidrs=("127.0.0.0/8",),
+        connection_test_timeout_seconds=2.0,
     )
 
 

@@ -29,6 +29,7 @@ def test_sqlite_files_and_logs_hold_no_plaintext_secret(tmp_path, caplog):
     settings = Settings(
         data_dir=tmp_path, catalog_database_url=f"sqlite:///{tmp_path / 'catalog.db'}",
         instance_database_url=f"sqlite:///{instance_db}",  # secret_keys unset: the local key file
+        git_allow_file_urls=True,
     )
     first_secret = f"first-secret-{uuid.uuid4().hex}"
     second_secret = f"second-secret-{uuid.uuid4().hex}"

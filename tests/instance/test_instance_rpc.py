@@ -26,6 +26,7 @@ from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
 from tests.harness import start_server
 from tests.instance.helpers import pending, publish
+from tests.instance.third_party import API_KEY, ThirdParty
 from tests.rich import expect_error, fields
 
 SERVICE = "plugboard.instance.v1.InstanceService"
@@ -182,11 +183,36 @@ def test_catalog_down_is_unavailable_and_leaves_nothing(instance_settings):
         server.stop()
 
 
-def test_test_connection_on_create_is_not_implemented_yet(instances, connector):
+def test_test_connection_on_create_without_a_connection_section_is_misconfigured(instances, connector):
     connector_id, _ = connector
-    expect_error(grpc.StatusCode.UNIMPLEMENTED, lambda: instances.CreateInstance(ispb.CreateInstanceRequest(
-        project="acme", instance=body(connector_id=connector_id), test_connection=True)))
-    assert references(instances, connector_id) == 0
+    created = instances.CreateInstance(ispb.CreateInstanceRequest(
+        project="acme", instance=body(connector_id=connector_id), test_connection=True))
+    assert created.last_connection_test.outcome == ipb.CONNECTION_TEST_OUTCOME_MISCONFIGURED
+    assert "no connection section" in created.last_connection_test.message
+    assert references(instances, connector_id) == 1
+
+
+def test_a_published_connection_section_drives_a_real_test(instances, catalog, unique):
+    """End to end with the real catalog: connect.yaml's `connection` section, published, then tested
+    against a real HTTP server on loopback (admitted by connection_test_allow_cidrs)."""
+    third_party = ThirdParty()
+    try:
+        spec = (
+            "deployAs:\n  - name: app\n    applicationType: service\n    configuration:\n"
+            "      standardConfiguration:\n        - {key: BASE, description: host, required: true}\n"
+            "      securedConfiguration:\n        - {key: API_KEY, description: key, required: true}\n"
+            "connection:\n  baseUrl: \"http://{BASE}\"\n"
+            "  authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_KEY}\n"
+            "  testRequest: {method: GET, path: /key-header/ping, expectedStatus: [200]}\n"
+        )
+        connector_id = publish(catalog, "acme", f"conn-{unique}", spec)
+        created = create(instances, connector_id=connector_id, variables=[
+            ipb.Variable(key="BASE", value=f"127.0.0.1:{third_party.port}"), ipb.Variable(key="API_KEY", value=API_KEY)])
+        result = instances.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id=created.id))
+        assert result.outcome == ipb.CONNECTION_TEST_OUTCOME_OK, result.message
+        assert third_party.requests[-1][2]["x-api-key"] == API_KEY
+    finally:
+        third_party.close()
 
 
 # --------------------------------------------------------------------------------------------- read
@@ -360,13 +386,13 @@ def test_count_connector_references(instances, connector):
 # ---------------------------------------------------------------------------- later RPCs, plumbing
 
 
-def test_issue_4_rpcs_are_unimplemented(instances):
+def test_issue_4_rpcs_answer_not_found_for_a_missing_instance(instances):
     for call in (
         lambda: instances.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id="x")),
         lambda: instances.ListConnectionTests(ispb.ListConnectionTestsRequest(project="acme", instance_id="x")),
         lambda: instances.UpgradeInstance(ispb.UpgradeInstanceRequest(project="acme", instance_id="x")),
     ):
-        expect_error(grpc.StatusCode.UNIMPLEMENTED, call)
+        expect_error(grpc.StatusCode.NOT_FOUND, call)
 
 
 def test_health_and_reflection_name_the_service(instance_server):

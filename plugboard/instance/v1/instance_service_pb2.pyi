@@ -124,20 +124,22 @@ class ListConnectionTestsResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[_instance_pb2.ConnectionTestResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpgradeInstanceRequest(_message.Message):
-    __slots__ = ("project", "instance_id", "connector_id", "target_version", "dry_run", "version_policy")
+    __slots__ = ("project", "instance_id", "connector_id", "target_version", "dry_run", "version_policy", "variables")
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     VERSION_POLICY_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
     project: str
     instance_id: str
     connector_id: str
     target_version: int
     dry_run: bool
     version_policy: _instance_pb2.VersionPolicy
-    def __init__(self, project: _Optional[str] = ..., instance_id: _Optional[str] = ..., connector_id: _Optional[str] = ..., target_version: _Optional[int] = ..., dry_run: _Optional[bool] = ..., version_policy: _Optional[_Union[_instance_pb2.VersionPolicy, str]] = ...) -> None: ...
+    variables: _containers.RepeatedCompositeFieldContainer[_instance_pb2.Variable]
+    def __init__(self, project: _Optional[str] = ..., instance_id: _Optional[str] = ..., connector_id: _Optional[str] = ..., target_version: _Optional[int] = ..., dry_run: _Optional[bool] = ..., version_policy: _Optional[_Union[_instance_pb2.VersionPolicy, str]] = ..., variables: _Optional[_Iterable[_Union[_instance_pb2.Variable, _Mapping]]] = ...) -> None: ...
 
 class UpgradeInstanceResponse(_message.Message):
     __slots__ = ("results", "dry_run", "target_version")

@@ -157,8 +157,11 @@ class InstanceServiceServicer:
 
     def TestInstanceConnection(self, request, context):
         """Tests the connection to the third-party system with the instance's credentials, stores the
-        result and returns it. A failed connection is a result, not an error.
-        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (instance not READY).
+        result and returns it. A failed connection is a result, not an error (see ConnectionTestOutcome).
+        The test takes at most the connection_test_timeout_seconds setting, never longer than the caller's
+        deadline; reads at most 64 KiB of an answer; reaches only public addresses (SSRF guard).
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the connector version is no longer
+        usable), UNAVAILABLE (catalog unreachable), DEADLINE_EXCEEDED (no time left to test).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -175,8 +178,9 @@ class InstanceServiceServicer:
     def UpgradeInstance(self, request, context):
         """Moves one instance, or all of a project's instances of a connector, to a published version after
         validating their variables against it. A dry run reports what would fail and changes nothing.
-        Errors: INVALID_ARGUMENT (neither or both of instance_id and connector), NOT_FOUND,
-        FAILED_PRECONDITION (reason CONNECTOR_VERSION_NOT_FOUND).
+        Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
+        instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

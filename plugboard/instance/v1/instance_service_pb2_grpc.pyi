@@ -75,8 +75,11 @@ class InstanceServiceStub:
     """
     TestInstanceConnection: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.TestInstanceConnectionRequest, _instance_pb2.ConnectionTestResult]
     """Tests the connection to the third-party system with the instance's credentials, stores the
-    result and returns it. A failed connection is a result, not an error.
-    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (instance not READY).
+    result and returns it. A failed connection is a result, not an error (see ConnectionTestOutcome).
+    The test takes at most the connection_test_timeout_seconds setting, never longer than the caller's
+    deadline; reads at most 64 KiB of an answer; reaches only public addresses (SSRF guard).
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the connector version is no longer
+    usable), UNAVAILABLE (catalog unreachable), DEADLINE_EXCEEDED (no time left to test).
     """
     ListConnectionTests: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.ListConnectionTestsRequest, _instance_service_pb2.ListConnectionTestsResponse]
     """Lists an instance's connection test results, newest first.
@@ -85,8 +88,9 @@ class InstanceServiceStub:
     UpgradeInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
     validating their variables against it. A dry run reports what would fail and changes nothing.
-    Errors: INVALID_ARGUMENT (neither or both of instance_id and connector), NOT_FOUND,
-    FAILED_PRECONDITION (reason CONNECTOR_VERSION_NOT_FOUND).
+    Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
+    instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
     """
     CountConnectorReferences: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]
     """Counts, and names the first few of, the instances referencing a connector in any project,
@@ -141,8 +145,11 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     TestInstanceConnection: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.TestInstanceConnectionRequest, _instance_pb2.ConnectionTestResult]  # type: ignore[assignment]
     """Tests the connection to the third-party system with the instance's credentials, stores the
-    result and returns it. A failed connection is a result, not an error.
-    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (instance not READY).
+    result and returns it. A failed connection is a result, not an error (see ConnectionTestOutcome).
+    The test takes at most the connection_test_timeout_seconds setting, never longer than the caller's
+    deadline; reads at most 64 KiB of an answer; reaches only public addresses (SSRF guard).
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the connector version is no longer
+    usable), UNAVAILABLE (catalog unreachable), DEADLINE_EXCEEDED (no time left to test).
     """
     ListConnectionTests: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.ListConnectionTestsRequest, _instance_service_pb2.ListConnectionTestsResponse]  # type: ignore[assignment]
     """Lists an instance's connection test results, newest first.
@@ -151,8 +158,9 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     UpgradeInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]  # type: ignore[assignment]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
     validating their variables against it. A dry run reports what would fail and changes nothing.
-    Errors: INVALID_ARGUMENT (neither or both of instance_id and connector), NOT_FOUND,
-    FAILED_PRECONDITION (reason CONNECTOR_VERSION_NOT_FOUND).
+    Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
+    instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
     """
     CountConnectorReferences: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]  # type: ignore[assignment]
     """Counts, and names the first few of, the instances referencing a connector in any project,
@@ -240,8 +248,11 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_pb2.ConnectionTestResult, _abc.Awaitable[_instance_pb2.ConnectionTestResult]]:
         """Tests the connection to the third-party system with the instance's credentials, stores the
-        result and returns it. A failed connection is a result, not an error.
-        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (instance not READY).
+        result and returns it. A failed connection is a result, not an error (see ConnectionTestOutcome).
+        The test takes at most the connection_test_timeout_seconds setting, never longer than the caller's
+        deadline; reads at most 64 KiB of an answer; reaches only public addresses (SSRF guard).
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the connector version is no longer
+        usable), UNAVAILABLE (catalog unreachable), DEADLINE_EXCEEDED (no time left to test).
         """
 
     @_abc_1.abstractmethod
@@ -262,8 +273,9 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_instance_service_pb2.UpgradeInstanceResponse, _abc.Awaitable[_instance_service_pb2.UpgradeInstanceResponse]]:
         """Moves one instance, or all of a project's instances of a connector, to a published version after
         validating their variables against it. A dry run reports what would fail and changes nothing.
-        Errors: INVALID_ARGUMENT (neither or both of instance_id and connector), NOT_FOUND,
-        FAILED_PRECONDITION (reason CONNECTOR_VERSION_NOT_FOUND).
+        Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
+        instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
         """
 
     @_abc_1.abstractmethod

@@ -1,0 +1,141 @@
+"""``plugboard secrets rotate``: re-encrypt every secret variable under the newest configured key.
+
+Rotation, step by step: add a new key at the END of ``PLUGBOARD_SECRET_KEYS`` (or of the key file) and
+restart the instance servers (they now encrypt new values with it and still read the old ones); run
+``plugboard secrets rotate``; then remove the old key.
+
+The command works in batches (``--batch-size``, default 200) ordered by variable id, one transaction
+each, and prints one progress line per batch. Each row is rewritten with a compare-and-swap on its old
+ciphertext, so a value changed by a running server meanwhile is left alone (it is already under the
+newest key). Rows already under the newest key are skipped: the command is idempotent and safe to run
+again after a crash or an interruption. The fingerprint is recomputed under the newest key, so that
+fingerprints stay comparable once the old key is gone. Values are decrypted only in memory; nothing but
+counts and key ids is printed. Exit status 1 when some secret could not be decrypted (its key id is not
+configured), after rotating all the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+import peewee
+
+from plugboard.storage.database import open_database
+from plugboard.storage.migrations import migrate
+
+from .domain.secrets import Keyring, SecretDecryptionError, SecretKeyError, variable_aad
+from .storage.migrations import COMPONENT, MIGRATIONS
+from .storage.models import InstanceRow, VariableRow, database_proxy
+
+DEFAULT_BATCH_SIZE = 200
+
+
+@dataclass
+class RotationReport:
+    scanned: int = 0
+    rotated: int = 0
+    current: int = 0
+    changed_meanwhile: int = 0
+    failed: int = 0
+
+
+def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = DEFAULT_BATCH_SIZE,
+                   out: TextIO | None = None) -> RotationReport:
+    """Re-encrypt every secret not under ``keyring.primary_key_id`` (see the module docstring)."""
+    database_proxy.initialize(db)
+    out = out if out is not None else sys.stdout
+    report = RotationReport()
+    newest = keyring.primary_key_id
+    after = ""
+    batch = 0
+    while True:
+        rows = list(
+            VariableRow.select(VariableRow.id, VariableRow.key, VariableRow.ciphertext,
+                               InstanceRow.id.alias("owner_id"), InstanceRow.project.alias("owner_project"))
+            .join(InstanceRow, on=(VariableRow.instance == InstanceRow.id))
+            .where((VariableRow.secret == True) & VariableRow.ciphertext.is_null(False)  # noqa: E712
+                   & (VariableRow.id > after))
+            .order_by(VariableRow.id)
+            .limit(batch_size)
+            .dicts()
+        )
+        if not rows:
+            break
+        batch += 1
+        rotated_here = 0
+        with db.atomic():
+            for row in rows:
+                report.scanned += 1
+                blob = bytes(row["ciphertext"])
+                try:
+                    if Keyring.key_id_of(blob) == newest:
+                        report.current += 1
+                        continue
+                    aad = variable_aad(row["owner_project"], row["owner_id"], row["key"])
+                    plain = keyring.decrypt(blob, aad)
+                except SecretDecryptionError:
+                    report.failed += 1
+                    continue
+                fresh = keyring.encrypt(plain, aad)
+                fingerprint = keyring.fingerprint(plain)
+                del plain
+                changed = (
+                    VariableRow.update(ciphertext=fresh, fingerprint=fingerprint)
+                    .where((VariableRow.id == row["id"]) & (VariableRow.ciphertext == blob))
+                    .execute()
+                )
+                if changed == 1:
+                    report.rotated += 1
+                    rotated_here += 1
+                else:
+                    report.changed_meanwhile += 1
+        after = rows[-1]["id"]
+        print(f"batch {batch}: {report.scanned} secret(s) scanned, {rotated_here} re-encrypted in this batch "
+              f"({report.rotated} in total) under key {newest}", file=out, flush=True)
+    print(
+        f"done: {report.scanned} scanned, {report.rotated} re-encrypted, {report.current} already under key "
+        f"{newest}, {report.changed_meanwhile} changed meanwhile, {report.failed} could not be decrypted",
+        file=out, flush=True,
+    )
+    return report
+
+
+def cmd_rotate(args: argparse.Namespace) -> int:
+    from plugboard.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+        keyring = Keyring.from_settings(settings)
+    except (SettingsError, SecretKeyError) as exc:
+        print(f"plugboard: bad setting: {exc}", file=sys.stderr, flush=True)
+        return 2
+    if args.batch_size < 1:
+        print("plugboard: --batch-size must be 1 or more", file=sys.stderr, flush=True)
+        return 2
+    db = open_database(settings.instance_database_url)
+    try:
+        migrate(db, COMPONENT, MIGRATIONS)
+        print(f"re-encrypting secrets under key {keyring.primary_key_id} (configured: "
+              f"{', '.join(keyring.key_ids)})", flush=True)
+        report = rotate_secrets(db, keyring, batch_size=args.batch_size)
+    finally:
+        db.close()
+    if report.failed:
+        print(f"plugboard: {report.failed} secret(s) are under a key that is not configured; add it back "
+              "(before the newest) and run again", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def add_secrets_command(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``plugboard secrets rotate`` on the ``plugboard`` command's subparsers."""
+    parser = subparsers.add_parser("secrets", help="manage the instance service's encrypted secrets")
+    actions = parser.add_subparsers(dest="secrets_command", required=True, metavar="ACTION")
+    rotate = actions.add_parser(
+        "rotate", help="re-encrypt every secret under the newest configured key (idempotent, batched)")
+    rotate.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                        help=f"secrets per transaction (default {DEFAULT_BATCH_SIZE})")
+    rotate.set_defaults(func=cmd_rotate)

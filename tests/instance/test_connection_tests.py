@@ -1,0 +1,268 @@
+"""TestInstanceConnection / ListConnectionTests over real gRPC against real HTTP servers on loopback.
+
+The catalog is ``FakeCatalog`` (it serves specifications with `connection` sections); the third-party
+systems are ``ThirdParty`` (http.server); loopback is admitted by ``connection_test_allow_cidrs`` except
+where the SSRF guard itself is tested. Deadlines are short so the suite stays quick.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+import pytest
+
+from instance_service.server import create_server as create_instance_server
+from plugboard.instance.v1 import instance_pb2 as ipb
+from plugboard.instance.v1 import instance_service_pb2 as ispb
+from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
+from plugboard.settings import Settings
+from tests.harness import start_server
+from tests.instance.conftest import TEST_KEYS
+from tests.instance.fake_catalog import FakeCatalog, connection_section, serve_fake_catalog, specification
+from tests.instance.third_party import (
+    API_KEY,
+    BEARER,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PASSWORD,
+    USER,
+    Canary,
+    ThirdParty,
+)
+from tests.rich import expect_error
+
+OK = ipb.CONNECTION_TEST_OUTCOME_OK
+SECRET_KEYS = ("API_KEY", "USER", "PASS", "TOKEN", "CLIENT_ID", "CLIENT_SECRET")
+TEST_TIMEOUT = 1.5
+
+
+@pytest.fixture
+def fake():
+    fake = FakeCatalog()
+    server = start_server(lambda: serve_fake_catalog(fake))
+    fake.target = server.target  # type: ignore[attr-defined]
+    yield fake
+    server.stop()
+
+
+@pytest.fixture
+def third_party():
+    server = ThirdParty()
+    yield server
+    server.close()
+
+
+def _server(fake, database_url, tmp_path, allow):  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path, instance_database_url=database_url, catalog_target=fake.target,
+                        secret_keys=TEST_KEYS, connection_test_allow_cidrs=allow,
+                        connection_test_timeout_seconds=TEST_TIMEOUT, version_check_seconds=0)
+    return start_server(lambda: create_instance_server(settings, port=0))
+
+
+@pytest.fixture
+def stub(fake, database_url, tmp_path):
+    server = _server(fake, database_url, tmp_path, ("127.0.0.0/8",))
+    yield igrpc.InstanceServiceStub(server.channel)
+    server.stop()
+
+
+@pytest.fixture
+def strict_stub(fake, database_url, tmp_path):
+    """An instance server that admits no private address (the production default)."""
+    server = _server(fake, database_url, tmp_path, ())
+    yield igrpc.InstanceServiceStub(server.channel)
+    server.stop()
+
+
+def use(fake, base_url, auth_type="NONE", **section):  # type: ignore[no-untyped-def]
+    fake.spec = specification(standard=[("BASE", True, "")], secured=[(k, False) for k in SECRET_KEYS],
+                              connection=connection_section(base_url, auth_type, **section))
+
+
+def create(stub, base, test_connection=False, **secrets):  # type: ignore[no-untyped-def]
+    variables = [ipb.Variable(key="BASE", value=base)] + [ipb.Variable(key=k, value=v) for k, v in secrets.items()]
+    return stub.CreateInstance(ispb.CreateInstanceRequest(
+        project="acme", test_connection=test_connection,
+        instance=ipb.Instance(name="Shop", timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_SECOND,
+                              rate_limit_duration=1, connector_id="c-1", variables=variables)))
+
+
+def run(stub, instance, timeout=10.0) -> ipb.ConnectionTestResult:  # type: ignore[no-untyped-def]
+    return stub.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id=instance.id), timeout=timeout)
+
+
+def outcome_name(result) -> str:  # type: ignore[no-untyped-def]
+    return ipb.ConnectionTestOutcome.Name(result.outcome).removeprefix("CONNECTION_TEST_OUTCOME_")
+
+
+AUTH_CASES = {
+    "NONE": (dict(path="/none/ping"), {}, None),
+    "API_KEY_HEADER": (dict(path="/key-header/ping", parameter_name="X-Api-Key", api_key_variable="API_KEY"),
+                       {"API_KEY": API_KEY}, {"API_KEY": "wrong-key-123"}),
+    "API_KEY_QUERY": (dict(path="/key-query/ping", parameter_name="api_key", api_key_variable="API_KEY"),
+                      {"API_KEY": API_KEY}, {"API_KEY": "wrong-key-456"}),
+    "BASIC": (dict(path="/basic/ping", username_variable="USER", password_variable="PASS"),
+              {"USER": USER, "PASS": PASSWORD}, {"USER": USER, "PASS": "wrong-password"}),
+    "BEARER": (dict(path="/bearer/ping", token_variable="TOKEN"), {"TOKEN": BEARER}, {"TOKEN": "wrong-token-789"}),
+    "OAUTH2_CLIENT_CREDENTIALS": (
+        dict(path="/oauth/ping", token_url_template="http://{BASE}/oauth/token", client_id_variable="CLIENT_ID",
+             client_secret_variable="CLIENT_SECRET", scopes=["read"]),
+        {"CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET},
+        {"CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": "wrong-client-secret"}),
+}
+
+
+@pytest.mark.parametrize("auth_type", list(AUTH_CASES))
+def test_each_authentication_type_succeeds_and_wrong_credentials_fail(stub, fake, third_party, auth_type, caplog):
+    caplog.set_level(logging.DEBUG)
+    section, good, bad = AUTH_CASES[auth_type]
+    use(fake, "http://{BASE}", auth_type, **section)
+    base = f"127.0.0.1:{third_party.port}"
+    instance = create(stub, base, **good)
+    result = run(stub, instance)
+    assert outcome_name(result) == "OK", result.message
+    assert result.http_status == 200 and result.latency_ms >= 0 and result.connector_version == 2
+    assert result.instance_id == instance.id and result.test_time.seconds > 0
+    if auth_type == "OAUTH2_CLIENT_CREDENTIALS":  # a real token request came first
+        assert [r[1] for r in third_party.requests][-2:] == ["/oauth/token", "/oauth/ping"]
+    if bad is not None:
+        wrong = create(stub, base, **bad)
+        failed = run(stub, wrong)
+        assert outcome_name(failed) == "AUTH_FAILED", failed.message
+        assert failed.http_status in (401, 403)
+        secrets_used = list(good.values()) + list(bad.values())
+        for text in (failed.message, result.message, caplog.text):
+            assert not any(secret in text for secret in secrets_used if secret not in (USER, CLIENT_ID))
+    got = stub.GetInstance(ispb.GetInstanceRequest(project="acme", id=instance.id))
+    assert got.last_connection_test.id == result.id and got.last_connection_test.outcome == OK
+
+
+def test_results_are_stored_newest_first_and_filterable(stub, fake, third_party):
+    use(fake, "http://{BASE}", path="/teapot")
+    instance = create(stub, f"127.0.0.1:{third_party.port}")
+    first = run(stub, instance)
+    assert outcome_name(first) == "UNEXPECTED_RESPONSE" and first.http_status == 418
+    use(fake, "http://{BASE}", path="/none/ping")
+    ids = [first.id] + [run(stub, instance).id for _ in range(2)]
+    page = stub.ListConnectionTests(ispb.ListConnectionTestsRequest(project="acme", instance_id=instance.id, page_size=2))
+    assert [r.id for r in page.results] == ids[::-1][:2] and page.next_page_token
+    rest = stub.ListConnectionTests(ispb.ListConnectionTestsRequest(
+        project="acme", instance_id=instance.id, page_size=2, page_token=page.next_page_token))
+    assert [r.id for r in rest.results] == [ids[0]] and not rest.next_page_token
+    listed = stub.ListInstances(ispb.ListInstancesRequest(project="acme", last_test_outcome=OK))
+    assert [i.id for i in listed.instances] == [instance.id]
+    assert listed.instances[0].last_connection_test.id == ids[-1]
+    assert stub.ListInstances(ispb.ListInstancesRequest(
+        project="acme", last_test_outcome=ipb.CONNECTION_TEST_OUTCOME_UNEXPECTED_RESPONSE)).total == 0
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: stub.ListConnectionTests(
+        ispb.ListConnectionTestsRequest(project="other", instance_id=instance.id)))
+    expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.ListConnectionTests(
+        ispb.ListConnectionTestsRequest(project="acme", instance_id=instance.id, page_size=101)))
+
+
+def test_create_can_test_the_connection(stub, fake, third_party):
+    use(fake, "http://{BASE}", path="/none/ping")
+    created = create(stub, f"127.0.0.1:{third_party.port}", test_connection=True)
+    assert created.last_connection_test.outcome == OK
+
+
+def test_a_slow_server_times_out_within_the_deadline(stub, fake, third_party):
+    use(fake, "http://{BASE}", path="/slow")
+    instance = create(stub, f"127.0.0.1:{third_party.port}")
+    result = run(stub, instance)
+    assert outcome_name(result) == "TIMEOUT" and result.http_status == 0
+    assert result.latency_ms < 5000
+    # The caller's deadline is shorter than the setting: the test still answers, within it.
+    short = run(stub, instance, timeout=0.8)
+    assert outcome_name(short) == "TIMEOUT" and short.latency_ms < 800
+
+
+def test_a_dripping_server_times_out(stub, fake, third_party):
+    use(fake, "http://{BASE}", path="/drip")
+    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))
+    assert outcome_name(result) == "TIMEOUT" and result.http_status == 200, result.message
+
+
+def test_an_endless_body_is_cut_at_64_kib(stub, fake, third_party):
+    use(fake, "http://{BASE}", path="/huge")
+    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))
+    assert outcome_name(result) == "OK" and "64 KiB" in result.message, result.message
+    assert third_party.huge_bytes_sent < 1024 ** 3  # the server stopped early: the client hung up
+
+
+def test_a_redirect_to_a_private_address_is_blocked(stub, fake, third_party):
+    for target in ("http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://[::ffff:10.0.0.1]/"):
+        use(fake, "http://{BASE}", path="/redirect?to=" + target, expected=(200,))
+        result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))
+        assert outcome_name(result) == "BLOCKED", result.message
+    # A redirect within the allowed networks is followed (and checked again).
+    use(fake, "http://{BASE}", path=f"/redirect?to=http://127.0.0.1:{third_party.port}/none/ping")
+    assert outcome_name(run(stub, create(stub, f"127.0.0.1:{third_party.port}"))) == "OK"
+
+
+def test_credentials_are_not_carried_to_another_origin(stub, fake, third_party):
+    other = ThirdParty()
+    try:
+        use(fake, "http://{BASE}", "BEARER", token_variable="TOKEN",
+            path=f"/redirect?to=http://127.0.0.1:{other.port}/none/ping")
+        result = run(stub, create(stub, f"127.0.0.1:{third_party.port}", TOKEN=BEARER))
+        assert outcome_name(result) == "OK", result.message
+        assert "authorization" not in other.requests[-1][2]
+    finally:
+        other.close()
+
+
+BLOCKED_HOSTS = ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "0177.0.0.1", "127.1", "[::1]",
+                 "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "169.254.169.254", "10.0.0.1", "100.64.0.1", "0.0.0.0"]
+
+
+def test_loopback_and_private_addresses_are_blocked_when_not_allowed(strict_stub, fake):
+    canary = Canary()
+    try:
+        use(fake, "http://{BASE}", path="/ping")
+        for host in BLOCKED_HOSTS:
+            port = "" if host in ("169.254.169.254", "10.0.0.1", "100.64.0.1") else f":{canary.port}"
+            result = run(strict_stub, create(strict_stub, f"{host}{port}"))
+            assert outcome_name(result) == "BLOCKED", (host, result.message)
+        assert canary.connections == 0
+    finally:
+        canary.close()
+
+
+def test_other_schemes_are_blocked(stub, fake, third_party):
+    for base_url in ("ftp://{BASE}", "file://{BASE}", "gopher://{BASE}"):
+        use(fake, base_url, path="/none/ping")
+        result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))
+        assert outcome_name(result) == "BLOCKED" and "scheme" in result.message
+    assert not third_party.requests
+
+
+def test_misconfigured_instances_say_what_is_missing(stub, fake, third_party):
+    use(fake, "http://{BASE}", "API_KEY_HEADER", path="/key-header/ping", api_key_variable="API_KEY")
+    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))  # API_KEY not set
+    assert outcome_name(result) == "MISCONFIGURED" and "'API_KEY'" in result.message
+    use(fake, "http://{BASE", path="/none/ping")
+    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}"))
+    assert outcome_name(result) == "MISCONFIGURED" and "malformed placeholder" in result.message
+    fake.spec = specification(standard=[("BASE", True, "")])  # no connection section
+    result = run(stub, create(stub, "x"))
+    assert outcome_name(result) == "MISCONFIGURED"
+
+
+def test_unreachable_hosts(stub, fake):
+    canary = Canary()
+    port = canary.port
+    canary.close()  # nothing listens there any more
+    use(fake, "http://{BASE}", path="/none/ping")
+    result = run(stub, create(stub, f"127.0.0.1:{port}"))
+    assert outcome_name(result) == "UNREACHABLE", result.message
+    result = run(stub, create(stub, "no-such-host.invalid"))
+    assert outcome_name(result) == "UNREACHABLE", result.message
+
+
+def test_errors_of_the_rpc_itself(stub):
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: stub.TestInstanceConnection(
+        ispb.TestInstanceConnectionRequest(project="acme", id="missing")))
+    expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.TestInstanceConnection(
+        ispb.TestInstanceConnectionRequest(project="", id="")))
