@@ -11,8 +11,12 @@ gateway by changing the address only.
   gateway serves itself (``DeleteConnector``); builds the generic handlers of the three services.
 - ``gateway.deletion``: the deletion protocol of DESIGN.md, in plain Python over two small ports.
 - ``gateway.backends``: the long-lived channel per backend and the gRPC adapters of those ports.
+- ``gateway.keys`` / ``gateway.key_store`` / ``gateway.keys_cli``: API keys (256-bit secrets stored as
+  digests, bound to a project and scopes), their database and ``plugboard keys create|list|revoke``.
+- ``gateway.policy`` / ``gateway.auth``: per-method rules derived from the descriptors (scope, project,
+  internal methods) and the ``Gatekeeper`` that authenticates and admits each call (gRPC and HTTP).
+- ``gateway.http_rules`` / ``gateway.json_mapping`` / ``gateway.http_api`` / ``gateway.openapi``: the
+  HTTP/JSON facade (aiohttp) and its OpenAPI document, both from the ``google.api.http`` annotations.
+- ``gateway.health``: the gateway's health follows its backends'.
 - ``gateway.server``: ``create_server`` / ``serve``.
-
-Authentication (API keys), authorization per method and the HTTP/JSON facade come with issue 5; the seam
-for them is the ``guard`` of ``gateway.forwarding`` (a coroutine that may refuse any call).
 """

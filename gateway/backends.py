@@ -37,19 +37,22 @@ HOP_BY_HOP = frozenset({
     "grpc-status", "grpc-message", "grpc-previous-rpc-attempts", "grpc-retry-pushback-ms",
 })
 
+# The caller's credentials stay at the gateway: backends trust the network, not keys.
+CREDENTIALS = frozenset({"authorization", "x-api-key", "cookie"})
+
 # A compensating call (reverting DELETING) gets at least this long, even when the caller's deadline is
 # nearly spent: leaving the connector DELETING until the reconciler runs blocks new instances.
 COMPENSATION_SECONDS = 5.0
 
 
 def forwardable_metadata(metadata: Iterable[Any] | None) -> Metadata:
-    """``metadata`` without pseudo headers (``:authority``...) and hop-by-hop headers."""
+    """``metadata`` without pseudo headers (``:authority``...), hop-by-hop headers and credentials."""
     if not metadata:
         return ()
     kept = []
     for key, value in metadata:
         lowered = key.lower()
-        if lowered.startswith(":") or lowered in HOP_BY_HOP:
+        if lowered.startswith(":") or lowered in HOP_BY_HOP or lowered in CREDENTIALS:
             continue
         kept.append((lowered, value))
     return tuple(kept)

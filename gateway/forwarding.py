@@ -11,8 +11,9 @@ cardinalities. Each call goes to the backend with
   ``grpc-status-details-bin``). An error the channel produced itself (backend down: UNAVAILABLE at
   once, never a hang) becomes a rich Plugboard error naming the backend, not its address.
 
-A ``guard`` (issue 5: API keys and scopes) may refuse a call before it is forwarded by raising a
-``PlugboardError``.
+A ``guard`` (``gateway.auth.Gatekeeper.admit``: API key, scope, project) admits each call before it
+is forwarded: it returns the request bytes to send (the key's project set in them) or refuses the call
+by raising a ``PlugboardError``. Credentials are never forwarded (``backends.forwardable_metadata``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from gateway.backends import Backend, downstream_error, forwardable_metadata, ha
 from plugboard.errors import PlugboardError
 from plugboard.rpc.status import to_status
 
-# Refuses a call by raising a PlugboardError; gets the full method path and the call's context.
-Guard = Callable[[str, grpc.aio.ServicerContext], Awaitable[None]]
+# Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
+# call's metadata; returns the bytes to forward, or raises a PlugboardError.
+Guard = Callable[[str, bytes | None, Any], Awaitable[bytes | None]]
 
 
 def method_path(method: MethodDescriptor) -> str:
@@ -66,13 +68,20 @@ class _Forward:
         self.default_deadline = default_deadline
         self.guard = guard
 
-    async def options(self, context: grpc.aio.ServicerContext) -> dict[str, Any]:
-        """Admit the call (guard), then the downstream call's timeout and metadata."""
-        if self.guard is not None:
-            try:
-                await self.guard(self.path, context)
-            except PlugboardError as err:
-                await abort_with_error(context, err)
+    async def admit(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        """The request to forward, once the guard admitted the call (else the call ends here)."""
+        if self.guard is None:
+            return request
+        streamed = not isinstance(request, bytes)
+        try:
+            admitted = await self.guard(self.path, None if streamed else request,
+                                        context.invocation_metadata())
+        except PlugboardError as err:
+            await abort_with_error(context, err)
+        return request if streamed else admitted
+
+    def options(self, context: grpc.aio.ServicerContext) -> dict[str, Any]:
+        """The downstream call's timeout and metadata."""
         remaining = context.time_remaining()
         return {
             "timeout": self.default_deadline if remaining is None else max(remaining, 0.0),
@@ -94,7 +103,7 @@ async def _pass_trailing_metadata(call: Any, context: grpc.aio.ServicerContext) 
 
 def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awaitable[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> bytes:
-        call = multicallable(request, **await forward.options(context))
+        call = multicallable(await forward.admit(request, context), **forward.options(context))
         try:
             response = await call
             await _pass_initial_metadata(call, context)
@@ -111,7 +120,7 @@ def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awai
 
 def _stream_response(forward: _Forward, multicallable: Any) -> Callable[..., AsyncIterator[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
-        call = multicallable(request, **await forward.options(context))
+        call = multicallable(await forward.admit(request, context), **forward.options(context))
         try:
             await _pass_initial_metadata(call, context)
             async for response in call:

@@ -1,10 +1,10 @@
 """What the gateway does with each method of the three services it serves.
 
-Every method listed in the service descriptors gets a handler:
+Every method listed in the service descriptors gets a handler (``gateway.policy`` derives the rules):
 
-- internal methods (the deletion lifecycle, the usability check, the reference count) answer
-  PERMISSION_DENIED with reason ``INTERNAL_METHOD``: only services on the trusted network call them,
-  directly on the backend;
+- internal methods (no ``google.api.http`` annotation: the deletion lifecycle, the usability check, the
+  reference count) answer PERMISSION_DENIED with reason ``INTERNAL_METHOD``: only services on the
+  trusted network call them, directly on the backend;
 - ``CatalogService.DeleteConnector`` runs the deletion protocol here (``gateway.deletion``), because the
   catalog alone cannot see instances;
 - everything else is forwarded as raw bytes to its backend (``gateway.forwarding``).
@@ -23,13 +23,14 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from gateway import deletion
 from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances
 from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
+from gateway.policy import internal_method, rules_of
 from plugboard.catalog.v1 import (
     catalog_service_pb2,
     catalog_service_pb2_grpc,
     certification_service_pb2,
     connector_pb2,
 )
-from plugboard.errors import PermissionDenied, PlugboardError
+from plugboard.errors import InvalidArgument, PlugboardError
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard.rpc.status import to_status
 
@@ -45,24 +46,18 @@ SERVICES: tuple[tuple[ServiceDescriptor, str], ...] = (
 )
 SERVICE_NAMES: tuple[str, ...] = tuple(service.full_name for service, _ in SERVICES)
 
-INTERNAL_METHODS = frozenset({
-    "/plugboard.catalog.v1.CatalogService/BeginConnectorDeletion",
-    "/plugboard.catalog.v1.CatalogService/CancelConnectorDeletion",
-    "/plugboard.catalog.v1.CatalogService/CompleteConnectorDeletion",
-    "/plugboard.catalog.v1.CatalogService/CheckConnectorUsable",
-    "/plugboard.instance.v1.InstanceService/CountConnectorReferences",
-})
+# How the gateway treats each method, by path; derived from the descriptors.
+RULES = rules_of([service for service, _ in SERVICES])
+BACKEND_OF: dict[str, str] = {
+    method_path(method): backend for service, backend in SERVICES for method in service.methods
+}
+INTERNAL_METHODS = frozenset(path for path, rule in RULES.items() if rule.internal)
 DELETE_CONNECTOR = "/plugboard.catalog.v1.CatalogService/DeleteConnector"
 
 
 def internal_method_handler(method: MethodDescriptor) -> grpc.RpcMethodHandler:
     """PERMISSION_DENIED ``INTERNAL_METHOD`` for a method external callers may not call."""
-    path = method_path(method)
-    status = to_status(PermissionDenied(
-        f"{method.containing_service.name}.{method.name} is internal to Plugboard and not served "
-        "to external callers",
-        reason="INTERNAL_METHOD", metadata={"method": path},
-    ))
+    status = to_status(internal_method(method))
 
     async def behaviour(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         await context.abort_with_status(status)
@@ -84,28 +79,34 @@ class DeleteConnectorHandler:
         self._catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.catalog.channel)
         self._instances = instance_service_pb2_grpc.InstanceServiceStub(self.instance.channel)
 
-    async def handle(
-        self, request: catalog_service_pb2.DeleteConnectorRequest, context: grpc.aio.ServicerContext
-    ) -> catalog_service_pb2.DeleteConnectorResponse:
+    async def run(self, request: catalog_service_pb2.DeleteConnectorRequest, scope: CallScope
+                  ) -> catalog_service_pb2.DeleteConnectorResponse:
+        """The protocol for an admitted request (gRPC and HTTP alike)."""
+        result = await deletion.delete_connector(
+            GrpcCatalog(self._catalog, scope),
+            GrpcInstances(self._instances, scope),
+            request.id,
+            project=request.project,
+            dry_run=request.dry_run,
+        )
+        return to_response(result)
+
+    async def handle(self, request: bytes, context: grpc.aio.ServicerContext
+                     ) -> catalog_service_pb2.DeleteConnectorResponse:
         try:
             if self.guard is not None:
-                await self.guard(DELETE_CONNECTOR, context)
-            scope = CallScope.of(context, self.default_deadline)
-            result = await deletion.delete_connector(
-                GrpcCatalog(self._catalog, scope),
-                GrpcInstances(self._instances, scope),
-                request.id,
-                project=request.project,
-                dry_run=request.dry_run,
-            )
+                request = await self.guard(DELETE_CONNECTOR, request, context.invocation_metadata())
+            try:
+                message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)
+            except Exception:
+                raise InvalidArgument.single("", "the request is not a valid DeleteConnectorRequest") from None
+            return await self.run(message, CallScope.of(context, self.default_deadline))
         except PlugboardError as err:
             await abort_with_error(context, err)
-        return to_response(result)
 
     def method_handler(self) -> grpc.RpcMethodHandler:
         return grpc.unary_unary_rpc_method_handler(
             self.handle,
-            request_deserializer=catalog_service_pb2.DeleteConnectorRequest.FromString,
             response_serializer=catalog_service_pb2.DeleteConnectorResponse.SerializeToString,
         )
 
@@ -127,10 +128,12 @@ def build_handlers(
     *,
     default_deadline: float,
     guard: Guard | None = None,
+    delete: DeleteConnectorHandler | None = None,
 ) -> dict[str, grpc.GenericRpcHandler]:
     """The generic handler of each served service, by full service name; ``backends`` maps
     "catalog" and "instance" to their ``Backend``."""
-    delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], default_deadline, guard)
+    if delete is None:
+        delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], default_deadline, guard)
     handlers: dict[str, grpc.GenericRpcHandler] = {}
     for service, backend_name in SERVICES:
         methods: dict[str, grpc.RpcMethodHandler] = {}

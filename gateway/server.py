@@ -1,25 +1,46 @@
-"""Wiring of the gateway process: one channel per backend, the three services' handlers, the server.
+"""Wiring of the gateway process: key store, backend channels, the three services' handlers, health
+that follows the backends, the HTTP/JSON facade, the gRPC server.
 
 The gateway serves ``plugboard.catalog.v1.CatalogService``, ``plugboard.catalog.v1.CertificationService``
 and ``plugboard.instance.v1.InstanceService`` under their own names, with the standard health service
-(a status per served service) and server reflection. The forwarded services are served by generic
-handlers, so reflection describes them from the generated file descriptors, which importing the
-``*_pb2`` modules (``gateway.routes`` does) registers in the default descriptor pool.
+(a status per served service, following its backend's) and server reflection. The forwarded services
+are served by generic handlers, so reflection describes them from the generated file descriptors, which
+importing the ``*_pb2`` modules (``gateway.routes`` does) registers in the default descriptor pool.
+The HTTP/JSON facade listens on ``settings.http_port`` in the same process and event loop.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import grpc
 
+from gateway.auth import KEY_CACHE_SECONDS, Authenticator, Gatekeeper
 from gateway.backends import Backend, open_backend
-from gateway.forwarding import Guard
-from gateway.routes import SERVICE_NAMES, build_handlers
+from gateway.health import BackendHealth
+from gateway.http_api import HttpFacade, start_http
+from gateway.http_rules import routes as http_routes
+from gateway.key_store import KeyStore
+from gateway.routes import (
+    BACKEND_OF,
+    RULES,
+    SERVICE_NAMES,
+    SERVICES,
+    DeleteConnectorHandler,
+    build_handlers,
+)
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
 
 _log = logging.getLogger("plugboard.gateway")
+
+
+@dataclass(eq=False)
+class GatewayServed(Served):
+    """The gateway's ``Served``, with the port of its HTTP/JSON facade."""
+
+    http_port: int = 0
 
 
 def _spec(name: str, handler: grpc.GenericRpcHandler) -> ServiceSpec:
@@ -30,41 +51,70 @@ def _spec(name: str, handler: grpc.GenericRpcHandler) -> ServiceSpec:
 
 
 async def create_server(
-    settings: Settings, *, port: int | None = None, guard: Guard | None = None
-) -> Served:
-    """Open the backend channels, build and start the gateway (port None: settings.gateway_port).
+    settings: Settings,
+    *,
+    port: int | None = None,
+    http_port: int | None = None,
+    key_cache_seconds: float = KEY_CACHE_SECONDS,
+    health_interval: float = 1.0,
+) -> GatewayServed:
+    """Open the key database and the backend channels, build and start the gateway (gRPC on ``port``,
+    None: settings.gateway_port; HTTP on ``http_port``, None: settings.http_port; 0: a free port).
 
-    Stopping it (``plugboard.rpc.server.shutdown``) also closes the backend channels.
+    Stopping it (``plugboard.rpc.server.shutdown``) also stops HTTP and closes channels and database.
     """
+    store = KeyStore.open(settings.gateway_database_url)
     backends: dict[str, Backend] = {
         "catalog": open_backend("catalog", settings.catalog_target,
                                 max_message_bytes=settings.max_message_bytes),
         "instance": open_backend("instance", settings.instance_target,
                                  max_message_bytes=settings.max_message_bytes),
     }
+    cleanups = []
 
     async def close_backends() -> None:
         for backend in backends.values():
             await backend.close()
+        store.close()
 
     try:
-        handlers = build_handlers(
-            backends, default_deadline=settings.default_deadline_seconds, guard=guard)
+        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES)
+        deadline = settings.default_deadline_seconds
+        delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], deadline,
+                                        gatekeeper.admit)
+        handlers = build_handlers(backends, default_deadline=deadline, guard=gatekeeper.admit,
+                                  delete=delete)
         specs = [_spec(name, handlers[name]) for name in SERVICE_NAMES]
-        served = build_server(
+        built = build_server(
             specs,
             host=settings.bind_host,
             port=settings.gateway_port if port is None else port,
             max_message_bytes=settings.max_message_bytes,
             max_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
+        facade = HttpFacade(
+            http_routes([m for service, _ in SERVICES for m in service.methods]), RULES, BACKEND_OF,
+            backends, gatekeeper, delete, default_deadline=deadline,
+            max_body_bytes=settings.max_message_bytes)
+        runner, bound_http = await start_http(
+            facade.application(), settings.bind_host,
+            settings.http_port if http_port is None else http_port, grace_seconds=settings.grace_seconds)
+        cleanups.append(runner.cleanup)
     except BaseException:
+        for cleanup in cleanups:
+            await cleanup()
         await close_backends()
         raise
-    served.cleanups.append(close_backends)
+    served = GatewayServed(server=built.server, port=built.port, health=built.health,
+                           service_names=built.service_names, http_port=bound_http)
+    services_of = {name: [service.full_name for service, backend in SERVICES if backend == name]
+                   for name in backends}
+    watcher = BackendHealth(served.health, backends, services_of, interval=health_interval)
+    served.cleanups.extend([runner.cleanup, watcher.stop, close_backends])
     await start(served)
-    _log.info("forwarding to catalog at %s and instance at %s",
-              settings.catalog_target, settings.instance_target)
+    watcher.start()
+    _log.info("forwarding to catalog at %s and instance at %s; HTTP/JSON on port %d",
+              settings.catalog_target, settings.instance_target, bound_http)
     return served
 
 

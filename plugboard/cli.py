@@ -233,6 +233,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     env.setdefault("PLUGBOARD_CATALOG_TARGET", addresses["catalog"])
     env.setdefault("PLUGBOARD_INSTANCE_TARGET", addresses["instance"])
 
+    dev_key = ""
+    if not args.no_dev_key:  # a key for local use: project "dev", every scope (gateway.keys_cli)
+        from gateway.keys_cli import ensure_dev_key
+
+        try:
+            dev_key, _ = ensure_dev_key(settings, data_dir)
+        except Exception as exc:  # noqa: BLE001 - reported, not raised: the stack cannot start
+            return _fail(f"cannot create the development API key: {type(exc).__name__}")
+
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set())
                 for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -252,6 +261,9 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"  catalog   {addresses['catalog']}\n"
             f"  instance  {addresses['instance']}\n"
             f"  data dir  {data_dir}\n"
+            f"  HTTP/JSON http://{host}:{settings.http_port}\n"
+            + (f"  API key   {dev_key}  (project dev, every scope; also in "
+               f"{data_dir / 'dev-api-key'})\n" if dev_key else "") +
             "Press Ctrl-C to stop.",
             flush=True,
         )
@@ -281,6 +293,8 @@ def _add_up(subparsers: argparse._SubParsersAction) -> None:
         "up", help="run catalog, instance and gateway until Ctrl-C (SQLite under PLUGBOARD_DATA_DIR)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds each server gets to become SERVING (default 60)")
+    parser.add_argument("--no-dev-key", action="store_true",
+                        help="do not create the development API key (data dir/dev-api-key)")
     parser.set_defaults(func=cmd_up)
 
 
@@ -295,7 +309,20 @@ def _add_health(subparsers: argparse._SubParsersAction) -> None:
 
 
 # Each adds one subcommand; ``keys`` and ``secrets`` join here.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_serve, _add_up, _add_health]
+def _add_keys(subparsers: argparse._SubParsersAction) -> None:
+    from gateway.keys_cli import add_keys
+
+    add_keys(subparsers)
+
+
+def _add_secrets(subparsers: argparse._SubParsersAction) -> None:
+    from instance_service.secrets_cli import add_secrets_command
+
+    add_secrets_command(subparsers)
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_serve, _add_up, _add_health, _add_keys, _add_secrets]
 
 
 def build_parser() -> argparse.ArgumentParser:

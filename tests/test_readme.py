@@ -1,4 +1,7 @@
-"""The README's spine, run as written against a real `plugboard up` (needs `buf`; CI installs it)."""
+"""The README's spine, run as written against a real `plugboard up` (needs `buf`; CI installs it).
+
+``PLUGBOARD_README`` names another markdown file to take the spine block from (to try a new block
+before it is merged into README.md)."""
 
 from __future__ import annotations
 
@@ -25,14 +28,15 @@ def free_port() -> int:
 
 
 def spine_block() -> str:
-    text = (ROOT / "README.md").read_text()
+    text = Path(os.environ.get("PLUGBOARD_README", ROOT / "README.md")).read_text()
     section = text.split("## The spine, by hand", 1)[1]
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
 def test_readme_spine_runs_as_written(tmp_path):
     ports = {name: free_port() for name in ("GATEWAY", "CATALOG", "INSTANCE", "HTTP")}
-    env = {**os.environ, "PLUGBOARD_DATA_DIR": str(tmp_path / "data")}
+    # The spine publishes from a local git repository; the API key is the one `plugboard up` writes.
+    env = {**os.environ, "PLUGBOARD_DATA_DIR": str(tmp_path / "data"), "PLUGBOARD_GIT_ALLOW_FILE_URLS": "true"}
     env.update({f"PLUGBOARD_{name}_PORT": str(port) for name, port in ports.items()})
     up = subprocess.Popen([sys.executable, "-m", "plugboard", "up"], env=env, cwd=tmp_path,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -43,7 +47,8 @@ def test_readme_spine_runs_as_written(tmp_path):
             line = up.stdout.readline()
             assert line and time.monotonic() < deadline, f"plugboard up did not start:\n{banner}"
             banner += line
-        script = spine_block().replace("127.0.0.1:50050", f"127.0.0.1:{ports['GATEWAY']}")
+        script = spine_block().replace("127.0.0.1:50050", f"127.0.0.1:{ports['GATEWAY']}") \
+            .replace("127.0.0.1:8080", f"127.0.0.1:{ports['HTTP']}")
         done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
         output = done.stdout + done.stderr
         assert "s3cr3t" not in output, "a secret value reached the caller"

@@ -9,10 +9,11 @@ import pytest
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import connector_pb2
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
-from plugboard.catalog.v1 import update_actions_pb2 as apb
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
+from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
+from tests.catalog.gitrepos import publish_and_wait, shared_repo_url
 from tests.gateway.conftest import closed_port, start_gateway
 from tests.rich import expect_error
 
@@ -26,16 +27,12 @@ def publish(catalog, key: str, project: str = "acme", shared_with: tuple[str, ..
         project=project,
         draft=spb.ConnectorStagedDraft(
             key=key, name="Shop sync",
-            repository=spb.Repository(url="https://github.com/acme/shop-sync.git", tag="v1.0.0"),
+            repository=spb.Repository(url=shared_repo_url(), tag="v1.0.0"),
             private_projects=list(shared_with),
         ),
     ))
-    published = catalog.UpdateConnectorStaged(cpb.UpdateConnectorStagedRequest(
-        id=draft.id, version=draft.version, project=project,
-        actions=[apb.ConnectorStagedUpdateAction(
-            publish=apb.ConnectorStagedUpdateAction.Publish(certification=False))],
-    ))
-    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED
+    published = publish_and_wait(catalog, draft, project=project)
+    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
     return draft.id
 
 
@@ -45,6 +42,8 @@ def add_instance(instances, connector_id: str, name: str, project: str = "acme")
         instance=ipb.Instance(
             name=name, connector_id=connector_id, timezone="Europe/London", date_format="Y-m-d",
             rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE, rate_limit_duration=1,
+            variables=[ipb.Variable(key="SHOP_DOMAIN", value="shop.example.com"),
+                       ipb.Variable(key="API_TOKEN", value="t0ken", secret=True)],
         ),
     ))
 
@@ -57,17 +56,19 @@ def delete(catalog, connector_id: str, **kwargs):  # type: ignore[no-untyped-def
     return catalog.DeleteConnector(cpb.DeleteConnectorRequest(id=connector_id, **kwargs), timeout=10)
 
 
-def test_delete_is_refused_naming_the_instances_and_reverted(catalog, direct_catalog, instances, unique):
+def test_delete_is_refused_naming_the_instances_and_reverted(catalog, direct_catalog, instances, keys, unique):
     connector_id = publish(catalog, f"refused-{unique}", shared_with=("europe-west1.gcp:globex",))
     first = add_instance(instances, connector_id, "Shop EU")
-    second = add_instance(instances, connector_id, "Shop US", project="globex")
+    globex = igrpc.InstanceServiceStub(keys.channel("globex"))
+    second = add_instance(globex, connector_id, "Shop US", project="globex")
 
     error = expect_error(grpc.StatusCode.FAILED_PRECONDITION,
                          lambda: delete(catalog, connector_id, project="acme"),
                          reason="CONNECTOR_HAS_INSTANCES")
     assert error.metadata == {"connector_id": connector_id, "referencing_instance_count": "2"}
     subjects = {v.subject for v in error.violations}
-    assert subjects == {f"projects/acme/instances/{first.id}", f"projects/globex/instances/{second.id}"}
+    assert subjects == {f"projects/acme/instances/{first.id}",
+                        f"projects/globex/instances/{second.id}"}
     assert all(v.type == "INSTANCE_REFERENCE" for v in error.violations)
     assert any("Shop EU" in v.description for v in error.violations)
     assert state(direct_catalog, connector_id) == ACTIVE  # reverted: instances can still be created
@@ -122,15 +123,15 @@ def test_missing_connector_is_not_found(catalog):
     expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: delete(catalog, ""))
 
 
-def test_only_the_creator_project_may_delete(catalog, direct_catalog, unique):
+def test_only_the_creator_project_may_delete(catalog, direct_catalog, keys, unique):
     connector_id = publish(catalog, f"owned-{unique}", shared_with=("europe-west1.gcp:globex",))
     # A project that cannot see the private connector: as if it did not exist.
+    initech = cgrpc.CatalogServiceStub(keys.channel("initech"))
     for dry_run in (False, True):
-        expect_error(grpc.StatusCode.NOT_FOUND,
-                     lambda: delete(catalog, connector_id, project="initech", dry_run=dry_run))
+        expect_error(grpc.StatusCode.NOT_FOUND, lambda: delete(initech, connector_id, dry_run=dry_run))
     # A project it is shared with sees it but did not create it.
-    error = expect_error(grpc.StatusCode.PERMISSION_DENIED,
-                         lambda: delete(catalog, connector_id, project="globex"),
+    globex = cgrpc.CatalogServiceStub(keys.channel("globex"))
+    error = expect_error(grpc.StatusCode.PERMISSION_DENIED, lambda: delete(globex, connector_id),
                          reason="CONNECTOR_NOT_OWNED")
     assert error.metadata == {"connector_id": connector_id}
     assert state(direct_catalog, connector_id) == ACTIVE

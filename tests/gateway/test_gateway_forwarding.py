@@ -112,6 +112,7 @@ def test_metadata_goes_to_the_backend_and_comes_back(double_gateway, record):
     _, seen, _ = record.last()
     assert seen["x-request-id"] == "r-42" and seen["x-trace-bin"] == b"\x01\x02"
     assert not any(key.startswith(":") or key == "grpc-timeout" for key in seen)
+    assert "authorization" not in seen and "x-api-key" not in seen  # the key stays at the gateway
     assert INITIAL in tuple(call.initial_metadata())
     assert TRAILING in tuple(call.trailing_metadata())
 

@@ -48,3 +48,48 @@ def test_health_has_a_status_per_served_service(gateway):
 def test_routing_table_covers_the_services():
     assert set(SERVICE_NAMES) == SERVED
     assert all(path.split("/")[1] in SERVED for path in INTERNAL_METHODS)
+
+
+def _status(channel, service: str) -> int:  # type: ignore[no-untyped-def]
+    return health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service=service), timeout=3).status
+
+
+def _wait_for(channel, service: str, status: int, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + seconds
+    while _status(channel, service) != status:
+        assert time.monotonic() < deadline, f"{service or 'the gateway'} never became {status}"
+        time.sleep(0.1)
+
+
+def test_health_follows_the_backends(settings, catalog_server):
+    from instance_service.server import create_server
+    from tests.gateway.conftest import start_gateway
+    from tests.harness import start_server
+
+    instance_settings = settings.with_overrides(catalog_target=catalog_server.target)
+    instance_server = start_server(lambda: create_server(instance_settings, port=0))
+    gateway = start_gateway(settings, catalog_server.target, instance_server.target, health_interval=0.2)
+    try:
+        for name in ("", *SERVED):
+            _wait_for(gateway.channel, name, health_pb2.HealthCheckResponse.SERVING)
+        instance_server.stop()
+        _wait_for(gateway.channel, "plugboard.instance.v1.InstanceService", health_pb2.HealthCheckResponse.NOT_SERVING)
+        _wait_for(gateway.channel, "", health_pb2.HealthCheckResponse.NOT_SERVING)
+        assert _status(gateway.channel, "plugboard.catalog.v1.CatalogService") == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        gateway.stop()
+
+
+def test_health_is_not_serving_without_backends(settings):
+    from tests.gateway.conftest import closed_port, start_gateway
+
+    gateway = start_gateway(settings, f"127.0.0.1:{closed_port()}", f"127.0.0.1:{closed_port()}",
+                            health_interval=0.2)
+    try:
+        for name in ("", *SERVED):
+            _wait_for(gateway.channel, name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    finally:
+        gateway.stop()

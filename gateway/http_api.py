@@ -1,0 +1,223 @@
+"""The HTTP/JSON facade (aiohttp), in the gateway process, for callers that don't speak gRPC.
+
+Routes come from the ``google.api.http`` annotations (``gateway.http_rules``); every route runs the same
+admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project) and the
+same backend call, with the default deadline. ``DeleteConnector`` runs the deletion protocol.
+``WatchConnectorStaged`` (server streaming) answers ``application/x-ndjson``: one JSON event per line,
+and a final ``{"error": ...}`` line when the stream fails after it started.
+
+Status codes: 200, or 201 for POST on CatalogService (seed 002 answers 201 to creates and updates);
+errors as ``gateway.json_mapping.error_json``. ``GET /openapi.json`` serves the OpenAPI document built
+from the same routes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import grpc
+from aiohttp import web
+
+from gateway.auth import Gatekeeper, credential_from
+from gateway.backends import Backend, CallScope, downstream_error, forwardable_metadata, has_rich_details
+from gateway.http_rules import HttpRoute
+from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
+from gateway.openapi import build_document
+from gateway.policy import MethodRule
+from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
+from plugboard.errors import InvalidArgument, NotFound, PlugboardError
+from plugboard.rpc.status import details_of, to_rich_status
+
+_log = logging.getLogger("plugboard.gateway.http")
+CREATED_SERVICES = frozenset({"plugboard.catalog.v1.CatalogService"})
+_JSON = "application/json"
+# HTTP headers handed on to the backend as metadata.
+FORWARDED_HEADERS = ("x-request-id",)
+
+
+def _json_response(status: int, body: Any) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type=_JSON)
+
+
+def error_response(err: PlugboardError) -> web.Response:
+    status, body = error_json(to_rich_status(err))
+    return _json_response(status, body)
+
+
+def rpc_error_response(exc: grpc.aio.AioRpcError, backend: str) -> web.Response:
+    rich = details_of(exc) if has_rich_details(exc) else None
+    if rich is None:
+        return error_response(downstream_error(exc, backend))
+    status, body = error_json(rich)
+    return _json_response(status, body)
+
+
+class HttpFacade:
+    """The aiohttp application serving the annotated methods."""
+
+    def __init__(self, routes: list[HttpRoute], rules: Mapping[str, MethodRule],
+                 backend_of: Mapping[str, str], backends: Mapping[str, Backend],
+                 gatekeeper: Gatekeeper, delete: DeleteConnectorHandler, *,
+                 default_deadline: float, max_body_bytes: int) -> None:
+        self.routes = routes
+        self.rules = rules
+        self.gatekeeper = gatekeeper
+        self.delete = delete
+        self.default_deadline = default_deadline
+        self.max_body_bytes = max_body_bytes
+        self.openapi = build_document(routes, rules)
+        self._calls: dict[str, tuple[Any, str]] = {}
+        for route in routes:
+            backend = backends[backend_of[route.path]]
+            method = route.method
+            if method.server_streaming:
+                callable_ = backend.channel.unary_stream(route.path, _registered_method=True)
+            else:
+                callable_ = backend.channel.unary_unary(route.path, _registered_method=True)
+            self._calls[route.path] = (callable_, backend.name)
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body_bytes)
+        app.router.add_get("/openapi.json", self.openapi_document)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    async def openapi_document(self, request: web.Request) -> web.Response:
+        return _json_response(200, self.openapi)
+
+    def _find(self, request: web.Request) -> tuple[HttpRoute, dict[str, str]]:
+        path = request.rel_url.raw_path
+        allowed: list[str] = []
+        for route in self.routes:
+            variables = route.match(path)
+            if variables is None:
+                continue
+            if route.verb == request.method:
+                return route, variables
+            allowed.append(route.verb)
+        if allowed:
+            raise _MethodNotAllowed(allowed)
+        raise NotFound("route", path, message=f"no route for {request.method} {path}",
+                       reason="ROUTE_NOT_FOUND")
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        try:
+            route, variables = self._find(request)
+        except _MethodNotAllowed as exc:
+            return _json_response(405, {"error": {
+                "code": 405, "status": "METHOD_NOT_ALLOWED",
+                "message": f"{request.method} is not allowed here; use {', '.join(exc.allowed)}",
+                "details": []}})
+        except PlugboardError as err:
+            return error_response(err)
+        rule = self.rules[route.path]
+        try:
+            message = await self._request(route, rule, variables, request)
+            await self.gatekeeper.admit_message(rule, message, credential_from(request.headers.items()))
+        except PlugboardError as err:
+            return error_response(err)
+        metadata = forwardable_metadata(
+            [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
+        if rule.path == DELETE_CONNECTOR:
+            try:
+                response = await self.delete.run(message, CallScope(metadata, self.default_deadline))
+            except PlugboardError as err:
+                downstream = getattr(err, "downstream", None)
+                if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
+                    return rpc_error_response(downstream, "catalog")
+                return error_response(err)
+            return _json_response(200, to_json(response))
+        callable_, backend = self._calls[route.path]
+        payload = message.SerializeToString()
+        if route.method.server_streaming:
+            return await self._stream(request, rule, callable_(
+                payload, timeout=self.default_deadline, metadata=metadata), backend)
+        try:
+            raw = await callable_(payload, timeout=self.default_deadline, metadata=metadata)
+        except grpc.aio.AioRpcError as exc:
+            return rpc_error_response(exc, backend)
+        status = 201 if (route.verb == "POST"
+                         and route.method.containing_service.full_name in CREATED_SERVICES) else 200
+        return _json_response(status, to_json(rule.response_class.FromString(raw)))
+
+    async def _request(self, route: HttpRoute, rule: MethodRule, variables: dict[str, str],
+                       request: web.Request) -> Any:
+        message = rule.request_class()
+        if route.body:
+            text = await request.text()
+            if route.body == "*":
+                parse_body(text, message, "body")
+            else:
+                parse_body(text, getattr(message, route.body), route.body)
+        if route.body != "*":
+            for name in set(request.query.keys()):
+                if name in variables:
+                    raise InvalidArgument.single(name, "is set by the path")
+                set_from_strings(message, name, request.query.getall(name))
+        for field, value in variables.items():
+            set_from_strings(message, field, [value])
+        return message
+
+    async def _stream(self, request: web.Request, rule: MethodRule, call: Any,
+                      backend: str) -> web.StreamResponse:
+        stream = call.__aiter__()
+        try:
+            try:
+                first = await stream.__anext__()
+            except StopAsyncIteration:
+                first = None
+            except grpc.aio.AioRpcError as exc:
+                return rpc_error_response(exc, backend)
+            response = web.StreamResponse(status=200, headers={"Content-Type": "application/x-ndjson"})
+            await response.prepare(request)
+            if first is None:
+                await response.write_eof()
+                return response
+            await response.write(_line(to_json(rule.response_class.FromString(first))))
+            try:
+                async for raw in stream:
+                    await response.write(_line(to_json(rule.response_class.FromString(raw))))
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.CANCELLED:
+                    rich = details_of(exc) if has_rich_details(exc) else None
+                    _, body = error_json(rich or to_rich_status(downstream_error(exc, backend)))
+                    await response.write(_line(body))
+            await response.write_eof()
+            return response
+        except (ConnectionResetError, ConnectionError):
+            return web.Response(status=499)
+        finally:
+            if not call.done():
+                call.cancel()
+
+
+def _line(body: Any) -> bytes:
+    return json.dumps(body).encode() + b"\n"
+
+
+class _MethodNotAllowed(Exception):
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__("method not allowed")
+        self.allowed = allowed
+
+
+async def start_http(app: web.Application, host: str, port: int, *, grace_seconds: float = 5.0
+                     ) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``host:port`` (0: a free port); the runner and the bound port.
+
+    A client that disconnects cancels its handler (and so its backend call: watch streams end at
+    once); stopping waits up to ``grace_seconds`` for requests in flight."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
+                           shutdown_timeout=grace_seconds)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_port=False)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0][1] if runner.addresses else port
+    return runner, bound
