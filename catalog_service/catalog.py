@@ -37,12 +37,24 @@ def require(value: str, field: str) -> None:
         raise InvalidArgument.single(field, "is required")
 
 
-class Catalog:
-    """The catalog's use cases over a store."""
+def _ignore(*_: object) -> None:
+    return None
 
-    def __init__(self, store: CatalogStore, clock: Callable[[], datetime] = utc_now) -> None:
+
+class Catalog:
+    """The catalog's use cases over a store.
+
+    ``on_draft_changed(draft_id)`` is called after every write of a draft (the watch streams listen) and
+    ``on_job_queued()`` after a request queued a publishing or preview job (the job worker wakes up).
+    """
+
+    def __init__(self, store: CatalogStore, clock: Callable[[], datetime] = utc_now, *,
+                 on_draft_changed: Callable[[str], None] = _ignore,
+                 on_job_queued: Callable[[], None] = _ignore) -> None:
         self.store = store
         self.clock = clock
+        self.on_draft_changed = on_draft_changed
+        self.on_job_queued = on_job_queued
 
     # --- drafts ---------------------------------------------------------------------------------
 
@@ -77,13 +89,19 @@ class Catalog:
         drafts.check_version(draft, version)
         applied = drafts.apply_actions(draft, [x for x in actions if x is not None],
                                        actor=project or "internal", now=self.clock())
-        return self.store.save_draft(applied.draft, version, applied.published)
+        saved = self.store.save_draft(applied.draft, version, applied.published, applied.job)
+        self.on_draft_changed(saved.id)
+        if applied.job is not None:
+            self.on_job_queued()
+        return saved
 
     def delete_draft(self, *, draft_id: str, version: int, project: str) -> Draft:
         draft = self.get_draft(draft_id=draft_id, project=project)
         if version and version != draft.version:
             drafts.check_version(draft, version)
-        return self.store.delete_draft(draft.id, version)
+        deleted = self.store.delete_draft(draft.id, version)
+        self.on_draft_changed(deleted.id)
+        return deleted
 
     # --- published connectors -----------------------------------------------------------------
 
@@ -133,7 +151,9 @@ class Catalog:
 
     def complete_deletion(self, connector_id: str) -> tuple[Connector, int]:
         require(connector_id, "id")
-        return self.store.complete_deletion(connector_id)
+        connector, versions = self.store.complete_deletion(connector_id)
+        self.on_draft_changed(connector.id)
+        return connector, versions
 
     def revert_stale_deletions(self, stale_after_seconds: float) -> int:
         return self.store.revert_stale_deletions(self.clock() - timedelta(seconds=stale_after_seconds))

@@ -1,4 +1,4 @@
-"""Wiring of the catalog process: database, migrations, servicers, background reconciler, gRPC server."""
+"""Wiring of the catalog process: database, migrations, servicers, the job worker, the reconciler, gRPC server."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import contextlib
 import logging
 
 from catalog_service.catalog import Catalog
+from catalog_service.certification import Certification
+from catalog_service.publishing.worker import JobWorker, ReadSource
+from catalog_service.publishing.source import read_connector_source
 from catalog_service.storage.migrations import MIGRATIONS
 from catalog_service.storage.models import database_proxy
 from catalog_service.storage.repository import CatalogStore
 from catalog_service.transport.servicer import CatalogServicer, CertificationServicer
+from catalog_service.watch import DraftNotifier
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.catalog.v1 import certification_service_pb2, certification_service_pb2_grpc
 from plugboard.errors import PlugboardError
@@ -39,23 +43,33 @@ async def _reconcile(catalog: Catalog, settings: Settings) -> None:
             _log.warning("reconciler: reverted %d stale DELETING connector(s) to ACTIVE", reverted)
 
 
-async def create_server(settings: Settings, *, port: int | None = None) -> Served:
+async def create_server(settings: Settings, *, port: int | None = None,
+                        read_source: ReadSource = read_connector_source, poll_seconds: float = 1.0) -> Served:
     """Open and migrate the database, build and start the server (port None: settings.catalog_port).
 
-    Stopping it (``plugboard.rpc.server.shutdown``) also stops the reconciler and closes the database.
+    ``settings.catalog_job_workers`` job workers run publishing and preview jobs in this process
+    (``read_source`` reads a repository; ``poll_seconds`` is how often they and the watch streams look at
+    the database for work or changes made by other processes). Stopping the server
+    (``plugboard.rpc.server.shutdown``) also stops the workers and the reconciler and closes the database.
     """
     db = open_database(settings.catalog_database_url)
     database_proxy.initialize(db)
     applied = migrate(db, "catalog", MIGRATIONS)
     if applied:
         _log.info("catalog database migrated to version %d", applied[-1])
-    catalog = Catalog(CatalogStore(db))
+    store = CatalogStore(db)
+    notifier = DraftNotifier()
+    catalog = Catalog(store, on_draft_changed=notifier.notify)
+    worker = JobWorker(store, settings, clock=catalog.clock, on_draft_changed=notifier.notify,
+                       read_source=read_source, concurrency=settings.catalog_job_workers, poll_seconds=poll_seconds)
+    catalog.on_job_queued = worker.wake
+    certification = Certification(catalog)
     served = build_server(
         [
             ServiceSpec(CATALOG_SERVICE, lambda s: catalog_service_pb2_grpc.add_CatalogServiceServicer_to_server(
-                CatalogServicer(catalog), s)),
+                CatalogServicer(catalog, notifier, reread_seconds=poll_seconds), s)),
             ServiceSpec(CERTIFICATION_SERVICE, lambda s: certification_service_pb2_grpc.add_CertificationServiceServicer_to_server(
-                CertificationServicer(), s)),
+                CertificationServicer(certification), s)),
         ],
         host=settings.bind_host,
         port=settings.catalog_port if port is None else port,
@@ -63,20 +77,23 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
         max_concurrent_rpcs=settings.max_concurrent_rpcs,
     )
     await start(served)
-    runtime = CatalogRuntime(catalog, db, asyncio.create_task(_reconcile(catalog, settings)))
+    worker.start()
+    runtime = CatalogRuntime(catalog, db, worker, asyncio.create_task(_reconcile(catalog, settings)))
     served.cleanups.append(runtime.stop)
     return served
 
 
 class CatalogRuntime:
-    """What runs beside the server: the use cases, the database and background tasks."""
+    """What runs beside the server: the use cases, the database, the job worker and the reconciler."""
 
-    def __init__(self, catalog: Catalog, db, reconciler: asyncio.Task) -> None:
+    def __init__(self, catalog: Catalog, db, worker: JobWorker, reconciler: asyncio.Task) -> None:
         self.catalog = catalog
         self.db = db
+        self.worker = worker
         self._tasks = [reconciler]
 
     async def stop(self) -> None:
+        await self.worker.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -46,12 +46,19 @@ class Settings:
     # Connection tests: loopback/private networks admitted (CIDRs, comma-separated); default none.
     connection_test_allow_cidrs: tuple[str, ...] = ()
     connection_test_timeout_seconds: float = 10.0
+    # Instance service: how long the catalog's answer "latest version of connector X" is reused.
+    version_check_seconds: float = 30.0
     # Publishing: git hosts allowed (comma-separated), and whether file:// repository URLs are allowed.
     git_allowed_hosts: tuple[str, ...] = ("github.com", "gitlab.com", "bitbucket.org")
     git_allow_file_urls: bool = False
     # Reconcilers: DELETING older than this reverts to ACTIVE; PENDING older than this is removed.
     deleting_stale_seconds: float = 60.0
     pending_stale_seconds: float = 60.0
+    # Catalog publishing/preview jobs: git deadline per job, claim lease (a job claimed by a process that
+    # died is re-claimed after it), and job workers per catalog process (0: this process runs no jobs).
+    publish_timeout_seconds: float = 60.0
+    job_lease_seconds: float = 180.0
+    catalog_job_workers: int = 1
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,12 +107,16 @@ class Settings:
             secret_key_file=_optional_path(reader.text("PLUGBOARD_SECRET_KEY_FILE", "")),
             connection_test_allow_cidrs=reader.items("PLUGBOARD_CONNECTION_TEST_ALLOW_CIDRS", ()),
             connection_test_timeout_seconds=reader.number("PLUGBOARD_CONNECTION_TEST_TIMEOUT_SECONDS", 10.0),
+            version_check_seconds=reader.number("PLUGBOARD_VERSION_CHECK_SECONDS", 30.0),
             git_allowed_hosts=reader.items(
                 "PLUGBOARD_GIT_ALLOWED_HOSTS", ("github.com", "gitlab.com", "bitbucket.org")
             ),
             git_allow_file_urls=reader.flag("PLUGBOARD_GIT_ALLOW_FILE_URLS", False),
             deleting_stale_seconds=reader.number("PLUGBOARD_DELETING_STALE_SECONDS", 60.0),
             pending_stale_seconds=reader.number("PLUGBOARD_PENDING_STALE_SECONDS", 60.0),
+            publish_timeout_seconds=reader.number("PLUGBOARD_PUBLISH_TIMEOUT_SECONDS", 60.0),
+            job_lease_seconds=reader.number("PLUGBOARD_JOB_LEASE_SECONDS", 180.0),
+            catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
         )
 
 

@@ -1,14 +1,15 @@
 """The draft state machine: creating a draft and applying update actions, all or none.
 
 ``apply_actions`` is pure: it takes a draft and returns the changed draft (version incremented once) and,
-when a publish succeeded, the new published version. Nothing is stored here; the store writes both in
-one transaction with a compare-and-swap on the version.
+when a publish or preview was requested, the job to run (see ``publishing``). Nothing is stored here; the
+store writes both in one transaction with a compare-and-swap on the version.
 
 Status rules (seed 002): content edits are refused while a publish is Processing
 (CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS) or the draft is ReadyForCertification / InCertification
 (CONNECTOR_STAGED_IN_CERTIFICATION); a content edit of a Published or Failed draft makes it a Draft again;
 private-project actions need a private draft (CONNECTOR_STAGED_NOT_PRIVATE); a second preview request
-while one is pending is refused (CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS).
+while one is pending is refused (CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS), and so is a publish
+(one job per draft at a time).
 """
 
 from __future__ import annotations
@@ -16,28 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from plugboard.errors import (
-    ConcurrentModification,
-    FailedPrecondition,
-    PreconditionViolation,
-    Unimplemented,
-    Validator,
-)
+from plugboard.errors import ConcurrentModification, FailedPrecondition, PreconditionViolation, Validator
 
 from . import actions as a
 from . import validation as rules
-from .model import (
-    Comment,
-    Creator,
-    Draft,
-    EntryType,
-    Previewable,
-    PublishedVersion,
-    ReportEntry,
-    Repository,
-    Status,
-    content_hash,
-)
+from .model import Comment, Creator, Draft, Previewable, PublishedVersion, Repository, Status
+from .publishing import JobKind, JobRequest, draft_checks  # noqa: F401  (draft_checks: re-exported)
 
 NOT_PRIVATE = "CONNECTOR_STAGED_NOT_PRIVATE"
 PREVIEW_UNDER_PROCESS = "CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS"
@@ -45,6 +30,7 @@ PUBLISH_UNDER_PROCESS = "CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS"
 IN_CERTIFICATION = "CONNECTOR_STAGED_IN_CERTIFICATION"
 NOT_LISTED = "CONNECTOR_NOT_LISTED"
 NOT_IN_CERTIFICATION = "CONNECTOR_NOT_IN_CERTIFICATION"
+NOT_READY_FOR_CERTIFICATION = "CONNECTOR_NOT_READY_FOR_CERTIFICATION"
 
 
 @dataclass(frozen=True)
@@ -120,12 +106,13 @@ class Applied:
 
     draft: Draft
     published: PublishedVersion | None = None
+    job: JobRequest | None = None
 
 
 def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: datetime) -> Applied:
     """Apply validated actions in order; all or none. Raises a domain error on the first refusal."""
     current = draft
-    published: PublishedVersion | None = None
+    job: JobRequest | None = None
     content_changed = False
     for index, action in enumerate(actions):
         subject = f"actions[{index}]"
@@ -134,28 +121,30 @@ def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: dat
             current = _apply_content(current, action, subject)
             content_changed = True
         elif isinstance(action, a.UpdatePreviewable):
-            current = _request_preview(current, subject, now)
+            current = _request_preview(current, subject)
+            job = JobRequest(JobKind.PREVIEW)
         elif isinstance(action, a.Publish):
-            current, published = _publish(current, action, subject, now)
+            current = _request_publish(current, subject)
+            job = JobRequest(JobKind.PUBLISH, certification=action.certification)
         elif isinstance(action, a.Unlist):
             if not current.already_listed:
-                raise _refused(NOT_LISTED, subject, "the connector is not listed")
+                raise refused(NOT_LISTED, subject, "the connector is not listed")
             current = replace(current, already_listed=False)
         elif isinstance(action, a.AddCertificationComment):
             if current.status not in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
-                raise _refused(NOT_IN_CERTIFICATION, subject, "the draft is not in certification")
+                raise refused(NOT_IN_CERTIFICATION, subject, "the draft is not in certification")
             comment = Comment(user_id=actor, datetime=now, comment=action.comment)
             current = replace(current, comments=current.comments + (comment,))
-    if content_changed and current.status in (Status.PUBLISHED, Status.FAILED) and published is None:
+    if content_changed and current.status in (Status.PUBLISHED, Status.FAILED):
         current = replace(current, status=Status.DRAFT)
-    return Applied(replace(current, version=draft.version + 1, updated_at=now), published)
+    return Applied(replace(current, version=draft.version + 1, updated_at=now), job=job)
 
 
 def _refuse_while_busy(draft: Draft, subject: str) -> None:
     if draft.status == Status.PROCESSING:
-        raise _refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
+        raise refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
     if draft.status in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
-        raise _refused(IN_CERTIFICATION, subject, "the draft is in certification")
+        raise refused(IN_CERTIFICATION, subject, "the draft is in certification")
 
 
 def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
@@ -200,91 +189,36 @@ def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
 
 def _require_private(draft: Draft, subject: str) -> None:
     if not draft.private:
-        raise _refused(NOT_PRIVATE, subject, "the connector is not private")
+        raise refused(NOT_PRIVATE, subject, "the connector is not private")
 
 
-def _request_preview(draft: Draft, subject: str, now: datetime) -> Draft:
+def _request_preview(draft: Draft, subject: str) -> Draft:
+    """isPreviewable becomes pending; the preview job decides true or false."""
     if draft.is_previewable == Previewable.PENDING:
-        raise _refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
+        raise refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
     if draft.status == Status.PROCESSING:
-        raise _refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
-    report = draft_checks(draft, now)
-    ok = not any(entry.type == EntryType.ERROR for entry in report)
-    return replace(
-        draft, is_previewable=Previewable.TRUE if ok else Previewable.FALSE, previewable_report=report
-    )
+        raise refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
+    return replace(draft, is_previewable=Previewable.PENDING, previewable_report=())
 
 
-def _publish(
-    draft: Draft, action: a.Publish, subject: str, now: datetime
-) -> tuple[Draft, PublishedVersion | None]:
+def _request_publish(draft: Draft, subject: str) -> Draft:
+    """The draft becomes Processing with an empty report; the publishing job decides the outcome."""
     _refuse_while_busy(draft, subject)
-    if action.certification:
-        raise Unimplemented(
-            reason="CERTIFICATION_NOT_AVAILABLE",
-            message="publishing with certification is not available yet; publish with certification false",
-        )
-    report = draft_checks(draft, now)
-    if any(entry.type == EntryType.ERROR for entry in report):
-        return replace(draft, status=Status.FAILED, publishing_report=report), None
-    number = draft.published_version + 1
-    version = PublishedVersion(
-        connector_id=draft.id,
-        number=number,
-        key=draft.key,
-        name=draft.name,
-        description=draft.description,
-        integration_types=draft.integration_types,
-        creator=draft.creator,
-        repository=draft.repository,
-        supported_regions=draft.supported_regions,
-        private_projects=draft.private_projects,
-        documentation_url=draft.documentation_url,
-        specification=draft.specification,
-        certified=False,
-        draft_version=draft.version + 1,
-        published_at=now,
-    )
-    report = report + (
-        ReportEntry(EntryType.INFORMATION, "Connector published", f"published as version {number}", now),
-    )
-    published_draft = replace(
-        draft,
-        status=Status.PUBLISHED,
-        publishing_report=report,
-        private=True,
-        certified=False,
-        already_listed=True,
-        published_version=number,
-        published_hash=content_hash(draft),
-    )
-    return published_draft, version
+    if draft.is_previewable == Previewable.PENDING:
+        raise refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
+    return replace(draft, status=Status.PROCESSING, publishing_report=())
 
 
-def draft_checks(draft: Draft, now: datetime) -> tuple[ReportEntry, ...]:
-    """Check the draft's own fields; one report entry per check (Information when it passed)."""
-    entries: list[ReportEntry] = []
-
-    def check(ok: bool, title_ok: str, title_bad: str, message: str) -> None:
-        entries.append(
-            ReportEntry(EntryType.INFORMATION, title_ok, "", now)
-            if ok
-            else ReportEntry(EntryType.ERROR, title_bad, message, now)
-        )
-
-    v = Validator()
-    rules.check_repository_url(v, "repository.url", draft.repository.url)
-    check(not v.violations, "Repository URL check succeeded", "Repository URL not valid",
-          "repository.url: " + "; ".join(f.description for f in v.violations))
-    v = Validator()
-    rules.check_tag(v, "repository.tag", draft.repository.tag)
-    check(not v.violations, "Repository tag check succeeded", "Repository tag not valid",
-          "repository.tag: " + "; ".join(f.description for f in v.violations))
-    check(bool(draft.name.strip()), "Connector name check succeeded", "Connector name missing", "name: is required")
-    return tuple(entries)
+def refuse_delete_while_busy(draft: Draft) -> None:
+    """A draft with a running job cannot be deleted (the job would write to nothing)."""
+    subject = f"connectors/drafts/{draft.id}"
+    if draft.status == Status.PROCESSING:
+        raise refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
+    if draft.is_previewable == Previewable.PENDING:
+        raise refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
 
 
-def _refused(reason: str, subject: str, description: str) -> FailedPrecondition:
+def refused(reason: str, subject: str, description: str) -> FailedPrecondition:
     return FailedPrecondition(
         reason=reason,
         message=description,

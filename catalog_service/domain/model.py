@@ -174,6 +174,7 @@ class Draft:
     certified: bool = False
     published_version: int = 0
     published_hash: str = ""  # content_hash() of the latest published version; "" before the first
+    submitted_at: datetime | None = None  # when the draft last entered ReadyForCertification
 
     @property
     def has_changes(self) -> bool:

@@ -32,7 +32,7 @@ from catalog_service.domain.model import (
 
 # Draft fields stored as columns, not in the body.
 DRAFT_COLUMNS = ("id", "key", "version", "name", "status", "private", "is_previewable", "creator_project",
-                 "published_version", "created_at", "updated_at")
+                 "published_version", "created_at", "updated_at", "submitted_at")
 
 
 def _time(value: datetime) -> str:
@@ -149,6 +149,7 @@ def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
         documentation_url=raw["documentation_url"],
         certified=raw["certified"],
         published_version=columns["published_version"],
+        submitted_at=_aware(columns["submitted_at"]) if columns.get("submitted_at") else None,
         published_hash=raw["published_hash"],
     )
 

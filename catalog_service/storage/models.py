@@ -32,6 +32,8 @@ class DraftRow(BaseModel):
     published_version = peewee.BigIntegerField(default=0)
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
+    # When the draft was last submitted to certification (ReadyForCertification); the queue's order.
+    submitted_at = peewee.DateTimeField(null=True)
     body = peewee.TextField()
 
     class Meta:
@@ -118,6 +120,26 @@ class ConnectorAccess(BaseModel):
         indexes = ((("project", "connector"), False),)
 
 
+class JobRow(BaseModel):
+    """A publishing or preview job: pending, running under a lease, or done. Claimed by compare-and-swap."""
+
+    id = peewee.CharField(primary_key=True, max_length=36)
+    draft_id = peewee.CharField(max_length=36, index=True)
+    kind = peewee.CharField(max_length=16)  # "publish" or "preview"
+    certification = peewee.BooleanField(default=False)
+    state = peewee.CharField(max_length=16)  # "pending", "running", "done"
+    attempts = peewee.IntegerField(default=0)
+    lease_owner = peewee.CharField(max_length=64, default="")
+    lease_expires_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField()
+    finished_at = peewee.DateTimeField(null=True)
+    outcome = peewee.CharField(max_length=32, default="")
+
+    class Meta:
+        table_name = "connector_staged_job"
+        indexes = ((("state", "lease_expires_at"), False), (("state", "created_at"), False))
+
+
 TABLES = [
     DraftRow,
     DraftIntegrationType,
@@ -127,3 +149,5 @@ TABLES = [
     ConnectorIntegrationType,
     ConnectorAccess,
 ]
+# Tables added by migration 2 (the initial schema of migration 1 stays as it was).
+JOB_TABLES = [JobRow]

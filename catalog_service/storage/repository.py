@@ -12,12 +12,15 @@ from typing import Sequence
 
 import peewee
 
-from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion
+from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion, Status
+from catalog_service.domain import drafts as drafts_rules
+from catalog_service.domain.publishing import JobRequest
 from plugboard.errors import AlreadyExists, ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound
 from plugboard.storage import paging
+from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
 
-from . import codec
+from . import codec, jobs
 from .models import (
     ConnectorAccess,
     ConnectorIntegrationType,
@@ -102,25 +105,33 @@ class CatalogStore:
             raise NotFound("ConnectorStaged", key, message=f"ConnectorStaged with key {key!r} not found")
         return self._draft(row)
 
-    def save_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None) -> Draft:
-        """Write a changed draft if its stored version is still ``expected_version`` (and a new version)."""
+    def save_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None,
+                   job: JobRequest | None = None) -> Draft:
+        """Write a changed draft if its stored version is still ``expected_version`` (with a new published
+        version, and a job to run, when given)."""
         with translate_errors(), self.db.atomic():
-            updated = (
-                DraftRow.update(**self._draft_columns(draft), body=codec.draft_body(draft))
-                .where((DraftRow.id == draft.id) & (DraftRow.version == expected_version))
-                .execute()
-            )
-            if updated != 1:
-                current = self.get_draft(draft.id)  # NotFound when it was deleted meanwhile
-                raise ConcurrentModification(expected_version=expected_version, current_version=current.version)
-            self._replace_types(draft)
-            if published is not None:
-                self._publish(draft, published)
-            elif draft.published_version:
-                ConnectorRow.update(listed=draft.already_listed, updated_at=codec.naive_utc(draft.updated_at)).where(
-                    (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
-                ).execute()
+            self.write_draft(draft, expected_version, published)
+            if job is not None:
+                jobs.insert_job(draft.id, job, draft.updated_at)
         return draft
+
+    def write_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None) -> None:
+        """The compare-and-swap write of ``save_draft``; the caller holds the transaction."""
+        updated = (
+            DraftRow.update(**self._draft_columns(draft), body=codec.draft_body(draft))
+            .where((DraftRow.id == draft.id) & (DraftRow.version == expected_version))
+            .execute()
+        )
+        if updated != 1:
+            current = self.get_draft(draft.id)  # NotFound when it was deleted meanwhile
+            raise ConcurrentModification(expected_version=expected_version, current_version=current.version)
+        self._replace_types(draft)
+        if published is not None:
+            self._publish(draft, published)
+        elif draft.published_version:
+            ConnectorRow.update(listed=draft.already_listed, updated_at=codec.naive_utc(draft.updated_at)).where(
+                (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
+            ).execute()
 
     def delete_draft(self, draft_id: str, expected_version: int) -> Draft:
         """Delete a draft that was never published."""
@@ -131,6 +142,8 @@ class CatalogStore:
                     "CONNECTOR_STAGED_ALREADY_PUBLISHED", f"connectors/drafts/{draft_id}",
                     "the draft was published; delete the connector instead",
                 )
+            drafts_rules.refuse_delete_while_busy(draft)
+            jobs.delete_jobs(draft_id)
             query = DraftRow.delete().where(DraftRow.id == draft_id)
             if expected_version:
                 query = query.where(DraftRow.version == expected_version)
@@ -169,6 +182,45 @@ class CatalogStore:
              "project": project}
         )
         return self._page(query, keys, DraftRow.id, limit, offset, page_token, fingerprint, self._draft)
+
+    @translate_errors()
+    def certification_queue(self, *, limit: int, offset: int, statuses: Sequence[Status], page_token: str) -> Page:
+        """Drafts waiting for or under review, oldest submission first."""
+        keys = [paging.SortKey("submittedAt", DraftRow.submitted_at)]
+        query = DraftRow.select().where(DraftRow.status.in_([status.value for status in statuses]))
+        fingerprint = paging.query_fingerprint({"queue": sorted(status.value for status in statuses)})
+        return self._page(query, keys, DraftRow.id, limit, offset, page_token, fingerprint, self._draft)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def claim_job(self, owner: str, now: datetime, lease_seconds: float, batch: int = 5) -> jobs.Job | None:
+        """Claim the oldest claimable job for ``owner`` (compare-and-swap; see ``jobs``), or None."""
+        with translate_errors():
+            for job_id in jobs.claimable_ids(now, batch):
+                with self.db.atomic():
+                    job = jobs.try_claim(job_id, owner, now, lease_seconds)
+                if job is not None:
+                    return job
+        return None
+
+    def finish_job(self, job: jobs.Job, outcome: str, now: datetime, draft: Draft | None = None,
+                   expected_version: int = 0, published: PublishedVersion | None = None) -> bool:
+        """Mark ``job`` done and write its draft (and new version) in one transaction, only while ``job.owner``
+        still holds the lease; False (nothing written) when it lost it."""
+        with translate_errors(), self.db.atomic():
+            if not jobs.finish(job, outcome, now):
+                return False
+            if draft is not None:
+                self.write_draft(draft, expected_version, published)
+        return True
+
+    def release_job(self, job: jobs.Job) -> bool:
+        with translate_errors(), self.db.atomic():
+            return jobs.release(job)
+
+    @translate_errors()
+    def job_records(self, draft_id: str) -> list[jobs.JobRecord]:
+        return jobs.records(draft_id)
 
     # --- published connectors -----------------------------------------------------------------
 
@@ -215,12 +267,14 @@ class CatalogStore:
         visible = (ConnectorRow.listed == True) & (ConnectorRow.private == False)  # noqa: E712
         if project:
             visible = visible | ConnectorRow.id.in_(
-                ConnectorAccess.select(ConnectorAccess.connector).where(ConnectorAccess.project == project)
+                ConnectorAccess.select(ConnectorAccess.connector).where(
+                    ConnectorAccess.project.in_(sorted({project, project.split(":", 1)[-1]})))
             )
         query = ConnectorRow.select().where(visible & (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value))
         if text:
             query = query.where(
-                ConnectorRow.key.contains(text) | ConnectorRow.name.contains(text) | ConnectorRow.description.contains(text)
+                self._contains(ConnectorRow.key, text) | self._contains(ConnectorRow.name, text)
+                | self._contains(ConnectorRow.description, text)
             )
         if integration_types:
             query = query.where(
@@ -282,6 +336,7 @@ class CatalogStore:
                 table.delete().where(table.connector == connector_id).execute()
             DraftIntegrationType.delete().where(DraftIntegrationType.draft == connector_id).execute()
             DraftRow.delete().where(DraftRow.id == connector_id).execute()
+            jobs.delete_jobs(connector_id)
         return connector, versions
 
     def revert_stale_deletions(self, older_than: datetime) -> int:
@@ -297,6 +352,11 @@ class CatalogStore:
             )
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _contains(self, column: peewee.Field, text: str) -> peewee.Expression:
+        """Case-insensitive substring match, with no LIKE wildcards ("%" and "_" are plain characters)."""
+        position = peewee.fn.STRPOS if is_postgres(self.db) else peewee.fn.INSTR
+        return position(peewee.fn.LOWER(column), text.lower()) > 0
 
     def _publish(self, draft: Draft, version: PublishedVersion) -> None:
         now = codec.naive_utc(version.published_at)
@@ -354,6 +414,7 @@ class CatalogStore:
             published_version=draft.published_version,
             created_at=codec.naive_utc(draft.created_at),
             updated_at=codec.naive_utc(draft.updated_at),
+            submitted_at=codec.naive_utc(draft.submitted_at) if draft.submitted_at else None,
         )
 
     @staticmethod

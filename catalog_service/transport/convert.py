@@ -304,3 +304,14 @@ def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | 
         case "add_certification_comment":
             return a.AddCertificationComment(body.comment), name
     return None, name
+
+
+EVENT_TYPE = {
+    "snapshot": spb.CONNECTOR_STAGED_EVENT_TYPE_SNAPSHOT,
+    "updated": spb.CONNECTOR_STAGED_EVENT_TYPE_UPDATED,
+    "deleted": spb.CONNECTOR_STAGED_EVENT_TYPE_DELETED,
+}
+
+
+def event_to_proto(kind: str, draft: Draft) -> spb.ConnectorStagedEvent:
+    return spb.ConnectorStagedEvent(connector_staged=draft_to_proto(draft), type=EVENT_TYPE[kind])

@@ -6,10 +6,13 @@ Handlers raise domain errors; the server's interceptor turns them into rich stat
 from __future__ import annotations
 
 from catalog_service.catalog import Catalog, require
+from catalog_service.certification import Certification
+from catalog_service.watch import DraftNotifier, watch_draft
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
+from plugboard.catalog.v1 import certification_service_pb2 as cert_pb
 from plugboard.catalog.v1 import certification_service_pb2_grpc as cert_grpc
-from plugboard.errors import FailedPrecondition, Unimplemented
+from plugboard.errors import FailedPrecondition
 
 from . import convert
 
@@ -17,8 +20,10 @@ from . import convert
 class CatalogServicer(pb_grpc.CatalogServiceServicer):
     """plugboard.catalog.v1.CatalogService."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, notifier: DraftNotifier, reread_seconds: float = 1.0) -> None:
         self.catalog = catalog
+        self.notifier = notifier
+        self.reread_seconds = reread_seconds
 
     async def CreateConnectorStaged(self, request, context):
         draft = self.catalog.create_draft(
@@ -76,8 +81,13 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         return convert.draft_to_proto(draft)
 
     async def WatchConnectorStaged(self, request, context):
-        raise Unimplemented("watching drafts is not available yet", reason="NOT_IMPLEMENTED_YET")
-        yield  # pragma: no cover - makes this an async generator
+        require(request.id, "id")
+
+        def read():
+            return self.catalog.get_draft(draft_id=request.id, project=request.project)
+
+        async for kind, draft in watch_draft(request.id, read, self.notifier, self.reread_seconds):
+            yield convert.event_to_proto(kind, draft)
 
     async def GetConnector(self, request, context):
         return convert.connector_to_proto(self.catalog.get_connector(connector_id=request.id, project=request.project))
@@ -161,23 +171,32 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
 
 
 class CertificationServicer(cert_grpc.CertificationServiceServicer):
-    """plugboard.catalog.v1.CertificationService: the reviewer's side (certification lands with issue 3)."""
+    """plugboard.catalog.v1.CertificationService: the reviewer's side."""
+
+    def __init__(self, certification: Certification) -> None:
+        self.certification = certification
 
     async def ListCertificationQueue(self, request, context):
-        raise _not_yet()
+        page, limit = self.certification.queue(
+            limit=request.limit, offset=request.offset, status=convert.STATUS_FROM_PROTO.get(request.status),
+            page_token=request.page_token,
+        )
+        return cert_pb.ListCertificationQueueResponse(
+            limit=limit, offset=page.offset, count=len(page.items), total=page.total,
+            results=[convert.draft_to_proto(d) for d in page.items], next_page_token=page.next_page_token,
+        )
 
     async def StartCertificationReview(self, request, context):
-        raise _not_yet()
+        return convert.draft_to_proto(self.certification.start(draft_id=request.id, version=request.version))
 
     async def AddReviewComment(self, request, context):
-        raise _not_yet()
+        return convert.draft_to_proto(self.certification.comment(
+            draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer))
 
     async def ApproveCertification(self, request, context):
-        raise _not_yet()
+        return convert.draft_to_proto(self.certification.approve(
+            draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer))
 
     async def RejectCertification(self, request, context):
-        raise _not_yet()
-
-
-def _not_yet() -> Unimplemented:
-    return Unimplemented("certification is not available yet", reason="NOT_IMPLEMENTED_YET")
+        return convert.draft_to_proto(self.certification.reject(
+            draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer))

@@ -49,7 +49,7 @@ def _internal_status(exc: BaseException, method: str) -> grpc.Status:
 class _Call:
     """Per-call bookkeeping: start time, final code, the access log line."""
 
-    __slots__ = ("method", "context", "started", "code", "reason")
+    __slots__ = ("method", "context", "started", "code", "reason", "peer", "deadline")
 
     def __init__(self, method: str, context: Any) -> None:
         self.method = method
@@ -57,6 +57,13 @@ class _Call:
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
         self.reason = ""
+        # Read while the call is alive: peer() on a call torn down by a cancelled stream can crash grpc.
+        try:
+            self.peer = context.peer() or "-"
+            remaining = context.time_remaining()
+        except Exception:
+            self.peer, remaining = "-", None
+        self.deadline = None if remaining is None else self.started + remaining
 
     def status_for(self, exc: Exception) -> grpc.Status:
         """The status to abort with for an exception escaping the handler."""
@@ -69,8 +76,7 @@ class _Call:
         return status
 
     def cancelled(self) -> None:
-        remaining = self.context.time_remaining()
-        expired = remaining is not None and remaining <= 0
+        expired = self.deadline is not None and time.perf_counter() >= self.deadline
         self.code = grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
 
     def finish(self) -> None:
@@ -80,10 +86,7 @@ class _Call:
             code = getter() if getter is not None else None
         code = code or grpc.StatusCode.OK
         elapsed_ms = (time.perf_counter() - self.started) * 1000.0
-        try:
-            peer = self.context.peer() or "-"
-        except Exception:  # the call may already be torn down
-            peer = "-"
+        peer = self.peer
         reason = f" reason={self.reason}" if self.reason else ""
         _access_log.info(
             "method=%s code=%s duration_ms=%.1f peer=%s%s",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import grpc
-import pytest
 
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.catalog.v1 import update_actions_pb2 as apb
+from tests.catalog.gitrepos import certify, publish_and_wait, wait_for
 from tests.rich import expect_error, fields
 
 Action = apb.ConnectorStagedUpdateAction
@@ -206,56 +206,73 @@ def test_stale_version_is_aborted_with_both_versions(catalog, unique):
     assert error.metadata["expected_version"] == "1" and error.metadata["current_version"] == "2"
 
 
-def test_publish_without_certification_creates_version_1(catalog, unique):
-    draft = create(catalog, f"pub-{unique}")
-    published = update(catalog, draft, Action(publish=Action.Publish(certification=False)))
-    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED and published.version == 2
+def test_publish_without_certification_creates_version_1(catalog, unique, repo_url):
+    draft = create(catalog, f"pub-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+    published = publish_and_wait(catalog, draft)
+    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED and published.version == 3  # request, then job
     assert published.already_listed and published.private and not published.has_changes
     assert published.published_version == 1
     titles = [e.title for e in published.publishing_report.entries]
-    assert "Connector published" in titles
+    assert "Connector published" in titles and "Connector specification file valid" in titles
     assert all(e.type != spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR for e in published.publishing_report.entries)
+    assert [c.application_name for c in published.configurations] == ["shop-sync"]
     connector = catalog.GetConnector(pb.GetConnectorRequest(id=draft.id))
     assert connector.latest.number == 1 and connector.latest.name == "Connector's name"
     assert connector.lifecycle_state == 1  # ACTIVE
+    assert [k.key for k in connector.latest.specification.applications[0].secured_configuration] == ["API_TOKEN"]
     edited = update(catalog, published, Action(set_name=Action.SetName(name="Renamed")))
     assert edited.has_changes and edited.status == spb.CONNECTOR_STATUS_DRAFT
     # the published version is immutable
     assert catalog.GetConnector(pb.GetConnectorRequest(id=draft.id)).latest.name == "Connector's name"
-    again = update(catalog, edited, Action(publish=Action.Publish(certification=False)))
+    again = publish_and_wait(catalog, edited)
     assert again.published_version == 2 and not again.has_changes
     versions = catalog.ListConnectorVersions(pb.ListConnectorVersionsRequest(connector_id=draft.id))
     assert [v.number for v in versions.results] == [2, 1] and versions.total == 2
     assert catalog.GetConnectorVersion(pb.GetConnectorVersionRequest(connector_id=draft.id, number=1)).name == (
         "Connector's name")
+    assert catalog.GetConnectorVersion(pb.GetConnectorVersionRequest(connector_id=draft.id, number=2)).name == "Renamed"
 
 
-def test_publish_with_invalid_repository_fails_with_a_report(catalog, unique):
-    draft = create(catalog, f"fail-{unique}")
-    # bypass create-time validation by editing to a file URL with a broken tag is impossible; so edit the URL
-    # to something valid and then check the failure path through an unpublishable draft built by actions
-    failed = update(catalog, draft, Action(set_repository=Action.SetRepository(url="file:///tmp/repo", tag="v1")),
-                    Action(publish=Action.Publish(certification=False)))
-    assert failed.status == spb.CONNECTOR_STATUS_PUBLISHED  # file URLs are well-formed; fetching is issue 3
-    # An unlisted connector cannot be unlisted twice
-    unlisted = update(catalog, failed, Action(unlist=Action.Unlist()))
-    assert not unlisted.already_listed
+def test_unlist_needs_a_listed_connector(catalog, unique, repo_url):
+    draft = create(catalog, f"unl-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+    expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(catalog, draft, Action(unlist=Action.Unlist())),
+                 reason="CONNECTOR_NOT_LISTED")
+    published = publish_and_wait(catalog, draft)
+    unlisted = update(catalog, published, Action(unlist=Action.Unlist()))
+    assert not unlisted.already_listed and unlisted.status == spb.CONNECTOR_STATUS_PUBLISHED
+    assert not catalog.GetConnector(pb.GetConnectorRequest(id=draft.id)).listed
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(catalog, unlisted, Action(unlist=Action.Unlist())),
                  reason="CONNECTOR_NOT_LISTED")
 
 
-def test_private_project_actions_need_a_private_draft(catalog, unique):
-    draft = create(catalog, f"priv-{unique}")
+def test_private_project_actions_need_a_private_draft(catalog, certification, unique, repo_url):
+    draft = create(catalog, f"priv-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"),
+                   documentation_url="https://example.com/docs")
     assert draft.private  # new drafts are private, so adding works
     added = update(catalog, draft, Action(add_private_project=Action.AddPrivateProject(private_project="eu.gcp:proj-1")))
     assert list(added.private_projects) == ["eu.gcp:proj-1"]
+    public = certify(catalog, certification, added)
+    assert not public.private
+    for action in (Action(add_private_project=Action.AddPrivateProject(private_project="eu.gcp:proj-2")),
+                   Action(remove_private_project=Action.RemovePrivateProject(private_project="eu.gcp:proj-1"))):
+        error = expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(catalog, public, action),
+                             reason="CONNECTOR_STAGED_NOT_PRIVATE")
+        assert error.violations[0].subject == "actions[0]"
 
 
-def test_preview_request_sets_previewable_with_a_report(catalog, unique):
-    draft = create(catalog, f"prev-{unique}")
-    previewed = update(catalog, draft, Action(update_previewable=Action.UpdatePreviewable()))
+def test_preview_request_is_a_job_and_refuses_a_second_while_pending(catalog, unique, repo_url):
+    draft = create(catalog, f"prev-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+    error = expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(
+        catalog, draft, Action(update_previewable=Action.UpdatePreviewable()),
+        Action(update_previewable=Action.UpdatePreviewable())), reason="CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS")
+    assert error.violations[0].subject == "actions[1]"
+    pending = update(catalog, draft, Action(update_previewable=Action.UpdatePreviewable()))
+    assert pending.is_previewable == spb.IS_PREVIEWABLE_PENDING
+    previewed = wait_for(catalog, draft.id, lambda d: d.is_previewable != spb.IS_PREVIEWABLE_PENDING)
     assert previewed.is_previewable == spb.IS_PREVIEWABLE_TRUE
-    assert previewed.previewable_report.entries
+    assert "Connector specification file valid" in [e.title for e in previewed.previewable_report.entries]
+    assert [c.application_name for c in previewed.configurations] == ["shop-sync"]
+    assert previewed.status == spb.CONNECTOR_STATUS_DRAFT
 
 
 def test_certification_comment_outside_certification_is_refused(catalog, unique):
@@ -266,24 +283,15 @@ def test_certification_comment_outside_certification_is_refused(catalog, unique)
     assert error.violations[0].subject == "actions[0]"
 
 
-def test_delete_draft_only_before_publishing(catalog, unique):
+def test_delete_draft_only_before_publishing(catalog, unique, repo_url):
     draft = create(catalog, f"del-{unique}")
+    expect_error(grpc.StatusCode.ABORTED, lambda: catalog.DeleteConnectorStaged(
+        pb.DeleteConnectorStagedRequest(id=draft.id, version=7)), reason="CONCURRENT_MODIFICATION")
     catalog.DeleteConnectorStaged(pb.DeleteConnectorStagedRequest(id=draft.id, version=1))
     expect_error(grpc.StatusCode.NOT_FOUND, lambda: catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=draft.id)))
-    other = create(catalog, f"del2-{unique}")
-    published = update(catalog, other, Action(publish=Action.Publish(certification=False)))
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: catalog.DeleteConnectorStaged(
+        pb.DeleteConnectorStagedRequest(id=draft.id)))
+    other = create(catalog, f"del2-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+    published = publish_and_wait(catalog, other)
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: catalog.DeleteConnectorStaged(
         pb.DeleteConnectorStagedRequest(id=published.id)), reason="CONNECTOR_STAGED_ALREADY_PUBLISHED")
-
-
-@pytest.mark.parametrize("method", ["ListCertificationQueue", "StartCertificationReview", "AddReviewComment",
-                                    "ApproveCertification", "RejectCertification"])
-def test_certification_rpcs_answer_unimplemented_until_they_land(certification, method):
-    from plugboard.catalog.v1 import certification_service_pb2 as cpb
-
-    request = getattr(cpb, {"ListCertificationQueue": "ListCertificationQueueRequest",
-                            "StartCertificationReview": "StartCertificationReviewRequest",
-                            "AddReviewComment": "AddReviewCommentRequest",
-                            "ApproveCertification": "ApproveCertificationRequest",
-                            "RejectCertification": "RejectCertificationRequest"}[method])()
-    expect_error(grpc.StatusCode.UNIMPLEMENTED, lambda: getattr(certification, method)(request))

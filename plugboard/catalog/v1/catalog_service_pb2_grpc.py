@@ -187,6 +187,8 @@ class CatalogServiceServicer:
 
     def UpdateConnectorStaged(self, request, context):
         """Applies update actions to a draft identified by id, all or none, incrementing its version once.
+        "publish" and "updatePreviewable" queue a job and return at once (status Processing, isPreviewable
+        pending); the job writes the report and the outcome later (follow it with WatchConnectorStaged).
         Errors: INVALID_ARGUMENT (an action is wrong; one field violation per problem), NOT_FOUND,
         ABORTED (stale version; reason CONCURRENT_MODIFICATION with expected_version and current_version),
         FAILED_PRECONDITION (reasons CONNECTOR_STAGED_NOT_PRIVATE,
@@ -208,7 +210,9 @@ class CatalogServiceServicer:
     def DeleteConnectorStaged(self, request, context):
         """Deletes a draft that was never published.
         Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
-        CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; or a job is processing).
+        CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
+        CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
+        publishing or preview job is under way).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -216,7 +220,8 @@ class CatalogServiceServicer:
 
     def WatchConnectorStaged(self, request, context):
         """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
-        then one event per change.
+        then one event per change (requests, job outcomes, reviewers, and changes written by another
+        catalog process, seen within about a second), and a DELETED event ending the stream.
         Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -65,6 +65,8 @@ class CatalogServiceStub:
     """
     UpdateConnectorStaged: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.UpdateConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]
     """Applies update actions to a draft identified by id, all or none, incrementing its version once.
+    "publish" and "updatePreviewable" queue a job and return at once (status Processing, isPreviewable
+    pending); the job writes the report and the outcome later (follow it with WatchConnectorStaged).
     Errors: INVALID_ARGUMENT (an action is wrong; one field violation per problem), NOT_FOUND,
     ABORTED (stale version; reason CONCURRENT_MODIFICATION with expected_version and current_version),
     FAILED_PRECONDITION (reasons CONNECTOR_STAGED_NOT_PRIVATE,
@@ -78,11 +80,14 @@ class CatalogServiceStub:
     DeleteConnectorStaged: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]
     """Deletes a draft that was never published.
     Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
-    CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; or a job is processing).
+    CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
+    CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
+    publishing or preview job is under way).
     """
     WatchConnectorStaged: _grpc.UnaryStreamMultiCallable[_catalog_service_pb2.WatchConnectorStagedRequest, _connector_staged_pb2.ConnectorStagedEvent]
     """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
-    then one event per change.
+    then one event per change (requests, job outcomes, reviewers, and changes written by another
+    catalog process, seen within about a second), and a DELETED event ending the stream.
     Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
     """
     GetConnector: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.GetConnectorRequest, _connector_pb2.Connector]
@@ -174,6 +179,8 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """
     UpdateConnectorStaged: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.UpdateConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
     """Applies update actions to a draft identified by id, all or none, incrementing its version once.
+    "publish" and "updatePreviewable" queue a job and return at once (status Processing, isPreviewable
+    pending); the job writes the report and the outcome later (follow it with WatchConnectorStaged).
     Errors: INVALID_ARGUMENT (an action is wrong; one field violation per problem), NOT_FOUND,
     ABORTED (stale version; reason CONCURRENT_MODIFICATION with expected_version and current_version),
     FAILED_PRECONDITION (reasons CONNECTOR_STAGED_NOT_PRIVATE,
@@ -187,11 +194,14 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     DeleteConnectorStaged: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
     """Deletes a draft that was never published.
     Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
-    CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; or a job is processing).
+    CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
+    CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
+    publishing or preview job is under way).
     """
     WatchConnectorStaged: _aio.UnaryStreamMultiCallable[_catalog_service_pb2.WatchConnectorStagedRequest, _connector_staged_pb2.ConnectorStagedEvent]  # type: ignore[assignment]
     """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
-    then one event per change.
+    then one event per change (requests, job outcomes, reviewers, and changes written by another
+    catalog process, seen within about a second), and a DELETED event ending the stream.
     Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
     """
     GetConnector: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.GetConnectorRequest, _connector_pb2.Connector]  # type: ignore[assignment]
@@ -310,6 +320,8 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_connector_staged_pb2.ConnectorStaged, _abc.Awaitable[_connector_staged_pb2.ConnectorStaged]]:
         """Applies update actions to a draft identified by id, all or none, incrementing its version once.
+        "publish" and "updatePreviewable" queue a job and return at once (status Processing, isPreviewable
+        pending); the job writes the report and the outcome later (follow it with WatchConnectorStaged).
         Errors: INVALID_ARGUMENT (an action is wrong; one field violation per problem), NOT_FOUND,
         ABORTED (stale version; reason CONCURRENT_MODIFICATION with expected_version and current_version),
         FAILED_PRECONDITION (reasons CONNECTOR_STAGED_NOT_PRIVATE,
@@ -335,7 +347,9 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_connector_staged_pb2.ConnectorStaged, _abc.Awaitable[_connector_staged_pb2.ConnectorStaged]]:
         """Deletes a draft that was never published.
         Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
-        CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; or a job is processing).
+        CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
+        CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
+        publishing or preview job is under way).
         """
 
     @_abc_1.abstractmethod
@@ -345,7 +359,8 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_connector_staged_pb2.ConnectorStagedEvent], _abc.AsyncIterator[_connector_staged_pb2.ConnectorStagedEvent]]:
         """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
-        then one event per change.
+        then one event per change (requests, job outcomes, reviewers, and changes written by another
+        catalog process, seen within about a second), and a DELETED event ending the stream.
         Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
         """
 

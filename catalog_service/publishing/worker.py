@@ -1,0 +1,189 @@
+"""The job worker: runs publishing and preview jobs stored in the database, in the catalog process.
+
+Each worker loop claims the oldest claimable job (``storage.jobs``: compare-and-swap with a lease, so two
+catalog processes on one database never run a job twice), reads the repository with
+``read_connector_source`` in a thread, lets ``domain.publishing`` decide the outcome and writes it together
+with the job's completion in one transaction, then wakes the draft's watchers.
+
+It wakes when a request in this process queued a job (``wake()``) and otherwise looks for jobs every
+``poll_seconds``: jobs queued by another process, jobs left pending by a restart, and jobs whose worker
+died (their lease expired). On shutdown a job being run is released (pending again) so the next process
+takes it at once; a job whose process died is re-claimed when its lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Callable
+
+from catalog_service.domain.model import Draft, EntryType, Previewable, ReportEntry, Status
+from catalog_service.domain.publishing import (
+    FAILED,
+    Completed,
+    JobKind,
+    complete_preview,
+    complete_publish,
+    draft_checks,
+    has_errors,
+)
+from catalog_service.publishing.source import SourceResult, read_connector_source
+from catalog_service.storage import jobs
+from catalog_service.storage.repository import CatalogStore
+from plugboard.errors import ConcurrentModification, NotFound, PlugboardError
+from plugboard.logs import exception_summary
+from plugboard.settings import Settings
+
+_log = logging.getLogger("plugboard.catalog.jobs")
+
+MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed rather than retried again
+MAX_WRITE_RETRIES = 5
+ReadSource = Callable[..., SourceResult]
+
+
+def worker_id() -> str:
+    """An owner id unique to this worker (host, process, and a random part for several per process)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobWorker:
+    """Claims and runs jobs until stopped; ``concurrency`` jobs at a time."""
+
+    def __init__(self, store: CatalogStore, settings: Settings, *, clock: Callable[[], datetime],
+                 on_draft_changed: Callable[[str], None], read_source: ReadSource = read_connector_source,
+                 concurrency: int = 1, poll_seconds: float = 1.0, owner: str = "") -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.on_draft_changed = on_draft_changed
+        self.read_source = read_source
+        self.concurrency = max(0, concurrency)
+        self.poll_seconds = poll_seconds
+        self.owner = owner or worker_id()
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=max(1, self.concurrency), thread_name_prefix="publish")
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(), name=f"jobs-{n}") for n in range(self.concurrency)]
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                job = self.store.claim_job(self.owner, self.clock(), self.settings.job_lease_seconds)
+            except PlugboardError as exc:
+                _log.warning("claiming a job failed: %s", exc.reason)
+                job = None
+            if job is None:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+                continue
+            try:
+                await self.run(job)
+            except asyncio.CancelledError:
+                self._release(job)
+                raise
+            except Exception as exc:  # a bug or the database: leave the job to be re-claimed after its lease
+                _log.error("job %s of draft %s failed: %s", job.id, job.draft_id, exception_summary(exc))
+
+    def _release(self, job: jobs.Job) -> None:
+        try:
+            self.store.release_job(job)
+            _log.info("job %s released at shutdown", job.id)
+        except Exception as exc:
+            _log.warning("releasing job %s failed (it is re-claimed when its lease expires): %s", job.id,
+                         exception_summary(exc))
+
+    async def run(self, job: jobs.Job) -> None:
+        """Run one claimed job to its outcome."""
+        now = self.clock()
+        try:
+            draft = self.store.get_draft(job.draft_id)
+        except NotFound:
+            self.store.finish_job(job, "obsolete", now)
+            return
+        if not _still_wanted(job, draft):
+            self.store.finish_job(job, "obsolete", now)
+            return
+        if job.attempts > MAX_ATTEMPTS:
+            source = SourceResult(None, (ReportEntry(
+                EntryType.ERROR, FAILED, f"the job was interrupted {job.attempts - 1} times; request it again", now),))
+            entries: tuple[ReportEntry, ...] = ()
+        else:
+            entries = draft_checks(draft, now)
+            source = SourceResult(None, ()) if has_errors(entries) else await self._read(draft, now)
+        await self._write(job, draft, entries + source.entries, source)
+
+    async def _read(self, draft: Draft, now: datetime) -> SourceResult:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, lambda: self.read_source(
+                draft.repository, settings=self.settings, now=now,
+                timeout_seconds=self.settings.publish_timeout_seconds))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in reading: the report says so, the draft does not hang in Processing
+            _log.error("reading the repository of draft %s failed: %s", draft.id, exception_summary(exc))
+            return SourceResult(None, (ReportEntry(
+                EntryType.ERROR, FAILED, "the repository could not be read (internal error)", now),))
+
+    async def _write(self, job: jobs.Job, draft: Draft, entries: tuple[ReportEntry, ...],
+                     source: SourceResult) -> None:
+        for _ in range(MAX_WRITE_RETRIES):
+            now = self.clock()
+            completed = _complete(job, draft, entries, source, now)
+            if completed is None:
+                self.store.finish_job(job, "obsolete", now)
+                return
+            try:
+                done = self.store.finish_job(job, completed.outcome, now, completed.draft, draft.version,
+                                             completed.published)
+            except ConcurrentModification:  # edited meanwhile (previews allow edits): apply to the new draft
+                try:
+                    draft = self.store.get_draft(job.draft_id)
+                except NotFound:
+                    self.store.finish_job(job, "obsolete", now)
+                    return
+                continue
+            if done:
+                _log.info("job %s (%s) of draft %s: %s", job.id, job.kind.value, job.draft_id, completed.outcome)
+                self.on_draft_changed(job.draft_id)
+            else:
+                _log.warning("job %s lost its lease before finishing; its result was discarded", job.id)
+            return
+        _log.warning("job %s: the draft kept changing; it is retried when its lease expires", job.id)
+
+
+def _still_wanted(job: jobs.Job, draft: Draft) -> bool:
+    if job.kind == JobKind.PUBLISH:
+        return draft.status == Status.PROCESSING
+    return draft.is_previewable == Previewable.PENDING
+
+
+def _complete(job: jobs.Job, draft: Draft, entries: tuple[ReportEntry, ...], source: SourceResult,
+              now: datetime) -> Completed | None:
+    if job.kind == JobKind.PUBLISH:
+        return complete_publish(draft, certification=job.certification, specification=source.specification,
+                                entries=entries, now=now)
+    return complete_preview(draft, specification=source.specification, entries=entries, now=now)

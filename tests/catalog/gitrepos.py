@@ -1,0 +1,120 @@
+"""Real git repositories for publishing tests, and waiting for a draft's job through the watch stream.
+
+``make_repo`` commits files into a fresh repository and tags them; ``shared_repo_url()`` is one good
+connector repository per test process (for tests of other services that only need *a* published
+connector). A catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
+``wait_for`` follows ``WatchConnectorStaged`` until a draft satisfies a condition: no polling.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from plugboard.catalog.v1 import catalog_service_pb2 as pb
+from plugboard.catalog.v1 import connector_staged_pb2 as spb
+from plugboard.catalog.v1 import update_actions_pb2 as apb
+
+# Settings overrides a catalog needs to publish from the repositories made here.
+PUBLISHING_SETTINGS = {"git_allow_file_urls": True, "git_allowed_hosts": ("github.com", "127.0.0.1")}
+
+GOOD_SPEC = """\
+deployAs:
+  - name: shop-sync
+    applicationType: service
+    configuration:
+      standardConfiguration:
+        - {key: SHOP_DOMAIN, description: Shop host, required: true}
+        - {key: PAGE_SIZE, description: Page size, default: "50"}
+      securedConfiguration:
+        - {key: API_TOKEN, description: API token, required: true}
+connection:
+  baseUrl: "https://{SHOP_DOMAIN}/api"
+  authentication: {type: bearer, tokenVariable: API_TOKEN}
+  testRequest: {method: GET, path: /ping, expectedStatus: [200]}
+"""
+
+Action = apb.ConnectorStagedUpdateAction
+SETTLED = (spb.CONNECTOR_STATUS_PUBLISHED, spb.CONNECTOR_STATUS_FAILED, spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0") -> str:
+    """A real git repository with ``files`` committed and tagged ``tag``; its file:// URL."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet")
+    for name, text in files.items():
+        (root / name).write_text(text)
+    (root / "README").write_text("connector\n")
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "connector")
+    git(root, "tag", tag)
+    return root.as_uri()
+
+
+_shared: list[str] = []
+
+
+def shared_repo_url() -> str:
+    """One good connector repository (tag v1.0.0) for this test process."""
+    if not _shared:
+        root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
+        atexit.register(shutil.rmtree, root, True)
+        _shared.append(make_repo(root / "connector", {"connect.yaml": GOOD_SPEC}))
+    return _shared[0]
+
+
+def wait_for(catalog, draft_id: str, done: Callable[[spb.ConnectorStaged], bool], *, project: str = "",  # type: ignore[no-untyped-def]
+             timeout: float = 30.0) -> spb.ConnectorStaged:
+    """The first state of the draft (snapshot or change) satisfying ``done``, from the watch stream."""
+    stream = catalog.WatchConnectorStaged(pb.WatchConnectorStagedRequest(id=draft_id, project=project),
+                                          timeout=timeout)
+    try:
+        for event in stream:
+            if done(event.connector_staged):
+                return event.connector_staged
+    finally:
+        stream.cancel()
+    raise AssertionError("the watch stream ended before the draft settled")
+
+
+def settled(catalog, draft_id: str, project: str = "") -> spb.ConnectorStaged:  # type: ignore[no-untyped-def]
+    """The draft once its publish job finished (Published, Failed or ReadyForCertification)."""
+    return wait_for(catalog, draft_id, lambda d: d.status in SETTLED, project=project)
+
+
+def publish_and_wait(catalog, draft: spb.ConnectorStaged, *, certification: bool = False,  # type: ignore[no-untyped-def]
+                     project: str = "acme") -> spb.ConnectorStaged:
+    """Request a publish (the draft is Processing), then wait for the job's outcome."""
+    processing = catalog.UpdateConnectorStaged(pb.UpdateConnectorStagedRequest(
+        id=draft.id, version=draft.version, project=project,
+        actions=[Action(publish=Action.Publish(certification=certification))]))
+    assert processing.status == spb.CONNECTOR_STATUS_PROCESSING, processing.status
+    return settled(catalog, draft.id, project)
+
+
+def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str = "acme",  # type: ignore[no-untyped-def]
+            reviewer: str = "reviewer-1") -> spb.ConnectorStaged:
+    """Publish with certification, start the review and approve it: the draft Published, public, listed."""
+    from plugboard.catalog.v1 import certification_service_pb2 as cpb
+
+    ready = publish_and_wait(catalog, draft, certification=True, project=project)
+    assert ready.status == spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION, [
+        (e.title, e.message) for e in ready.publishing_report.entries]
+    started = certification.StartCertificationReview(cpb.StartCertificationReviewRequest(
+        id=draft.id, version=ready.version, reviewer=reviewer))
+    return certification.ApproveCertification(cpb.ApproveCertificationRequest(
+        id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
+
+
+__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "publish_and_wait", "settled",
+           "shared_repo_url", "wait_for"]
