@@ -1,0 +1,261 @@
+"""Secrets canary scan: unique secret values are seeded, every instance RPC runs on them (directly
+and through the gateway), and then every response, status message, rich error detail, log record at
+every level and the database (SQLite main, -wal and -shm files; a pg_dump of the PostgreSQL
+database) is searched for them: zero plaintext hits.
+
+Positive controls keep the scan honest: a plain setting written the same way IS found in the
+database, and the loopback HTTP server standing in for the third-party system DOES receive the secret
+(the connection test really used it), so a scan that reads nothing cannot pass.
+
+A ciphertext moved to another instance's row (SQL on the storage layer) does not decrypt there: the
+connection test of that instance fails cleanly (no UNKNOWN/INTERNAL, nothing sent with the moved
+secret, no plaintext anywhere).
+"""
+
+from __future__ import annotations
+
+import glob
+import http.server
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import peewee
+import pytest
+from google.protobuf import field_mask_pb2, message
+
+from plugboard.instance.v1 import instance_pb2 as ipb
+from plugboard.instance.v1 import instance_service_pb2 as ispb
+from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
+from plugboard.logs import OneLineFormatter
+from plugboard.storage.database import open_database
+from tests.reliability import fuzz
+from tests.reliability.conftest import STORAGES, storage_url
+from tests.reliability.stack import Stack, create_instance, start_stack
+
+
+class ThirdParty:
+    """A loopback HTTP server answering 200 to /ping and recording every request's headers and path."""
+
+    def __init__(self) -> None:
+        seen = self.seen = []  # type: list[str]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                seen.append(f"{self.path}\n{self.headers}")
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Transcript:
+    """Every string the callers saw: responses, status messages, rich details, trailing metadata."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.codes: list[str] = []
+
+    def call(self, what: str, fn: Callable[[], object]) -> object | None:
+        try:
+            reply = fn()
+        except grpc.RpcError as exc:
+            outcome = fuzz.outcome_of(exc)
+            fuzz.check_outcome(outcome, what)
+            self.codes.append(f"{what}: {outcome.code.name}")
+            self.texts += [outcome.details, *outcome.detail_strings]
+            return None
+        self.codes.append(f"{what}: OK")
+        if isinstance(reply, message.Message):
+            self.texts.append(str(reply))
+            self.texts.append(reply.SerializeToString().decode("latin-1"))
+        return reply
+
+
+def database_texts(stack: Stack) -> dict[str, bytes]:
+    """The database's bytes: SQLite files as they are, PostgreSQL as a pg_dump."""
+    if stack.kind == "sqlite":
+        path = stack.database_url[len("sqlite:///"):]
+        return {suffix: Path(path + suffix).read_bytes() for suffix in ("", "-wal", "-shm")
+                if Path(path + suffix).exists()}
+    pg_dump = shutil.which("pg_dump") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"))[-1:]), None)
+    if pg_dump is None:
+        pytest.skip("pg_dump not found")
+    dump = subprocess.run([pg_dump, "--no-owner", "--dbname", stack.database_url], capture_output=True, check=True,
+                          timeout=60)
+    return {"pg_dump": dump.stdout}
+
+
+@pytest.fixture(params=STORAGES)
+def canary_stack(request, tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    for url in storage_url(request.param, tmp_path, request):
+        stack = start_stack(request.param, url, tmp_path)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+def scan(canaries: list[str], transcript: Transcript, records: list[logging.LogRecord], stack: Stack) -> list[str]:
+    formatter = OneLineFormatter()
+    hits = []
+    for canary in canaries:
+        for text in transcript.texts:
+            if canary in text:
+                hits.append(f"response/error: {text[:120]!r}")
+        for record in records:
+            line = formatter.format(record)
+            raw = f"{record.getMessage()} {record.args!r} {record.exc_info[1] if record.exc_info else ''}"
+            if canary in line or canary in raw:
+                hits.append(f"log {record.levelname} {record.name}: {line[:160]}")
+        for name, content in database_texts(stack).items():
+            if canary.encode() in content:
+                hits.append(f"database {name}")
+    return hits
+
+
+def test_no_secret_plaintext_in_responses_errors_logs_or_database(canary_stack, caplog):
+    stack = canary_stack
+    caplog.set_level(logging.DEBUG)
+    run = uuid.uuid4().hex
+    token, password, new_token = (f"canary-{name}-{run}" for name in ("token", "password", "rotated"))
+    plain = f"plain-setting-{run}"
+    third_party = ThirdParty()
+    transcript = Transcript()
+    try:
+        for channel_name, channel in (("direct", stack.instance.channel), ("gateway", stack.gateway.channel)):
+            stub = igrpc.InstanceServiceStub(channel)
+            call = transcript.call
+            created = call(f"{channel_name} create", lambda: create_instance(
+                stub, stack.project, stack.connector_key, f"canary {channel_name}",
+                secrets={"API_TOKEN": token, "PASSWORD": password},
+                plain={"ACCOUNT": plain, "HOST": third_party.host}))
+            assert isinstance(created, ipb.Instance), transcript.codes
+            iid, project = created.id, stack.project
+            call(f"{channel_name} get", lambda: stub.GetInstance(ispb.GetInstanceRequest(project=project, id=iid)))
+            call(f"{channel_name} list", lambda: stub.ListInstances(ispb.ListInstancesRequest(project=project)))
+            call(f"{channel_name} test", lambda: stub.TestInstanceConnection(
+                ispb.TestInstanceConnectionRequest(project=project, id=iid), timeout=15))
+            call(f"{channel_name} tests", lambda: stub.ListConnectionTests(
+                ispb.ListConnectionTestsRequest(project=project, instance_id=iid)))
+            # Error paths that carry the secret in the request: a stale version, an unknown secret key,
+            # a secret value where the field is limited.
+            call(f"{channel_name} stale update", lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+                project=project, instance=ipb.Instance(id=iid, version=99, variables=[
+                    ipb.Variable(key="API_TOKEN", value=token)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["variables"]))))
+            call(f"{channel_name} bad key", lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+                project=project, instance=ipb.Instance(id=iid, version=created.version, variables=[
+                    ipb.Variable(key="NOPE", value=token, secret=True)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["variables"]))))
+            call(f"{channel_name} bad name", lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+                project=project, instance=ipb.Instance(id=iid, version=created.version, name=token * 40),
+                update_mask=field_mask_pb2.FieldMask(paths=["name"]))))
+            updated = call(f"{channel_name} update", lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+                project=project, instance=ipb.Instance(id=iid, version=created.version, variables=[
+                    ipb.Variable(key="API_TOKEN", value=new_token)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["variables"]))))
+            call(f"{channel_name} test again", lambda: stub.TestInstanceConnection(
+                ispb.TestInstanceConnectionRequest(project=project, id=iid), timeout=15))
+            call(f"{channel_name} references", lambda: igrpc.InstanceServiceStub(stack.instance.channel)
+                 .CountConnectorReferences(ispb.CountConnectorReferencesRequest(connector_id=stack.connector_id)))
+            if channel_name == "gateway" and isinstance(updated, ipb.Instance):
+                call("gateway delete", lambda: stub.DeleteInstance(ispb.DeleteInstanceRequest(
+                    project=project, id=iid, version=updated.version)))
+
+        # Positive controls: the plain setting is stored in the clear, the secret reached the system.
+        assert any(plain.encode() in content for content in database_texts(stack).values()), \
+            "the database scan reads no data"
+        if any(code.endswith("test: OK") for code in transcript.codes):
+            assert any(token in request for request in third_party.seen), \
+                "the connection test never sent the secret: the scan proves nothing about it"
+        hits = scan([token, password, new_token], transcript, caplog.records, stack)
+        assert not hits, hits[:10]
+        print(f"canary scan ({stack.kind}): {len(transcript.codes)} calls {transcript.codes}, "
+              f"{len(caplog.records)} log records, 0 hits")
+    finally:
+        third_party.close()
+
+
+def _database(stack: Stack) -> peewee.Database:
+    return open_database(stack.database_url)
+
+
+def test_a_ciphertext_moved_to_another_instance_does_not_decrypt(canary_stack, caplog):
+    stack = canary_stack
+    caplog.set_level(logging.DEBUG)
+    run = uuid.uuid4().hex
+    victim_secret = f"canary-victim-{run}"
+    third_party = ThirdParty()
+    transcript = Transcript()
+    try:
+        stub = igrpc.InstanceServiceStub(stack.instance.channel)
+        victim = create_instance(stub, stack.project, stack.connector_key, "victim",
+                                 secrets={"API_TOKEN": victim_secret}, plain={"HOST": third_party.host})
+        thief = create_instance(stub, stack.project, stack.connector_key, "thief",
+                                secrets={"API_TOKEN": f"thief-{run}"}, plain={"HOST": third_party.host})
+        db = _database(stack)
+        try:
+            param = db.param
+            row = db.execute_sql(
+                f"SELECT ciphertext FROM instance_variables WHERE instance_id = {param} AND key = {param}",
+                (victim.id, "API_TOKEN")).fetchone()
+            assert row is not None and row[0], "the victim's secret is stored as a ciphertext"
+            moved = db.execute_sql(
+                f"UPDATE instance_variables SET ciphertext = {param} WHERE instance_id = {param} AND key = {param}",
+                (row[0], thief.id, "API_TOKEN"))
+            assert moved.rowcount == 1  # peewee commits statements run outside a transaction
+        finally:
+            db.close()
+
+        got = transcript.call("get thief", lambda: stub.GetInstance(
+            ispb.GetInstanceRequest(project=stack.project, id=thief.id)))
+        assert got is not None, transcript.codes  # reading metadata needs no decryption
+        result = transcript.call("test thief", lambda: stub.TestInstanceConnection(
+            ispb.TestInstanceConnectionRequest(project=stack.project, id=thief.id), timeout=15))
+        if isinstance(result, ipb.ConnectionTestResult):
+            assert result.outcome != ipb.CONNECTION_TEST_OUTCOME_OK, result
+        assert not any(victim_secret in request for request in third_party.seen), \
+            "the moved ciphertext was decrypted and sent"
+        hits = scan([victim_secret], transcript, caplog.records, stack)
+        assert not [hit for hit in hits if not hit.startswith("database")], hits
+        print(f"moved ciphertext ({stack.kind}): {transcript.codes}")
+    finally:
+        third_party.close()
+
+
+def test_scan_finds_a_planted_canary(tmp_path):
+    """The scanner itself can fail: a value planted in a log record and a response is found."""
+    planted = f"planted-{uuid.uuid4().hex}"
+    transcript = Transcript()
+    transcript.texts.append(f"message with {planted}")
+    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "value %s", (planted,), None)
+
+    class _Stack:
+        kind = "sqlite"
+        database_url = f"sqlite:///{tmp_path / 'none.db'}"
+
+    hits = scan([planted], transcript, [record], _Stack())  # type: ignore[arg-type]
+    assert len(hits) == 2, hits
+    assert os.path.exists(tmp_path)
