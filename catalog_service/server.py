@@ -104,4 +104,5 @@ class CatalogRuntime:
 async def serve(settings: Settings) -> None:
     """Run the catalog until SIGTERM/SIGINT, then shut down gracefully."""
     served = await create_server(settings)
-    await serve_forever(served, grace_seconds=settings.grace_seconds)
+    await serve_forever(served, grace_seconds=settings.grace_seconds,
+                        notice_seconds=settings.shutdown_notice_seconds)

@@ -132,4 +132,5 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
 async def serve(settings: Settings) -> None:
     """Run the instance service until SIGTERM/SIGINT, then shut down gracefully."""
     served = await create_server(settings)
-    await serve_forever(served, grace_seconds=settings.grace_seconds)
+    await serve_forever(served, grace_seconds=settings.grace_seconds,
+                        notice_seconds=settings.shutdown_notice_seconds)

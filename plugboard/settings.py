@@ -36,6 +36,8 @@ class Settings:
     gateway_database_url: str = ""
     log_level: str = "INFO"
     grace_seconds: float = 10.0
+    # After SIGTERM: health NOT_SERVING this long while calls are still accepted, then drain.
+    shutdown_notice_seconds: float = 0.0
     max_message_bytes: int = 4 * 1024 * 1024
     max_concurrent_rpcs: int = 1000
     # Deadline given to a downstream call when the caller set none.
@@ -100,6 +102,7 @@ class Settings:
             gateway_database_url=reader.text("PLUGBOARD_GATEWAY_DATABASE_URL", ""),
             log_level=reader.choice("PLUGBOARD_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             grace_seconds=reader.number("PLUGBOARD_GRACE_SECONDS", 10.0),
+            shutdown_notice_seconds=reader.number("PLUGBOARD_SHUTDOWN_NOTICE_SECONDS", 0.0),
             max_message_bytes=int(reader.number("PLUGBOARD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024)),
             max_concurrent_rpcs=int(reader.number("PLUGBOARD_MAX_CONCURRENT_RPCS", 1000)),
             default_deadline_seconds=reader.number("PLUGBOARD_DEFAULT_DEADLINE_SECONDS", 10.0),

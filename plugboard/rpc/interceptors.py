@@ -25,7 +25,7 @@ from typing import Any
 
 import grpc
 
-from plugboard.errors import Internal, PlugboardError
+from plugboard.errors import Internal, InvalidArgument, PlugboardError
 from plugboard.logs import exception_summary
 from plugboard.rpc.status import to_status
 
@@ -96,6 +96,75 @@ class _Call:
         )
 
 
+class _Malformed:
+    """What the checked deserializer returns for a request it refuses; the behaviour raises it."""
+
+    __slots__ = ("field", "description")
+
+    def __init__(self, field: str, description: str) -> None:
+        self.field, self.description = field, description
+
+    def error(self) -> InvalidArgument:
+        return InvalidArgument.single(self.field, self.description, reason="MALFORMED_REQUEST")
+
+
+def _nul_path(message: Any, prefix: str = "") -> str:
+    """The path of the first string field of ``message`` holding a NUL character, or ""."""
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if field.type == field.TYPE_STRING:
+            values = value if field.is_repeated else (value,)
+            for index, text in enumerate(values):
+                if "\x00" in text:
+                    return f"{path}[{index}]" if field.is_repeated else path
+        elif field.type == field.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:
+                for key, item in value.items():
+                    if "\x00" in str(key):
+                        return f"{path}[{key!r}]"
+                    found = _nul_path(item, f"{path}[{key!r}].") if hasattr(item, "ListFields") else (
+                        f"{path}[{key!r}]" if isinstance(item, str) and "\x00" in item else "")
+                    if found:
+                        return found
+                continue
+            items = value if field.is_repeated else (value,)
+            for index, item in enumerate(items):
+                label = f"{path}[{index}]." if field.is_repeated else f"{path}."
+                found = _nul_path(item, label)
+                if found:
+                    return found
+    return ""
+
+
+def _checked_deserializer(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """``deserialize`` that answers bad bytes with INVALID_ARGUMENT instead of grpc's UNKNOWN.
+
+    grpc.aio answers a deserializer's exception itself (UNKNOWN, with the decoder's text); here it
+    becomes a ``_Malformed`` the wrapped behaviour raises. Strings holding NUL are refused the same way on
+    every storage (PostgreSQL cannot store them; SQLite can): one rule, one answer. Proto3 does not
+    encode zero scalars, so ``b"\x00" in data`` is rarely true and the walk rarely runs.
+    """
+    owner = getattr(deserialize, "__self__", None)
+    descriptor = getattr(owner, "DESCRIPTOR", None)
+    type_name = getattr(descriptor, "full_name", "request")
+
+    def parse(data: bytes) -> Any:
+        try:
+            message = deserialize(data)
+        except Exception:
+            return _Malformed("request", f"is not a valid {type_name} message")
+        if b"\x00" in data and hasattr(message, "ListFields"):
+            try:
+                path = _nul_path(message)
+            except Exception:  # never let the check itself fail a call
+                path = ""
+            if path:
+                return _Malformed(path, "must not contain NUL characters")
+        return message
+
+    return parse
+
+
 class _AbortFromThread(Exception):
     """Raised by ``_ThreadContext.abort`` in the worker thread; the wrapper, back on the loop in
     the call's own task, performs the real abort (aborting from another task races with sends)."""
@@ -138,6 +207,8 @@ def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callab
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
         call = _Call(method, context)
         try:
+            if request.__class__ is _Malformed:
+                raise request.error()
             return await inner(request, context)
         except grpc.aio.AbortError:
             raise
@@ -159,8 +230,11 @@ def _wrap_async_gen(
 ) -> Callable[..., AsyncIterator[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         call = _Call(method, context)
-        responses = inner(request, context)
+        malformed = request.__class__ is _Malformed
+        responses = inner(request if not malformed else None, context)
         try:
+            if malformed:
+                raise request.error()
             async for response in responses:
                 yield response
         except grpc.aio.AbortError:
@@ -268,8 +342,12 @@ def _wrap_behaviour(
 
 def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
     """A copy of ``handler`` whose behaviour logs the call and translates errors."""
+    deserializer = handler.request_deserializer
+    stream_request = handler.stream_unary is not None or handler.stream_stream is not None
+    if deserializer is not None and not stream_request:
+        deserializer = _checked_deserializer(deserializer)
     kwargs = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": deserializer,
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
@@ -285,6 +363,78 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodH
         return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(
             handler.stream_stream, method, stream_request=True, stream_response=True), **kwargs)
     return handler
+
+
+class _WrappedGenericHandler(grpc.GenericRpcHandler):
+    """A generic handler whose method handlers come out wrapped (once per method)."""
+
+    def __init__(self, inner: grpc.GenericRpcHandler) -> None:
+        self._inner = inner
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        handler = self._inner.service(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if isinstance(method, bytes):
+            method = method.decode("utf-8", "replace")
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = wrap_handler(handler, method)
+        if len(self._wrapped) >= _CACHE_LIMIT:
+            self._wrapped.clear()
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+
+class _Unimplemented(grpc.GenericRpcHandler):
+    """Registered last: any method nobody serves is logged and answered UNIMPLEMENTED."""
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        method = handler_call_details.method
+        if isinstance(method, bytes):
+            method = method.decode("utf-8", "replace")
+
+        async def refuse(requests: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            _access_log.info(
+                "method=%s code=%s duration_ms=0.0 peer=-", method, grpc.StatusCode.UNIMPLEMENTED.name,
+                extra={"rpc_method": method, "rpc_code": grpc.StatusCode.UNIMPLEMENTED.name,
+                       "duration_ms": 0.0, "peer": "-"},
+            )
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"method {method} is not implemented")
+            yield  # pragma: no cover - abort raises
+
+        # stream-stream: refusing needs no request message, whatever the caller's cardinality.
+        return grpc.stream_stream_rpc_method_handler(refuse)
+
+
+class EdgeRegistrar:
+    """What a servicer is registered through: every method handler it adds comes out wrapped
+    (access log + error translation), at registration instead of through a per-call interceptor.
+
+    grpc.aio runs server interceptors as an extra coroutine on every call; wrapping the handlers once
+    does the same work without it. Pass it where generated ``add_XServicer_to_server`` functions expect a
+    server; call ``finish()`` after the last registration.
+    """
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        self._server.add_registered_method_handlers(
+            service, {name: wrap_handler(handler, f"/{service}/{name}") for name, handler in handlers.items()}
+        )
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        self._server.add_generic_rpc_handlers(tuple(_WrappedGenericHandler(handler) for handler in handlers))
+
+    def finish(self) -> None:
+        self._server.add_generic_rpc_handlers((_Unimplemented(),))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
 
 
 class EdgeInterceptor(grpc.aio.ServerInterceptor):

@@ -2,7 +2,8 @@
 
 ``build_server`` assembles a server from ``ServiceSpec``s with the stock parts every Plugboard
 server has: the health service (grpcio-health-checking), server reflection (grpcio-reflection),
-the ``EdgeInterceptor``, message-size and concurrency limits. ``serve_forever`` runs it until
+the access log and error translation (``EdgeRegistrar`` wraps every
+method handler once, at registration), message-size and concurrency limits. ``serve_forever`` runs it until
 SIGTERM/SIGINT; ``shutdown`` is the same graceful sequence without signals (for tests and
 embedding): health NOT_SERVING, drain in-flight calls, stop, then ``Served.cleanups`` and
 ``on_stop``.
@@ -20,10 +21,10 @@ from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from plugboard.logs import exception_summary
-from plugboard.rpc.interceptors import EdgeInterceptor
+from plugboard.rpc.interceptors import EdgeRegistrar
 
 _log = logging.getLogger("plugboard.server")
 
@@ -76,7 +77,7 @@ def build_server(
     if len(set(names)) != len(names) or "" in names:
         raise ValueError(f"service names must be unique and non-empty: {names}")
     server = grpc.aio.server(
-        interceptors=[EdgeInterceptor(), *extra_interceptors],
+        interceptors=list(extra_interceptors) or None,
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
@@ -89,13 +90,16 @@ def build_server(
         ],
         maximum_concurrent_rpcs=max_concurrent_rpcs,
     )
+    registrar = EdgeRegistrar(server)
     health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
     for spec in specs:
-        spec.register(server)
-    reflection.enable_server_reflection(
-        (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        spec.register(registrar)  # type: ignore[arg-type]
+    # grpc_reflection picks its asyncio servicer only for a real grpc.aio.Server: name it here.
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+        reflection.aio.ReflectionServicer((*names, health.SERVICE_NAME, reflection.SERVICE_NAME)), registrar
     )
+    registrar.finish()
     address = _address(host, port)
     try:
         bound = server.add_insecure_port(address)

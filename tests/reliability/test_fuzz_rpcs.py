@@ -36,18 +36,6 @@ CALL_TIMEOUT = 20.0
 # DEADLINE_EXCEEDED on a stream means "still open", not a hang.
 STREAM_SECONDS = 1.0
 
-# Known bugs (see /work/notes/reliability-bugs.md); strict: the test fails once they are fixed.
-UNPARSABLE_BODY_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG R1: a request body that is not a valid message is answered UNKNOWN by the catalog and "
-           "instance servers, with the DecodeError class and text in the message (through the gateway, "
-           "when it forwards the bytes: INTERNAL)")
-NUL_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG R3: on PostgreSQL a string with a NUL character reaching a query is answered INTERNAL "
-           "(psycopg2 ValueError, not translated)")
-
-
 def method_id(method: descriptor.MethodDescriptor) -> str:
     return f"{method.containing_service.name}.{method.name}"
 
@@ -103,10 +91,9 @@ def fuzz_method(channel: grpc.Channel, method: descriptor.MethodDescriptor, know
 @pytest.mark.parametrize("method", METHODS, ids=method_id)
 def test_generated_messages_never_get_unknown_internal_or_a_traceback(stack, method):
     codes: collections.Counter = collections.Counter()
-    # NUL characters on PostgreSQL: known bug R3, tested on its own below.
     # The default run spends its budget on SQLite; PostgreSQL gets 40% of it (storage-specific bugs).
     fuzz_method(stack.channel_for(method.containing_service.full_name), method, stack.known, codes,
-                nul=stack.kind != "postgres", share=1.0 if stack.kind == "sqlite" else 0.4)
+                share=1.0 if stack.kind == "sqlite" else 0.4)
     assert sum(codes.values()) > 0
 
 
@@ -135,13 +122,11 @@ SAMPLE_METHODS = [
 
 @pytest.mark.parametrize("through_gateway", [False, True], ids=["direct", "gateway"])
 @pytest.mark.parametrize("method", SAMPLE_METHODS, ids=method_id)
-def test_a_body_that_is_not_a_message_is_invalid_argument(stack, method, through_gateway, request):
+def test_a_body_that_is_not_a_message_is_invalid_argument(stack, method, through_gateway):
     if stack.kind != "sqlite":
         pytest.skip("decoding happens before storage")
-    # The gateway decodes the requests its key rules read (project-bound ones); it forwards the
-    # others' bytes, and the backend's UNKNOWN comes back as INTERNAL.
-    if not through_gateway or method.name == "ListCertificationQueue":
-        request.applymarker(UNPARSABLE_BODY_BUG)
+    # The gateway decodes the requests its key rules read; it forwards the others' bytes, and the
+    # backend's INVALID_ARGUMENT comes back unchanged.
     channel = stack.channel_for(method.containing_service.full_name, through_gateway)
     for body in CORRUPT_BODIES:
         outcome = invoke(channel, method, body)
@@ -164,25 +149,13 @@ def test_random_bytes_bodies(stack, method):
         try:
             cls.FromString(body)
         except message.DecodeError:
-            return  # corrupt: covered by the strict xfail above
+            return  # corrupt: covered by test_a_body_that_is_not_a_message_is_invalid_argument
         check(invoke(channel, method, body), f"{method_id(method)} body={body!r}")
 
     run()
 
 
 # --- NUL characters (PostgreSQL text cannot hold them) --------------------------------------------
-
-# RPCs that answer INTERNAL on PostgreSQL to ``nul_request`` (bug R3). The fuzzer also found it in
-# GetConnectorVersion, StartCertificationReview and ListInstances with other field combinations.
-NUL_AFFECTED = {
-    "CatalogService": ("GetConnectorStaged", "GetConnectorStagedByKey", "DeleteConnectorStaged",
-                       "WatchConnectorStaged", "GetConnector", "GetConnectorByKey", "ListConnectors",
-                       "ListConnectorVersions", "BeginConnectorDeletion", "CancelConnectorDeletion",
-                       "CompleteConnectorDeletion"),
-    "InstanceService": ("GetInstance", "DeleteInstance", "TestInstanceConnection",
-                        "ListConnectionTests", "CountConnectorReferences"),
-}
-
 
 def nul_request(method: descriptor.MethodDescriptor, project: str) -> message.Message:
     """Every top-level string field "a\\x00b", except ``project`` (the seeded project)."""
@@ -194,10 +167,11 @@ def nul_request(method: descriptor.MethodDescriptor, project: str) -> message.Me
 
 
 @pytest.mark.parametrize("method", METHODS, ids=method_id)
-def test_a_nul_character_in_a_string_field_is_not_internal(stack, method, request):
-    affected = method.name in NUL_AFFECTED.get(method.containing_service.name, ())
-    if stack.kind == "postgres" and affected:
-        request.applymarker(NUL_BUG)
-    outcome = invoke(stack.channel_for(method.containing_service.full_name), method,
-                     nul_request(method, stack.project).SerializeToString())
+def test_a_nul_character_in_a_string_field_is_refused_the_same_on_every_storage(stack, method):
+    """PostgreSQL cannot store NUL and SQLite can: the edge refuses it for both, naming the field."""
+    body = nul_request(method, stack.project)
+    outcome = invoke(stack.channel_for(method.containing_service.full_name), method, body.SerializeToString())
     check(outcome, f"{method_id(method)} with NUL")
+    if any("\x00" in value for field, value in body.ListFields() if isinstance(value, str)):
+        assert outcome.code == grpc.StatusCode.INVALID_ARGUMENT, outcome.describe()
+        assert "must not contain NUL characters" in outcome.detail_strings, outcome.describe()
