@@ -48,16 +48,17 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0") -> str:
+def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated: bool = False) -> str:
     """A real git repository with ``files`` committed and tagged ``tag``; its file:// URL."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "--quiet")
     for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     (root / "README").write_text("connector\n")
     git(root, "add", ".")
     git(root, "commit", "--quiet", "-m", "connector")
-    git(root, "tag", tag)
+    git(root, "tag", *(["-a", "-m", "release"] if annotated else []), tag)
     return root.as_uri()
 
 

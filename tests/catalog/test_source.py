@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from catalog_service.domain.model import EntryType, Repository
 from catalog_service.publishing.source import read_connector_source, shown_url
 from plugboard.settings import Settings
+from tests.catalog.gitrepos import git, make_repo
 
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
 
@@ -31,26 +31,6 @@ connection:
   authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_KEY}
   testRequest: {method: GET, path: /ping, expectedStatus: [200, 204]}
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd,
-                          check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated: bool = False) -> str:
-    """A real git repository with ``files`` committed and tagged; returns its file:// URL."""
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "--quiet")
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    (root / "README").write_text("connector\n")
-    git(root, "add", ".")
-    git(root, "commit", "--quiet", "-m", "connector")
-    git(root, "tag", *(["-a", "-m", "release"] if annotated else []), tag)
-    return root.as_uri()
 
 
 @pytest.fixture
