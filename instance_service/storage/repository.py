@@ -6,24 +6,25 @@
 - Reads of another project's instance, and of PENDING instances, answer NOT_FOUND exactly as a missing
   one does; only ``count_references`` and ``find_by_request`` see PENDING rows.
 - Database failures become ``Unavailable`` (``translate_errors``); no SQL or driver text reaches callers.
+- The hot paths (the create's two writes, GetInstance, ListInstances) run the prebuilt statements of
+  ``statements.py``; a write of several statements is one transaction on SQLite and one statement
+  (data-modifying WITH) on PostgreSQL, atomic either way.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 import peewee
 
 from plugboard.errors import Aborted, ConcurrentModification, InvalidArgument
+from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
 from plugboard.storage.paging import (
     decode_token,
     encode_token,
-    keyset_condition,
-    ordering,
     parse_sorts,
     query_fingerprint,
 )
@@ -31,18 +32,26 @@ from plugboard.storage.paging import (
 from ..domain.connection import TestResult
 from ..domain.listing import ListQuery, Page
 from ..domain.model import (
-    Configuration,
     Instance,
     InstanceReference,
     InstanceState,
-    RateLimitUnit,
     References,
     TestOutcome,
     Variable,
-    VersionPolicy,
 )
 from ..domain.service import not_found
 from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, database_proxy, to_micros
+from .statements import (
+    LAST_TEST_ID,
+    Statements,
+    blocked_json,
+    configuration_json,
+    instance_from_row,
+    instance_params,
+    test_from_row,
+    variable_from_row,
+    variables_params,
+)
 
 _SORT_COLUMNS = {"name": InstanceRow.name}
 _READY = InstanceState.READY.value
@@ -55,6 +64,8 @@ class InstanceRepository:
     def __init__(self, db: peewee.Database) -> None:
         database_proxy.initialize(db)
         self._db = db
+        # The hot paths (create, get, list) run prebuilt SQL (statements.py); the rest uses the models.
+        self._sql = Statements(db.param, postgres=is_postgres(db))
 
     @property
     def db(self) -> peewee.Database:
@@ -64,14 +75,19 @@ class InstanceRepository:
 
     def insert_pending(self, instance: Instance, request_id: str) -> bool:
         """Commit the PENDING instance with its request id; False when the request id is taken."""
+        db, sql = self._db, self._sql
         try:
-            with translate_errors(), self._db.atomic():
-                InstanceRow.insert(**_instance_columns(instance)).execute()
-                if request_id:
-                    RequestRow.insert(
-                        project=instance.project, request_id=request_id, instance=instance.id,
-                        create_time=instance.create_time,
-                    ).execute()
+            with translate_errors():
+                if not request_id:  # one statement: autocommit, no explicit transaction
+                    db.execute_sql(sql.insert_instance, instance_params(instance))
+                elif sql.postgres:
+                    db.execute_sql(sql.insert_instance_and_request, instance_params(instance) + (
+                        instance.project, request_id, to_micros(instance.create_time)))
+                else:
+                    with db.atomic():
+                        db.execute_sql(sql.insert_instance, instance_params(instance))
+                        db.execute_sql(sql.insert_request, (instance.project, request_id, instance.id,
+                                                            to_micros(instance.create_time)))
         except peewee.IntegrityError:
             if request_id:
                 return False
@@ -81,36 +97,34 @@ class InstanceRepository:
     def find_by_request(self, project: str, request_id: str) -> Instance | None:
         """The instance (PENDING or READY) a project's request id created, if it still exists."""
         with translate_errors():
-            row = (
-                InstanceRow.select(InstanceRow)
-                .join(RequestRow, on=(RequestRow.instance == InstanceRow.id))
-                .where((RequestRow.project == project) & (RequestRow.request_id == request_id))
-                .first()
-            )
+            row = self._db.execute_sql(self._sql.find_by_request, (project, request_id)).fetchone()
             return None if row is None else self._with_variables([row])[0]
 
     def mark_ready(self, instance: Instance) -> Instance:
         """PENDING -> READY with the catalog's answer and the sealed variables, in one transaction."""
-        with translate_errors(), self._db.atomic():
-            changed = (
-                InstanceRow.update(
-                    connector_id=instance.connector_id,
-                    connector_key=instance.connector_key,
-                    connector_version=instance.connector_version,
-                    latest_version=instance.latest_version,
-                    configuration=_configuration_json(instance.configuration),
-                    state=_READY,
-                    update_time=instance.update_time,
-                )
-                .where((InstanceRow.id == instance.id) & (InstanceRow.state == _PENDING))
-                .execute()
+        db, sql = self._db, self._sql
+        update = (
+            instance.connector_id, instance.connector_key, instance.connector_version,
+            instance.latest_version, configuration_json(instance.configuration), _READY,
+            to_micros(instance.update_time), instance.id, _PENDING,
+        )
+        variables = instance.variables
+        with translate_errors():
+            if not variables:  # one statement: autocommit
+                changed = db.execute_sql(sql.mark_ready, update).rowcount
+            elif sql.postgres:  # one statement writing both (statements.py)
+                changed = db.execute_sql(sql.mark_ready_with_variables(len(variables)),
+                                         update + tuple(variables_params(instance.id, variables))).fetchone()[0]
+            else:
+                with db.atomic():
+                    changed = db.execute_sql(sql.mark_ready, update).rowcount
+                    if changed == 1:
+                        self._insert_variables(instance.id, variables)
+        if changed != 1:
+            raise Aborted(
+                "the instance was not confirmed in time and was removed; retry the request",
+                reason="PENDING_INSTANCE_EXPIRED",
             )
-            if changed != 1:
-                raise Aborted(
-                    "the instance was not confirmed in time and was removed; retry the request",
-                    reason="PENDING_INSTANCE_EXPIRED",
-                )
-            self._insert_variables(instance.id, instance.variables)
         return instance
 
     def discard_pending(self, instance_id: str) -> None:
@@ -122,36 +136,41 @@ class InstanceRepository:
 
     def get(self, project: str, instance_id: str) -> Instance:
         with translate_errors():
-            row = InstanceRow.get_or_none(
-                (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
-            )
-            if row is None:
+            rows = self._db.execute_sql(self._sql.get_with_variables, (instance_id, project, _READY)).fetchall()
+            if not rows:
                 raise not_found(instance_id)
-            return self._with_variables([row])[0]
+            first = rows[0]
+            start = LAST_TEST_ID + 1
+            variables = () if first[start] is None else tuple(variable_from_row(row, start) for row in rows)
+            last_test = self._last_tests([first[LAST_TEST_ID]]) if first[LAST_TEST_ID] else {}
+            return instance_from_row(first, variables, last_tests_get(last_test, first[LAST_TEST_ID]))
 
     def list(self, query: ListQuery) -> Page:
         """One page of a project's READY instances: page/per_page, or keyset after a page token."""
-        keys = parse_sorts([query.sort], _SORT_COLUMNS, default=["name"])
+        parse_sorts([query.sort], _SORT_COLUMNS, default=["name"])  # validates the sort
         fingerprint = query_fingerprint(query.filters())
+        filters, params = _filters(query)
+        page = query.page
+        keyset: list[object] = []
+        if query.page_token:
+            after, page = decode_token(query.page_token, fingerprint)
+            if (len(after) != 2 or not all(isinstance(item, str) for item in after)
+                    or not isinstance(page, int) or page < 2):
+                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
+            keyset = [after[0], after[0], after[1]]
+            offset = 0
+        else:
+            offset = (page - 1) * query.per_page
+        count_sql, page_sql = self._sql.list_page(filters, query.descending, bool(keyset))
+        db = self._db
         with translate_errors():
-            base = InstanceRow.select().where(*_filters(query))
-            total = base.count()
-            page = query.page
-            selection = base.order_by(*ordering(keys, InstanceRow.id))
-            if query.page_token:
-                after, page = decode_token(query.page_token, fingerprint)
-                if (len(after) != 2 or not all(isinstance(item, str) for item in after)
-                        or not isinstance(page, int) or page < 2):
-                    raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-                selection = selection.where(keyset_condition(keys, InstanceRow.id, after))
-            else:
-                selection = selection.offset((page - 1) * query.per_page)
-            rows = list(selection.limit(query.per_page + 1))
+            total = db.execute_sql(count_sql, params).fetchone()[0]
+            rows = db.execute_sql(page_sql, params + keyset + [query.per_page + 1, offset]).fetchall()
             more = len(rows) > query.per_page
             rows = rows[: query.per_page]
             token = ""
             if more and rows:
-                token = encode_token([rows[-1].name, rows[-1].id], fingerprint, page + 1)
+                token = encode_token([rows[-1][2], rows[-1][0]], fingerprint, page + 1)
             return Page(
                 instances=tuple(self._with_variables(rows)), page=page, per_page=query.per_page,
                 total=total, next_page_token=token,
@@ -261,41 +280,33 @@ class InstanceRepository:
             where &= InstanceRow.state == _PENDING
         return InstanceRow.delete().where(where).execute()
 
-    def _insert_variables(self, instance_id: str, variables: Iterable[Variable]) -> None:
-        rows = [
-            {
-                "id": item.id, "instance": instance_id, "position": position, "key": item.key,
-                "label": item.label, "secret": item.secret, "locked": item.locked, "alias": item.alias,
-                "configurable": item.configurable, "required": item.required, "advanced": item.advanced,
-                "value": None if item.secret else (item.value if item.value is not None else ""),
-                "ciphertext": item.ciphertext if item.secret else None,
-                "fingerprint": item.fingerprint if item.secret else "",
-                "value_update_time": item.value_update_time,
-            }
-            for position, item in enumerate(variables)
-        ]
-        if rows:
-            VariableRow.insert_many(rows).execute()
+    def _insert_variables(self, instance_id: str, variables: Sequence[Variable]) -> None:
+        """All of an instance's variables in one multi-row INSERT."""
+        variables = tuple(variables)
+        if variables:
+            self._db.execute_sql(self._sql.insert_variables(len(variables)),
+                                 variables_params(instance_id, variables))
 
-    def _with_variables(self, rows: Sequence[InstanceRow]) -> list[Instance]:
-        by_instance: dict[str, list[Variable]] = {row.id: [] for row in rows}
-        if by_instance:
-            query = (
-                VariableRow.select()
-                .where(VariableRow.instance.in_(list(by_instance)))
-                .order_by(VariableRow.instance, VariableRow.position)
-            )
-            for var in query:
-                by_instance[var.instance_id].append(_variable(var))
-        test_ids = [row.last_test_id for row in rows if row.last_test_id]
-        last_tests: dict[str, TestResult] = {}
-        if test_ids:
-            for test in ConnectionTestRow.select().where(ConnectionTestRow.id.in_(test_ids)):
-                last_tests[test.id] = _test_result(test)
+    def _with_variables(self, rows: Sequence[Sequence[object]]) -> list[Instance]:
+        """Instances from rows in ``INSTANCE_COLUMNS`` order, with their variables and last test results."""
+        if not rows:
+            return []
+        by_instance: dict[str, list[Variable]] = {row[0]: [] for row in rows}  # type: ignore[misc]
+        ids = list(by_instance)
+        for var in self._db.execute_sql(self._sql.variables_of(len(ids)), ids).fetchall():
+            by_instance[var[1]].append(variable_from_row(var))
+        last_tests = self._last_tests([row[LAST_TEST_ID] for row in rows if row[LAST_TEST_ID]])
         return [
-            replace(_instance(row, tuple(by_instance[row.id])), last_test=last_tests.get(row.last_test_id or ""))
+            instance_from_row(row, tuple(by_instance[row[0]]),  # type: ignore[index]
+                              last_tests_get(last_tests, row[LAST_TEST_ID]))
             for row in rows
         ]
+
+    def _last_tests(self, test_ids: Sequence[object]) -> dict[object, TestResult]:
+        if not test_ids:
+            return {}
+        rows = self._db.execute_sql(self._sql.tests(len(test_ids)), list(test_ids)).fetchall()
+        return {row[0]: test_from_row(row) for row in rows}
 
     # ---------------------------------------------------------------------------------- versions
 
@@ -310,12 +321,7 @@ class InstanceRepository:
     def list_for_connector(self, project: str, connector_id: str) -> list[Instance]:
         """Every READY instance of a project using a connector, oldest first."""
         with translate_errors():
-            rows = list(
-                InstanceRow.select().where(
-                    (InstanceRow.project == project) & (InstanceRow.connector_id == connector_id)
-                    & (InstanceRow.state == _READY)
-                ).order_by(InstanceRow.create_time, InstanceRow.id)
-            )
+            rows = self._db.execute_sql(self._sql.for_connector, (project, connector_id, _READY)).fetchall()
             return self._with_variables(rows)
 
     # -------------------------------------------------------------------------- connection tests
@@ -370,14 +376,12 @@ class InstanceRepository:
 # ------------------------------------------------------------------------------------- conversion
 
 
-def _configuration_json(configuration: Configuration | None) -> str | None:
-    if configuration is None or configuration.is_empty:
-        return None
-    return json.dumps(configuration.to_json(), separators=(",", ":"))
+_configuration_json = configuration_json
+_blocked_json = blocked_json
 
 
-def _blocked_json(blocked: tuple[str, ...]) -> str | None:
-    return json.dumps(list(blocked)) if blocked else None
+def last_tests_get(tests: dict[object, TestResult], test_id: object) -> TestResult | None:
+    return tests.get(test_id) if test_id else None
 
 
 def _test_result(row: ConnectionTestRow) -> TestResult:
@@ -406,45 +410,17 @@ def _instance_columns(instance: Instance) -> dict[str, object]:
     }
 
 
-def _instance(row: InstanceRow, variables: tuple[Variable, ...]) -> Instance:
-    return Instance(
-        id=row.id, project=row.project, name=row.name, connector_id=row.connector_id,
-        connector_key=row.connector_key, connector_version=row.connector_version,
-        version_policy=VersionPolicy(row.version_policy), timezone=row.timezone,
-        date_format=row.date_format, rate_limit_unit=RateLimitUnit(row.rate_limit_unit),
-        rate_limit_duration=row.rate_limit_duration, state=InstanceState(row.state),
-        version=row.version, create_time=row.create_time, update_time=row.update_time,
-        connection_pool_id=row.connection_pool_id, certificate_id=row.certificate_id,
-        platform_app_key=row.platform_app_key, session_id=row.session_id, type=row.type,
-        variables=variables, latest_version=row.latest_version,
-        last_test_outcome=TestOutcome(row.last_test_outcome),
-        configuration=Configuration.from_json(json.loads(row.configuration)) if row.configuration else None,
-        blocked_reasons=tuple(json.loads(row.upgrade_blocked)) if row.upgrade_blocked else (),
-    )
-
-
-def _variable(row: VariableRow) -> Variable:
-    return Variable(
-        id=row.id, key=row.key, label=row.label, secret=bool(row.secret), locked=bool(row.locked),
-        alias=row.alias, configurable=bool(row.configurable), required=bool(row.required),
-        advanced=bool(row.advanced), value=None if row.secret else row.value,
-        ciphertext=bytes(row.ciphertext) if row.ciphertext is not None else None,
-        fingerprint=row.fingerprint, value_update_time=row.value_update_time,
-    )
-
-
-def _filters(query: ListQuery) -> list[peewee.Expression]:
-    where = [InstanceRow.project == query.project, InstanceRow.state == _READY]
-    if query.connector_id:
-        where.append(InstanceRow.connector_id == query.connector_id)
-    if query.connector_key:
-        where.append(InstanceRow.connector_key == query.connector_key)
-    if query.name_prefix:
-        where.append(peewee.fn.SUBSTR(InstanceRow.name, 1, len(query.name_prefix)) == query.name_prefix)
-    if query.session_id:
-        where.append(InstanceRow.session_id == query.session_id)
-    if query.platform_app_key:
-        where.append(InstanceRow.platform_app_key == query.platform_app_key)
+def _filters(query: ListQuery) -> tuple[tuple[str, ...], list[object]]:
+    """The ListInstances filters given (``statements.LIST_FILTERS`` order) and the statement's parameters."""
+    names: list[str] = []
+    params: list[object] = [query.project, _READY]
+    for name, value in (("connector_id", query.connector_id), ("connector_key", query.connector_key),
+                        ("name_prefix", query.name_prefix), ("session_id", query.session_id),
+                        ("platform_app_key", query.platform_app_key)):
+        if value:
+            names.append(name)
+            params += (len(value), value) if name == "name_prefix" else (value,)
     if query.last_test_outcome is not TestOutcome.UNSPECIFIED:
-        where.append(InstanceRow.last_test_outcome == query.last_test_outcome.value)
-    return where
+        names.append("last_test_outcome")
+        params.append(query.last_test_outcome.value)
+    return tuple(names), params

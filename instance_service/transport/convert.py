@@ -6,7 +6,7 @@ Output never carries a secret's value: a secret variable shows ``value_set``, ``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from google.protobuf import timestamp_pb2
 
@@ -20,6 +20,7 @@ from ..domain.model import (
     ConfigurationKey,
     Instance,
     InstanceDraft,
+    InstanceState,
     RateLimitUnit,
     References,
     TestOutcome,
@@ -60,12 +61,26 @@ def _to_proto_enum(enum_type, prefix: str, value) -> int:  # type: ignore[no-unt
     return enum_type.Value(prefix + value.value)
 
 
+def _enum_table(enum_type, prefix: str, domain_type) -> dict:  # type: ignore[no-untyped-def]
+    return {item: enum_type.Value(prefix + item.value) for item in domain_type}
+
+
+# Domain enum -> proto number, built once (the profile showed the name lookups on every instance).
+_POLICY_NUMBERS = _enum_table(instance_pb2.VersionPolicy, "VERSION_POLICY_", VersionPolicy)
+_UNIT_NUMBERS = _enum_table(instance_pb2.RateLimitUnit, "RATE_LIMIT_UNIT_", RateLimitUnit)
+_STATE_NUMBERS = _enum_table(instance_pb2.InstanceState, "INSTANCE_STATE_", InstanceState)
+_OUTCOME_NUMBERS = _enum_table(instance_pb2.ConnectionTestOutcome, "CONNECTION_TEST_OUTCOME_", TestOutcome)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    """The Timestamp of an aware datetime (a naive one is taken as UTC, as ``FromDatetime`` does)."""
     if value is None:
         return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    delta = value - _EPOCH
+    return timestamp_pb2.Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 # ------------------------------------------------------------------------------------------ input
@@ -144,18 +159,16 @@ def list_query_from_request(request: instance_service_pb2.ListInstancesRequest) 
 
 
 def variable_to_proto(variable: Variable) -> instance_pb2.Variable:
-    msg = instance_pb2.Variable(
+    if variable.secret:
+        shown = {"fingerprint": variable.fingerprint}  # never the value
+    else:
+        shown = {"value": variable.value or ""}
+    return instance_pb2.Variable(
         id=variable.id, key=variable.key, label=variable.label, secret=variable.secret,
         locked=variable.locked, alias=variable.alias, configurable=variable.configurable,
         required=variable.required, advanced=variable.advanced, value_set=variable.value_set,
+        value_update_time=timestamp(variable.value_update_time), **shown,
     )
-    if variable.secret:
-        msg.fingerprint = variable.fingerprint  # never the value
-    else:
-        msg.value = variable.value or ""
-    if variable.value_update_time is not None:
-        msg.value_update_time.CopyFrom(timestamp(variable.value_update_time))
-    return msg
 
 
 def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
@@ -163,12 +176,12 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         id=instance.id, project=instance.project, name=instance.name,
         connector_id=instance.connector_id, connector_key=instance.connector_key,
         connector_version=instance.connector_version,
-        version_policy=_to_proto_enum(instance_pb2.VersionPolicy, "VERSION_POLICY_", instance.version_policy),
+        version_policy=_POLICY_NUMBERS[instance.version_policy],
         timezone=instance.timezone, date_format=instance.date_format,
-        rate_limit_unit=_to_proto_enum(instance_pb2.RateLimitUnit, "RATE_LIMIT_UNIT_", instance.rate_limit_unit),
+        rate_limit_unit=_UNIT_NUMBERS[instance.rate_limit_unit],
         rate_limit_duration=instance.rate_limit_duration, platform_app_key=instance.platform_app_key,
         type=instance.type,
-        state=_to_proto_enum(instance_pb2.InstanceState, "INSTANCE_STATE_", instance.state),
+        state=_STATE_NUMBERS[instance.state],
         version=instance.version,
         variables=[variable_to_proto(item) for item in instance.variables],
         upgrade=instance_pb2.UpgradeStatus(
@@ -176,6 +189,8 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
             newer_version_available=instance.latest_version > instance.connector_version,
             blocked_reasons=list(instance.blocked_reasons),
         ),
+        create_time=timestamp(instance.create_time),
+        update_time=timestamp(instance.update_time),
     )
     if instance.last_test is not None:
         msg.last_connection_test.CopyFrom(test_result_to_proto(instance.last_test))
@@ -185,19 +200,16 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         msg.certificate_id = instance.certificate_id
     if instance.session_id is not None:
         msg.session_id = instance.session_id
-    msg.create_time.CopyFrom(timestamp(instance.create_time))
-    msg.update_time.CopyFrom(timestamp(instance.update_time))
     return msg
 
 
 def test_result_to_proto(result: TestResult) -> instance_pb2.ConnectionTestResult:
     msg = instance_pb2.ConnectionTestResult(
         id=result.id, instance_id=result.instance_id,
-        outcome=_to_proto_enum(instance_pb2.ConnectionTestOutcome, "CONNECTION_TEST_OUTCOME_", result.outcome),
+        outcome=_OUTCOME_NUMBERS[result.outcome],
         http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
-        connector_version=result.connector_version,
+        connector_version=result.connector_version, test_time=timestamp(result.test_time),
     )
-    msg.test_time.CopyFrom(timestamp(result.test_time))
     return msg
 
 
@@ -214,7 +226,7 @@ def references_to_proto(references: References) -> instance_service_pb2.CountCon
         instances=[
             instance_service_pb2.InstanceReference(
                 project=item.project, id=item.id, name=item.name,
-                state=_to_proto_enum(instance_pb2.InstanceState, "INSTANCE_STATE_", item.state),
+                state=_STATE_NUMBERS[item.state],
             )
             for item in references.instances
         ],
@@ -268,13 +280,31 @@ def connection_from_spec(spec: specification_pb2.ConnectorSpecification) -> Conn
     )
 
 
+# Converted specifications by their serialized bytes: a published version's specification never changes,
+# so every create on a connector version converts the same bytes (bounded; cleared when full).
+_SPECS: dict[bytes, tuple[Configuration, ConnectionSpec | None]] = {}
+_SPECS_MAX = 512
+
+
+def _converted(spec: specification_pb2.ConnectorSpecification) -> tuple[Configuration, ConnectionSpec | None]:
+    raw = spec.SerializeToString(deterministic=True)
+    found = _SPECS.get(raw)
+    if found is None:
+        found = (configuration_from_spec(spec), connection_from_spec(spec))
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[raw] = found
+    return found
+
+
 def usable_from_response(response: catalog_service_pb2.CheckConnectorUsableResponse) -> UsableConnector:
     spec = response.specification if response.HasField("specification") else response.version.specification
+    configuration, connection = _converted(spec)
     return UsableConnector(
         connector_id=response.connector_id or response.version.connector_id,
         connector_key=response.key or response.version.key,
         version=response.version.number,
         latest_version=response.latest_version or response.version.number,
-        configuration=configuration_from_spec(spec),
-        connection=connection_from_spec(spec),
+        configuration=configuration,
+        connection=connection,
     )
