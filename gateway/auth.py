@@ -2,9 +2,13 @@
 
 - ``credential_from``: the key in ``authorization: Bearer <key>`` or ``x-api-key: <key>`` (gRPC metadata
   or HTTP headers, names case-insensitive).
-- ``Authenticator``: verifies a key against the ``KeyStore``. Verified records are cached in memory for
+- ``Authenticator``: verifies a key against the ``KeyStore``. Stored records are cached in memory for
   ``cache_seconds`` (default 10 s): a revoked key stops working within that time, at every gateway
-  process. The secret is checked against the digest (constant time) on every call, cached or not.
+  process. A key that verified is remembered, by the exact string presented, until its record's cache
+  entry expires: later calls with it skip parsing, the digest and rebuilding the principal (a dict
+  lookup). Only verified keys are remembered, so a wrong secret always goes through the constant-time
+  digest comparison; the lookup hashes the whole presented string with Python's randomized hash, so
+  its timing says nothing about how much of a secret was right.
 - ``Gatekeeper``: authenticate, then apply the method's ``MethodRule`` (scope, project); the single
   entry used by gRPC forwarding, DeleteConnector and the HTTP facade alike.
 """
@@ -49,26 +53,40 @@ class Authenticator:
         self.cache_seconds = cache_seconds
         self._clock = clock
         self._cache: dict[str, tuple[keys.KeyRecord, float]] = {}
+        # Presented key -> (its principal, expiry of the record it was verified against).
+        self._verified: dict[str, tuple[keys.Principal, float]] = {}
 
     async def authenticate(self, credential: str | None) -> keys.Principal:
         """The principal of ``credential``; Unauthenticated when missing, malformed, unknown, wrong
         or revoked; Unavailable when the key database cannot be read."""
         if not credential:
             raise keys.missing_key()
+        known = self._verified.get(credential)
+        if known is not None and known[1] > self._clock():
+            return known[0]
         key_id, secret = keys.parse(credential)
-        return keys.verify(await self._record(key_id), secret)
+        record, expires = await self._record(key_id)
+        principal = keys.verify(record, secret)
+        if expires is not None:
+            if len(self._verified) >= _MAX_CACHED:
+                self._verified.clear()
+            self._verified[credential] = (principal, expires)
+        return principal
 
-    async def _record(self, key_id: str) -> keys.KeyRecord | None:
+    async def _record(self, key_id: str) -> tuple[keys.KeyRecord | None, float | None]:
+        """The stored record of ``key_id`` and when its cache entry expires (None: not cached)."""
         now = self._clock()
         cached = self._cache.get(key_id)
         if cached is not None and cached[1] > now:
-            return cached[0]
+            return cached
         record = await asyncio.to_thread(self.store.find, key_id)
-        if record is not None and self.cache_seconds > 0:
-            if len(self._cache) >= _MAX_CACHED:
-                self._cache.clear()
-            self._cache[key_id] = (record, now + self.cache_seconds)
-        return record
+        if record is None or self.cache_seconds <= 0:
+            return record, None
+        if len(self._cache) >= _MAX_CACHED:
+            self._cache.clear()
+        entry = (record, now + self.cache_seconds)
+        self._cache[key_id] = entry
+        return entry
 
 
 class Gatekeeper:
@@ -82,7 +100,11 @@ class Gatekeeper:
                     ) -> bytes | None:
         """The request bytes to forward (project set), or a ``PlugboardError``. A streamed request
         (``None``) is only authenticated and checked for scope."""
-        principal = await self.authenticator.authenticate(credential_from(metadata))
+        return await self.admit_key(path, request, credential_from(metadata))
+
+    async def admit_key(self, path: str, request: bytes | None, credential: str | None) -> bytes | None:
+        """``admit`` for a caller whose key was already taken from the metadata."""
+        principal = await self.authenticator.authenticate(credential)
         rule = self.rules[path]
         if request is None:
             rule.check_scope(principal)

@@ -58,6 +58,30 @@ def forwardable_metadata(metadata: Iterable[Any] | None) -> Metadata:
     return tuple(kept)
 
 
+_DROPPED = HOP_BY_HOP | CREDENTIALS
+
+
+def split_metadata(metadata: Iterable[Any] | None) -> tuple[Metadata, str | None]:
+    """``forwardable_metadata(metadata)`` and the API key presented in it (as
+    ``gateway.auth.credential_from`` reads it), in one pass: the forwarding hot path."""
+    if not metadata:
+        return (), None
+    kept = []
+    bearer = api_key = None
+    for key, value in metadata:
+        lowered = key.lower()
+        if lowered in _DROPPED or lowered.startswith(":"):
+            if lowered == "authorization" and bearer is None and isinstance(value, str):
+                scheme, _, token = value.strip().partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    bearer = token.strip()
+            elif lowered == "x-api-key" and isinstance(value, str) and value.strip():
+                api_key = value.strip()
+            continue
+        kept.append((lowered, value))
+    return tuple(kept), bearer or api_key
+
+
 def channel_options(max_message_bytes: int) -> list[tuple[str, Any]]:
     """Options of a backend channel: message limits as the servers', fast reconnects, keepalive."""
     return [

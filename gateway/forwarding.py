@@ -11,9 +11,15 @@ cardinalities. Each call goes to the backend with
   ``grpc-status-details-bin``). An error the channel produced itself (backend down: UNAVAILABLE at
   once, never a hang) becomes a rich Plugboard error naming the backend, not its address.
 
-A ``guard`` (``gateway.auth.Gatekeeper.admit``: API key, scope, project) admits each call before it
-is forwarded: it returns the request bytes to send (the key's project set in them) or refuses the call
-by raising a ``PlugboardError``. Credentials are never forwarded (``backends.forwardable_metadata``).
+A ``guard`` (``gateway.auth.Gatekeeper.admit_key``: API key, scope, project) admits each call before
+it is forwarded: it returns the request bytes to send (the key's project set in them) or refuses the
+call by raising a ``PlugboardError``. Credentials are never forwarded (``backends.split_metadata``).
+
+The per-call path is kept short, as a pass-through proxy's should be: the backend multicallable is made
+once per method; the caller's metadata is read once and split (forwarded pairs, key) in one pass; the
+deadline goes down as ``timeout=`` and cancellation needs no task of its own (a cancelled handler
+cancels the awaited backend call, grpc.aio does that); initial/trailing metadata are only sent back
+when the backend sent some.
 """
 
 from __future__ import annotations
@@ -24,13 +30,19 @@ from typing import Any, NoReturn
 import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
-from gateway.backends import Backend, downstream_error, forwardable_metadata, has_rich_details
+from gateway.backends import (
+    Backend,
+    downstream_error,
+    forwardable_metadata,
+    has_rich_details,
+    split_metadata,
+)
 from plugboard.errors import PlugboardError
 from plugboard.rpc.status import to_status
 
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
-# call's metadata; returns the bytes to forward, or raises a PlugboardError.
-Guard = Callable[[str, bytes | None, Any], Awaitable[bytes | None]]
+# API key the caller presented (None: none); returns the bytes to forward, or raises a PlugboardError.
+Guard = Callable[[str, bytes | None, str | None], Awaitable[bytes | None]]
 
 
 def method_path(method: MethodDescriptor) -> str:
@@ -68,59 +80,62 @@ class _Forward:
         self.default_deadline = default_deadline
         self.guard = guard
 
-    async def admit(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        """The request to forward, once the guard admitted the call (else the call ends here)."""
-        if self.guard is None:
-            return request
-        streamed = not isinstance(request, bytes)
-        try:
-            admitted = await self.guard(self.path, None if streamed else request,
-                                        context.invocation_metadata())
-        except PlugboardError as err:
-            await abort_with_error(context, err)
-        return request if streamed else admitted
-
-    def options(self, context: grpc.aio.ServicerContext) -> dict[str, Any]:
-        """The downstream call's timeout and metadata."""
+    async def prepare(self, request: Any, context: grpc.aio.ServicerContext
+                      ) -> tuple[Any, float, tuple[tuple[str, Any], ...]]:
+        """The request to forward (once the guard admitted the call, else the call ends here), the
+        downstream timeout and metadata."""
+        metadata, credential = split_metadata(context.invocation_metadata())
+        if self.guard is not None:
+            streamed = not isinstance(request, bytes)
+            try:
+                admitted = await self.guard(self.path, None if streamed else request, credential)
+            except PlugboardError as err:
+                await abort_with_error(context, err)
+            if not streamed:
+                request = admitted
         remaining = context.time_remaining()
-        return {
-            "timeout": self.default_deadline if remaining is None else max(remaining, 0.0),
-            "metadata": forwardable_metadata(context.invocation_metadata()),
-        }
+        timeout = self.default_deadline if remaining is None else (remaining if remaining > 0.0 else 0.0)
+        return request, timeout, metadata
 
 
 async def _pass_initial_metadata(call: Any, context: grpc.aio.ServicerContext) -> None:
-    initial = forwardable_metadata(await call.initial_metadata())
+    initial = await call.initial_metadata()
     if initial:
-        await context.send_initial_metadata(initial)
+        initial = forwardable_metadata(initial)
+        if initial:
+            await context.send_initial_metadata(initial)
 
 
 async def _pass_trailing_metadata(call: Any, context: grpc.aio.ServicerContext) -> None:
-    trailing = forwardable_metadata(await call.trailing_metadata())
+    trailing = await call.trailing_metadata()
     if trailing:
-        context.set_trailing_metadata(trailing)
+        trailing = forwardable_metadata(trailing)
+        if trailing:
+            context.set_trailing_metadata(trailing)
 
 
 def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awaitable[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> bytes:
-        call = multicallable(await forward.admit(request, context), **forward.options(context))
+        request, timeout, metadata = await forward.prepare(request, context)
+        call = multicallable(request, timeout=timeout, metadata=metadata)
         try:
             response = await call
-            await _pass_initial_metadata(call, context)
-            await _pass_trailing_metadata(call, context)
-            return response
         except grpc.aio.AioRpcError as exc:
             await abort_with_downstream(context, exc, forward.backend.name)
         finally:
             if not call.done():  # the caller went away: so does the backend call
                 call.cancel()
+        await _pass_initial_metadata(call, context)
+        await _pass_trailing_metadata(call, context)
+        return response
 
     return behaviour
 
 
 def _stream_response(forward: _Forward, multicallable: Any) -> Callable[..., AsyncIterator[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
-        call = multicallable(await forward.admit(request, context), **forward.options(context))
+        request, timeout, metadata = await forward.prepare(request, context)
+        call = multicallable(request, timeout=timeout, metadata=metadata)
         try:
             await _pass_initial_metadata(call, context)
             async for response in call:

@@ -70,6 +70,10 @@ class HttpFacade:
         self.max_body_bytes = max_body_bytes
         self.openapi = build_document(routes, rules)
         self._calls: dict[str, tuple[Any, str]] = {}
+        self._by_segment = index_routes(routes)
+        # Route path -> HTTP status of a success (201 for POST on CatalogService, as seed 002 answers).
+        self._ok_status = {r.path: 201 if r.verb == "POST" and r.method.containing_service.full_name
+                           in CREATED_SERVICES else 200 for r in routes}
         for route in routes:
             backend = backends[backend_of[route.path]]
             method = route.method
@@ -91,7 +95,7 @@ class HttpFacade:
     def _find(self, request: web.Request) -> tuple[HttpRoute, dict[str, str]]:
         path = request.rel_url.raw_path
         allowed: list[str] = []
-        for route in self.routes:
+        for route in candidates(self._by_segment, path):
             variables = route.match(path)
             if variables is None:
                 continue
@@ -139,9 +143,7 @@ class HttpFacade:
             raw = await callable_(payload, timeout=self.default_deadline, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             return rpc_error_response(exc, backend)
-        status = 201 if (route.verb == "POST"
-                         and route.method.containing_service.full_name in CREATED_SERVICES) else 200
-        return _json_response(status, to_json(rule.response_class.FromString(raw)))
+        return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
 
     async def _request(self, route: HttpRoute, rule: MethodRule, variables: dict[str, str],
                        request: web.Request) -> Any:
@@ -192,6 +194,26 @@ class HttpFacade:
         finally:
             if not call.done():
                 call.cancel()
+
+
+def index_routes(routes: list[HttpRoute]) -> dict[str | None, list[HttpRoute]]:
+    """First path segment -> the routes that can match a path starting with it, in their order (a
+    route whose first segment is not literal is in every list); None: only those."""
+    index = {segment: [r for r in routes if _first_segment(r.template) in (segment, None)]
+             for segment in {_first_segment(r.template) for r in routes}}
+    index.setdefault(None, [])
+    return index
+
+
+def candidates(index: dict[str | None, list[HttpRoute]], path: str) -> list[HttpRoute]:
+    """The routes, in order, that may match ``path`` (the others cannot)."""
+    return index.get(path[1:].split("/", 1)[0]) or index[None]
+
+
+def _first_segment(template: str) -> str | None:
+    """The literal first segment of a path template ("connectors"), None when it holds a variable."""
+    segment = template[1:].split("/", 1)[0]
+    return None if "{" in segment else segment
 
 
 def _line(body: Any) -> bytes:

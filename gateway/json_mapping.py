@@ -27,6 +27,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
+from gateway.json_print import to_dict
 from plugboard.errors import InvalidArgument
 
 # gRPC code -> HTTP status (google.rpc.Code's documented mapping).
@@ -69,8 +70,10 @@ _INTEGER_TYPES = {
 
 
 def to_json(message: Message) -> dict[str, Any]:
-    """A response as JSON (every field, defaults included, so clients see complete resources)."""
-    return json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    """A response as JSON (every field, defaults included, so clients see complete resources):
+    ``json_format.MessageToDict`` with ``always_print_fields_with_no_presence``, by ``gateway.json_print``
+    (the same output, a few times faster)."""
+    return to_dict(message)  # type: ignore[no-any-return]
 
 
 def error_json(status: status_pb2.Status) -> tuple[int, dict[str, Any]]:

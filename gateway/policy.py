@@ -21,7 +21,7 @@ a field pay for it. Setting the field never re-encodes the request: the field is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import message_factory
@@ -59,6 +59,8 @@ class MethodRule:
     identity_number: int
     owner_resource: str | None  # resource type of the NOT_FOUND for another project's resource
     resource_id_field: str | None  # request field path of that resource's id
+    # project -> the encoded identity field appended for it (a few projects per gateway; bounded below)
+    _identity_cache: dict[str, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def internal(self) -> bool:
@@ -101,7 +103,14 @@ class MethodRule:
         setattr(message, self.identity_field, principal.project)
 
     def _identity_bytes(self, project: str) -> bytes:
-        return self.request_class(**{self.identity_field: project}).SerializeToString()  # type: ignore[misc]
+        encoded = self._identity_cache.get(project)
+        if encoded is None:
+            message = self.request_class(**{self.identity_field: project})  # type: ignore[misc]
+            encoded = message.SerializeToString()
+            if len(self._identity_cache) >= 1024:
+                self._identity_cache.clear()
+            self._identity_cache[project] = encoded
+        return encoded
 
     def foreign(self, message: Message, principal: keys.Principal, given: str) -> PlugboardError:
         if self.owner_resource is not None and self.resource_id_field is not None:

@@ -21,7 +21,7 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from gateway import deletion
-from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances
+from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances, split_metadata
 from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
 from gateway.policy import internal_method, rules_of
 from plugboard.catalog.v1 import (
@@ -94,13 +94,16 @@ class DeleteConnectorHandler:
     async def handle(self, request: bytes, context: grpc.aio.ServicerContext
                      ) -> catalog_service_pb2.DeleteConnectorResponse:
         try:
+            metadata, credential = split_metadata(context.invocation_metadata())
             if self.guard is not None:
-                request = await self.guard(DELETE_CONNECTOR, request, context.invocation_metadata())
+                request = await self.guard(DELETE_CONNECTOR, request, credential)
             try:
                 message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)
             except Exception:
                 raise InvalidArgument.single("", "the request is not a valid DeleteConnectorRequest") from None
-            return await self.run(message, CallScope.of(context, self.default_deadline))
+            remaining = context.time_remaining()
+            return await self.run(message, CallScope(
+                metadata, self.default_deadline if remaining is None else remaining))
         except PlugboardError as err:
             await abort_with_error(context, err)
 

@@ -81,8 +81,8 @@ async def create_server(
         gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES)
         deadline = settings.default_deadline_seconds
         delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], deadline,
-                                        gatekeeper.admit)
-        handlers = build_handlers(backends, default_deadline=deadline, guard=gatekeeper.admit,
+                                        gatekeeper.admit_key)
+        handlers = build_handlers(backends, default_deadline=deadline, guard=gatekeeper.admit_key,
                                   delete=delete)
         specs = [_spec(name, handlers[name]) for name in SERVICE_NAMES]
         built = build_server(

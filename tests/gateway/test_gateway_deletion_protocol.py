@@ -2,7 +2,8 @@
 
 The real services cover the ordinary paths (test_gateway_delete_connector.py); these fakes play the
 failures the real ones cannot be made to show on cue: a revert that fails, a caller that goes away
-between Begin and the count, and the order of the steps.
+between Begin and the count, references appearing between the first count and Begin, and the order of
+the steps.
 """
 
 from __future__ import annotations
@@ -55,45 +56,73 @@ class FakeCatalog:
 
 
 class FakeInstances:
-    def __init__(self, refs: References | Exception | None = None, delay: float = 0.0) -> None:
-        self.refs = refs if refs is not None else References(total=0)
+    """Answers the counts in turn from ``answers`` (the last one repeats); ``delay`` holds the count
+    numbered ``slow`` (1: the first) that long."""
+
+    def __init__(self, *answers: References | Exception, delay: float = 0.0, slow: int = 1) -> None:
+        self.answers = list(answers) or [References(total=0)]
         self.delay = delay
+        self.slow = slow
         self.limits: list[int] = []
 
     async def count_references(self, connector_id: str, limit: int) -> References:
         self.limits.append(limit)
-        if self.delay:
+        if self.delay and len(self.limits) == self.slow:
             await asyncio.sleep(self.delay)
-        if isinstance(self.refs, Exception):
-            raise self.refs
-        return self.refs
+        answer = self.answers[min(len(self.limits), len(self.answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
-def test_no_references_begins_counts_and_completes():
+NONE = References(total=0)
+REFS = References(total=3, instances=(InstanceRef("acme", "i1", "Shop EU"),))
+
+
+def test_no_references_counts_begins_counts_again_and_completes():
     catalog, instances = FakeCatalog(), FakeInstances()
     result = run(delete_connector(catalog, instances, "c1"))
     assert result.deleted and not result.dry_run and result.referencing_instance_count == 0
     assert catalog.steps == ["begin", "complete"] and catalog.state == "GONE"
-    assert instances.limits == [10]
+    assert instances.limits == [10, 10]
 
 
-def test_references_revert_and_refuse():
-    refs = References(total=3, instances=(InstanceRef("acme", "i1", "Shop EU"),))
-    catalog = FakeCatalog()
-    with pytest.raises(FailedPrecondition) as info:
-        run(delete_connector(catalog, FakeInstances(refs), "c1", project="acme"))
-    assert info.value.reason == "CONNECTOR_HAS_INSTANCES"
-    assert info.value.metadata == {"connector_id": "c1", "referencing_instance_count": "3"}
-    (violation,) = info.value.violations
+def _assert_refusal_names_the_instances(err: FailedPrecondition) -> None:
+    assert err.reason == "CONNECTOR_HAS_INSTANCES"
+    assert err.metadata == {"connector_id": "c1", "referencing_instance_count": "3"}
+    (violation,) = err.violations
     assert (violation.type, violation.subject) == ("INSTANCE_REFERENCE", "projects/acme/instances/i1")
     assert "Shop EU" in violation.description
+
+
+def test_references_refuse_before_anything_is_written():
+    catalog, instances = FakeCatalog(), FakeInstances(REFS)
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_connector(catalog, instances, "c1", project="acme"))
+    _assert_refusal_names_the_instances(info.value)
+    assert catalog.steps == ["get"] and catalog.state == "ACTIVE" and instances.limits == [10]
+
+
+def test_references_that_appear_after_the_first_count_revert_and_refuse():
+    catalog, instances = FakeCatalog(), FakeInstances(NONE, REFS)
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_connector(catalog, instances, "c1", project="acme"))
+    _assert_refusal_names_the_instances(info.value)
     assert catalog.steps == ["get", "begin", "cancel"] and catalog.state == "ACTIVE"
 
 
-def test_count_failure_reverts_and_is_unavailable():
+def test_a_first_count_that_fails_is_unavailable_and_writes_nothing():
     catalog = FakeCatalog()
     with pytest.raises(Unavailable) as info:
         run(delete_connector(catalog, FakeInstances(Unavailable("instance down")), "c1"))
+    assert info.value.reason == "REFERENCE_CHECK_UNAVAILABLE"
+    assert catalog.steps == [] and catalog.state == "ACTIVE"
+
+
+def test_count_failure_after_begin_reverts_and_is_unavailable():
+    catalog = FakeCatalog()
+    with pytest.raises(Unavailable) as info:
+        run(delete_connector(catalog, FakeInstances(NONE, Unavailable("instance down")), "c1"))
     assert info.value.reason == "REFERENCE_CHECK_UNAVAILABLE"
     assert catalog.steps == ["begin", "cancel"] and catalog.state == "ACTIVE"
 
@@ -103,7 +132,7 @@ def test_a_failed_revert_is_logged_and_the_answer_stays_unavailable(caplog):
     catalog.fail_cancel = True
     with caplog.at_level(logging.WARNING, logger="gateway.deletion"):
         with pytest.raises(Unavailable):
-            run(delete_connector(catalog, FakeInstances(Unavailable("instance down")), "c1"))
+            run(delete_connector(catalog, FakeInstances(NONE, Unavailable("instance down")), "c1"))
     assert catalog.state == "DELETING"  # left to the catalog's reconciler
     (line,) = [r.getMessage() for r in caplog.records if r.name == "gateway.deletion"]
     assert "c1" in line and "reconciler" in line
@@ -112,15 +141,22 @@ def test_a_failed_revert_is_logged_and_the_answer_stays_unavailable(caplog):
 def test_a_spent_deadline_during_the_count_reverts_and_says_so():
     catalog = FakeCatalog()
     with pytest.raises(DeadlineExceeded):
+        run(delete_connector(catalog, FakeInstances(NONE, DeadlineExceeded("late")), "c1"))
+    assert catalog.state == "ACTIVE" and catalog.steps == ["begin", "cancel"]
+
+
+def test_a_spent_deadline_during_the_first_count_passes_through_and_writes_nothing():
+    catalog = FakeCatalog()
+    with pytest.raises(DeadlineExceeded):
         run(delete_connector(catalog, FakeInstances(DeadlineExceeded("late")), "c1"))
-    assert catalog.state == "ACTIVE"
+    assert catalog.state == "ACTIVE" and catalog.steps == []
 
 
 def test_a_caller_going_away_during_the_count_still_reverts():
     catalog = FakeCatalog()
 
     async def scenario() -> None:
-        task = asyncio.ensure_future(delete_connector(catalog, FakeInstances(delay=10), "c1"))
+        task = asyncio.ensure_future(delete_connector(catalog, FakeInstances(delay=10, slow=2), "c1"))
         await asyncio.sleep(0.05)
         assert catalog.state == "DELETING"
         task.cancel()
@@ -139,7 +175,7 @@ def test_begin_refusal_passes_through_and_nothing_else_happens():
     with pytest.raises(FailedPrecondition) as info:
         run(delete_connector(catalog, instances, "c1"))
     assert info.value.reason == "CONNECTOR_DELETING"
-    assert catalog.steps == ["begin"] and instances.limits == []
+    assert catalog.steps == ["begin"] and instances.limits == [10]  # the count before the intent only
 
 
 def test_dry_run_reads_only():
