@@ -7,7 +7,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from plugboard.storage.migrations import Migration
 
-from .models import JOB_TABLES, TABLES, DraftRow
+from .models import JOB_TABLES, TABLES, ConnectorRow, DraftRow
 
 
 def _create_schema(db: peewee.Database) -> None:
@@ -26,7 +26,26 @@ def _publishing_jobs(db: peewee.Database) -> None:
     migrate(SchemaMigrator.from_database(db).add_column(table, "submitted_at", submitted_at))
 
 
+# Indexes of migration 3: every marketplace sort of ListConnectors after the lifecycle filter, so a page is
+# an index range walk (no sort of every visible row) and a keyset page starts at its position.
+CONNECTOR_LIST_INDEXES = {
+    "connector_lifecycle_name_id": ("lifecycle", "name", "id"),
+    "connector_lifecycle_key_id": ("lifecycle", "key", "id"),
+    "connector_lifecycle_created_at_id": ("lifecycle", "created_at", "id"),
+    "connector_lifecycle_updated_at_id": ("lifecycle", "updated_at", "id"),
+}
+
+
+def _list_indexes(db: peewee.Database) -> None:
+    """Indexes matching ListConnectors' filter and sorts (issue 6: the first page sorted every row)."""
+    table = ConnectorRow._meta.table_name
+    for name, columns in CONNECTOR_LIST_INDEXES.items():
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({quoted})')
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _create_schema),
     Migration(2, "publishing jobs and certification submission time", _publishing_jobs),
+    Migration(3, "connector list indexes", _list_indexes),
 ]

@@ -20,7 +20,7 @@ from plugboard.storage import paging
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
 
-from . import codec, jobs
+from . import codec, jobs, reads
 from .models import (
     ConnectorAccess,
     ConnectorIntegrationType,
@@ -63,6 +63,9 @@ class CatalogStore:
 
     def __init__(self, database: peewee.Database) -> None:
         self.db = database
+        self._statements = reads.Statements(database)
+        self._versions = reads.VersionCache(database, self._statements)
+        self._listing = reads.ListingStats(database)
 
     # --- drafts -------------------------------------------------------------------------------
 
@@ -113,6 +116,7 @@ class CatalogStore:
             self.write_draft(draft, expected_version, published)
             if job is not None:
                 jobs.insert_job(draft.id, job, draft.updated_at)
+        self._listing.changed()
         return draft
 
     def write_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None) -> None:
@@ -212,6 +216,7 @@ class CatalogStore:
                 return False
             if draft is not None:
                 self.write_draft(draft, expected_version, published)
+        self._listing.changed()
         return True
 
     def release_job(self, job: jobs.Job) -> bool:
@@ -226,18 +231,27 @@ class CatalogStore:
 
     @translate_errors()
     def get_connector(self, connector_id: str = "", key: str = "") -> Connector:
-        condition = ConnectorRow.id == connector_id if connector_id else ConnectorRow.key == key
-        row = ConnectorRow.get_or_none(condition)
+        """The connector by id (or by key when no id is given): one prebuilt query, its latest version
+        from the version cache."""
+        if connector_id:
+            row = self.db.execute_sql(self._statements.connector_by_id, (connector_id,)).fetchone()
+        else:
+            row = self.db.execute_sql(self._statements.connector_by_key, (key,)).fetchone()
         if row is None:
             raise NotFound("Connector", connector_id or key)
-        return self._connector(row)
+        return reads.connector_from_tuple(row, self._version(row[reads.ID], row[reads.LATEST]))
 
     @translate_errors()
     def get_version(self, connector_id: str, number: int) -> PublishedVersion:
-        row = VersionRow.get_or_none((VersionRow.connector == connector_id) & (VersionRow.number == number))
-        if row is None:
+        """A published version (cached). Callers read the connector first: a deleted connector is NOT_FOUND
+        before its versions are looked at."""
+        return self._version(connector_id, number)
+
+    def _version(self, connector_id: str, number: int) -> PublishedVersion:
+        version = self._versions.get(connector_id, number)
+        if version is None:
             raise NotFound("ConnectorVersion", f"{connector_id}/versions/{number}")
-        return codec.version_from_row(connector_id, row.number, row.published_at, row.body)
+        return version
 
     @translate_errors()
     def list_versions(self, connector_id: str, *, limit: int, offset: int, page_token: str) -> Page:
@@ -270,7 +284,9 @@ class CatalogStore:
                 ConnectorAccess.select(ConnectorAccess.connector).where(
                     ConnectorAccess.project.in_(sorted({project, project.split(":", 1)[-1]})))
             )
-        query = ConnectorRow.select().where(visible & (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value))
+        query = ConnectorRow.select(*reads.CONNECTOR_COLUMNS).where(
+            (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value) & visible
+        )
         if text:
             query = query.where(
                 self._contains(ConnectorRow.key, text) | self._contains(ConnectorRow.name, text)
@@ -290,7 +306,7 @@ class CatalogStore:
             {"sort": [(k.name, k.descending) for k in keys], "text": text, "t": sorted(integration_types),
              "c": certified_only, "project": project}
         )
-        return self._page(query, keys, ConnectorRow.id, limit, offset, page_token, fingerprint, self._connector)
+        return self._connector_page(query, keys, limit, offset, page_token, fingerprint)
 
     # --- deletion protocol ----------------------------------------------------------------------
 
@@ -307,6 +323,7 @@ class CatalogStore:
                 raise FailedPrecondition.single(
                     "CONNECTOR_DELETING", f"connectors/{connector_id}", "another delete of this connector is under way"
                 )
+        self._listing.changed()
         return connector
 
     def cancel_deletion(self, connector_id: str) -> Connector:
@@ -315,7 +332,9 @@ class CatalogStore:
             ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value).where(
                 (ConnectorRow.id == connector_id) & (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
             ).execute()
-            return self.get_connector(connector_id)
+            connector = self.get_connector(connector_id)
+        self._listing.changed()
+        return connector
 
     def complete_deletion(self, connector_id: str) -> tuple[Connector, int]:
         """Delete a DELETING connector with its versions and draft; returns it and the version count."""
@@ -337,12 +356,14 @@ class CatalogStore:
             DraftIntegrationType.delete().where(DraftIntegrationType.draft == connector_id).execute()
             DraftRow.delete().where(DraftRow.id == connector_id).execute()
             jobs.delete_jobs(connector_id)
+        self._versions.forget_connector(connector_id, connector.latest.number)
+        self._listing.changed()
         return connector, versions
 
     def revert_stale_deletions(self, older_than: datetime) -> int:
         """Reconciler: DELETING connectors whose delete started before ``older_than`` go back to ACTIVE."""
         with translate_errors(), self.db.atomic():
-            return (
+            reverted = (
                 ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value)
                 .where(
                     (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
@@ -350,6 +371,9 @@ class CatalogStore:
                 )
                 .execute()
             )
+        if reverted:
+            self._listing.changed()
+        return reverted
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -422,20 +446,53 @@ class CatalogStore:
         columns = {name: getattr(row, name) for name in codec.DRAFT_COLUMNS}
         return codec.draft_from_row(columns, row.body)
 
-    def _connector(self, row: ConnectorRow) -> Connector:
-        latest = self.get_version(row.id, row.latest_version)
-        return Connector(
-            id=row.id,
-            key=row.key,
-            lifecycle=Lifecycle(row.lifecycle),
-            listed=row.listed,
-            certified=row.certified,
-            private=row.private,
-            creator_project=row.creator_project,
-            created_at=codec._aware(row.created_at),
-            updated_at=codec._aware(row.updated_at),
-            latest=latest,
-        )
+    def _connector_page(self, query, keys, limit, offset, page_token, fingerprint) -> Page:
+        """A page of connectors (``query`` selects ``reads.CONNECTOR_COLUMNS`` as tuples).
+
+        The total is cached per fingerprint (``reads.ListingStats``); whether there is a next page is
+        decided by reading one row more than the page, never from the (possibly cached) total. An offset
+        of at least ``reads.ANCHOR_STRIDE`` continues from the nearest cached anchor row by keyset, so a page
+        10 000 rows deep costs about what the first page costs.
+        """
+        tiebreak = ConnectorRow.id
+        order = paging.ordering(keys, tiebreak)
+        positions = [reads.POSITION[k.column.name] for k in keys] + [reads.ID]
+        cacheable = not self.db.in_transaction()
+        skip = offset
+        if page_token:
+            values, offset = paging.decode_token(page_token, fingerprint)
+            if len(values) != len(keys) + 1:
+                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
+            page = query.where(_after(keys, tiebreak, values))
+            skip = 0
+        elif offset >= reads.ANCHOR_STRIDE and cacheable:
+            anchors = self._listing.anchors(fingerprint, lambda: list(
+                query.select(*[k.column for k in keys], tiebreak).order_by(*order).tuples()))
+            anchor = min(offset // reads.ANCHOR_STRIDE, len(anchors))
+            page = query
+            if anchor:
+                page = query.where(_after(keys, tiebreak, anchors[anchor - 1]))
+                skip = offset - anchor * reads.ANCHOR_STRIDE
+        else:
+            page = query
+        page = page.order_by(*order).limit(limit + 1)
+        rows = list((page.offset(skip) if skip else page).tuples())
+        next_token = ""
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_token = paging.encode_token([rows[-1][i] for i in positions], fingerprint, offset + limit)
+        if cacheable:
+            total = self._listing.total(fingerprint, query.count)
+        else:
+            total = query.count()
+        versions = self._versions.get_many([(row[reads.ID], row[reads.LATEST]) for row in rows])
+        items = []
+        for row in rows:
+            latest = versions.get((row[reads.ID], row[reads.LATEST]))
+            if latest is None:  # deleted between the two queries (a publish writes its version first)
+                continue
+            items.append(reads.connector_from_tuple(row, latest))
+        return Page(items, total, offset, next_token)
 
     def _page(self, query, keys, tiebreak, limit, offset, page_token, fingerprint, convert, tiebreak_in_keys=False):
         total = query.count()
@@ -463,3 +520,15 @@ class CatalogStore:
                 values.append(getattr(last, tiebreak.name))
             next_token = paging.encode_token(values, fingerprint, offset + len(rows))
         return Page([convert(row) for row in rows], total, offset, next_token)
+
+
+def _after(keys, tiebreak, values) -> peewee.Expression:
+    """Rows after ``values`` in the list's order. With every key in one direction, a row-value comparison
+    ``(name, id) > (?, ?)``: both SQLite and PostgreSQL use it as an index range (the expanded OR form made
+    PostgreSQL filter every row before the position; issue 6). Mixed directions: the expanded form."""
+    if any(key.descending != keys[0].descending for key in keys):
+        return paging.keyset_condition(keys, tiebreak, values)
+    columns = [key.column for key in keys] + [tiebreak]
+    left = peewee.Tuple(*columns)
+    right = peewee.Tuple(*[column.db_value(value) for column, value in zip(columns, values)])
+    return left < right if keys and keys[0].descending else left > right

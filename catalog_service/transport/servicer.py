@@ -24,6 +24,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         self.catalog = catalog
         self.notifier = notifier
         self.reread_seconds = reread_seconds
+        self.protos = convert.ConnectorProtos()
 
     async def CreateConnectorStaged(self, request, context):
         draft = self.catalog.create_draft(
@@ -90,11 +91,11 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
             yield convert.event_to_proto(kind, draft)
 
     async def GetConnector(self, request, context):
-        return convert.connector_to_proto(self.catalog.get_connector(connector_id=request.id, project=request.project))
+        return self.protos.connector(self.catalog.get_connector(connector_id=request.id, project=request.project))
 
     async def GetConnectorByKey(self, request, context):
         require(request.key, "key")
-        return convert.connector_to_proto(self.catalog.get_connector(key=request.key, project=request.project))
+        return self.protos.connector(self.catalog.get_connector(key=request.key, project=request.project))
 
     async def ListConnectors(self, request, context):
         page, limit = self.catalog.list_connectors(
@@ -112,7 +113,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
             offset=page.offset,
             count=len(page.items),
             total=page.total,
-            results=[convert.connector_to_proto(c) for c in page.items],
+            results=[self.protos.connector(c) for c in page.items],
             next_page_token=page.next_page_token,
         )
 
@@ -129,7 +130,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
             offset=page.offset,
             count=len(page.items),
             total=page.total,
-            results=[convert.version_to_proto(v) for v in page.items],
+            results=[self.protos.version(v) for v in page.items],
             next_page_token=page.next_page_token,
         )
 
@@ -137,7 +138,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         version = self.catalog.get_version(
             connector_id=request.connector_id, number=request.number, project=request.project
         )
-        return convert.version_to_proto(version)
+        return self.protos.version(version)
 
     async def DeleteConnector(self, request, context):
         raise FailedPrecondition.single(
@@ -160,14 +161,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         connector, version = self.catalog.check_usable(
             connector_id=request.id, key=request.key, project=request.project, version=request.version
         )
-        proto_version = convert.version_to_proto(version)
-        return pb.CheckConnectorUsableResponse(
-            connector_id=connector.id,
-            key=connector.key,
-            version=proto_version,
-            latest_version=connector.latest.number,
-            specification=proto_version.specification,
-        )
+        return self.protos.usable(connector, version)
 
 
 class CertificationServicer(cert_grpc.CertificationServiceServicer):
