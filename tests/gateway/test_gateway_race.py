@@ -51,6 +51,8 @@ def test_deletes_racing_creates_never_orphan_an_instance(gateway, keys, direct_c
     outcomes = []
     for round_number in range(ROUNDS):
         connector_id = publish(catalog, f"race-{round_number}")
+        if round_number == 0:  # an instance nobody deletes: every delete of this round must be refused
+            add_instance(igrpc.InstanceServiceStub(channels[0]), connector_id, "r0-anchor", timeout=10)
         start = threading.Barrier(CREATORS + DELETERS)
         creates: list[str] = []
         deletes: list[str] = []
@@ -107,7 +109,8 @@ def test_deletes_racing_creates_never_orphan_an_instance(gateway, keys, direct_c
         assert exists != ("deleted" in deletes)
         outcomes.append((exists, set(deletes), set(creates)))
 
-    assert outcomes[0][0], "the first round keeps instances: its connector must survive"
+    assert outcomes[0][0], "the first round keeps an instance: its connector must survive"
+    assert "deleted" not in outcomes[0][1] and "FAILED_PRECONDITION:CONNECTOR_HAS_INSTANCES" in outcomes[0][1]
     instances = all_instances(igrpc.InstanceServiceStub(gateway.channel))
     for instance in instances:  # every surviving instance's connector exists
         direct_catalog.GetConnector(cpb.GetConnectorRequest(id=instance.connector_id))
