@@ -13,8 +13,10 @@ from the same routes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +30,8 @@ from gateway.json_mapping import error_json, parse_body, set_from_strings, to_js
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
 from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
-from plugboard.errors import InvalidArgument, NotFound, PlugboardError
+from plugboard.errors import Internal, InvalidArgument, NotFound, PlugboardError
+from plugboard.logs import exception_summary
 from plugboard.rpc.status import details_of, to_rich_status
 
 _log = logging.getLogger("plugboard.gateway.http")
@@ -84,9 +87,10 @@ class HttpFacade:
             self._calls[route.path] = (callable_, backend.name)
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_body_bytes)
+        app = web.Application(client_max_size=self.max_body_bytes, middlewares=[_no_tracebacks])
         app.router.add_get("/openapi.json", self.openapi_document)
-        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        # [\s\S]: a path holding a (decoded) newline still reaches dispatch and its JSON 404.
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.dispatch)
         return app
 
     async def openapi_document(self, request: web.Request) -> web.Response:
@@ -149,7 +153,10 @@ class HttpFacade:
                        request: web.Request) -> Any:
         message = rule.request_class()
         if route.body:
-            text = await request.text()
+            try:
+                text = (await request.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidArgument.single("body", "is not UTF-8 text") from None
             if route.body == "*":
                 parse_body(text, message, "body")
             else:
@@ -194,6 +201,21 @@ class HttpFacade:
         finally:
             if not call.done():
                 call.cancel()
+
+
+@web.middleware
+async def _no_tracebacks(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The net under every route: an unexpected exception becomes a JSON 500 with a reference, and one
+    log line with its class and location (aiohttp would answer text/plain and log the traceback)."""
+    try:
+        return await handler(request)
+    except (web.HTTPException, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        ref = secrets.token_hex(4)
+        _log.error("internal error ref=%s %s %s exception=%s", ref, request.method,
+                        request.rel_url.raw_path[:200], exception_summary(exc))
+        return error_response(Internal(f"internal error (ref {ref})", metadata={"ref": ref}))
 
 
 def index_routes(routes: list[HttpRoute]) -> dict[str | None, list[HttpRoute]]:

@@ -155,11 +155,15 @@ def parse_body(text: str, message: Message, where: str) -> None:
         data = json.loads(text)
     except ValueError:
         raise InvalidArgument.single(where or "body", "is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidArgument.single(where or "body", "must be a JSON object")
     data = normalize(data, message.DESCRIPTOR, "" if where in ("", "body") else where)
     try:
         json_format.ParseDict(data, message)
     except json_format.ParseError as exc:
         raise InvalidArgument.single(where or "body", _parse_error(exc)) from None
+    except (TypeError, AttributeError, ValueError):  # shapes ParseDict does not report as ParseError
+        raise InvalidArgument.single(where or "body", f"does not match {message.DESCRIPTOR.name}") from None
 
 
 def _parse_error(exc: Exception) -> str:
@@ -218,9 +222,12 @@ def set_from_strings(message: Message, path: str, values: Iterable[str]) -> None
             raise InvalidArgument.single(path, _parse_error(exc)) from None
         return
     converted = [_convert(field, raw, path) for raw in values]
-    if field.is_repeated:
-        getattr(target, field.name).extend(converted)
-    elif len(converted) != 1:
-        raise InvalidArgument.single(path, "must be given once")
-    else:
-        setattr(target, field.name, converted[0])
+    try:
+        if field.is_repeated:
+            getattr(target, field.name).extend(converted)
+        elif len(converted) != 1:
+            raise InvalidArgument.single(path, "must be given once")
+        else:
+            setattr(target, field.name, converted[0])
+    except (ValueError, TypeError):  # e.g. an integer outside the field's range (int32: 2147483648)
+        raise InvalidArgument.single(path, "is out of range") from None

@@ -7,11 +7,9 @@ key to the running gateway (the ``stack`` fixture: catalog, instance service and
 PostgreSQL). The oracle: no 5xx other than 503/504, no traceback text in any body, every error body in
 the facade's error format.
 
-Requests that hit a known bug are left out of the fuzz and kept as strict xfails here (bugs in
-/work/notes/reliability-bugs.md and reliability-bugs-2.md): on PostgreSQL a NUL character (R3, strict
-xfail in ``test_fuzz_rpcs.py``); a JSON body that is ``true``/``false``/a number/``null`` (R4: answered
-500); a newline in a path segment (R5: aiohttp's plain-text 404, not the error format); a query
-integer outside the int32 range (R6: answered 500); a body that is not UTF-8 (R7: answered 500).
+The bugs it found have their own tests below: a JSON body that is ``true``/a number/``null`` (was a
+plain-text 500), a newline in a path segment (was aiohttp's plain-text 404), a query integer outside the
+int32 range (was 500), a body that is not UTF-8 (was 500); all are now 400/404 in the error format.
 
 Default: 2 examples per operation and mode (27 operations) on SQLite; PostgreSQL with ``-m slow``. Full run (``PLUGBOARD_FULL=1``): 1 000, or
 ``PLUGBOARD_HTTP_FUZZ_EXAMPLES=N``.
@@ -29,7 +27,6 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.core import NOT_SET
 
 from tests.reliability.conftest import storage_url
 from tests.reliability.fuzz import FULL, TRACEBACK_MARKS
@@ -47,39 +44,6 @@ def has_nul(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return any(has_nul(v) for v in value)
     return False
-
-
-def known_bug(case, kind: str) -> str | None:  # type: ignore[no-untyped-def]
-    """The known bug a generated request would hit, if any (see the module docstring)."""
-    if kind == "postgres" and any(has_nul(part) for part in (case.path_parameters, case.query, case.body, case.headers)):
-        return "R3"
-    if case.body is not NOT_SET and (case.body is None or isinstance(case.body, (bool, int, float))):
-        return "R4"
-    if "%0A" in case.formatted_path.upper() or "\n" in case.formatted_path:
-        return "R5"
-    if any(out_of_int32(value) for value in (case.query or {}).values()):
-        return "R6"
-    if isinstance(case.body, bytes) and not utf8(case.body):
-        return "R7"
-    return None
-
-
-def utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def out_of_int32(value: object) -> bool:
-    if isinstance(value, list):
-        return any(out_of_int32(v) for v in value)
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return False
-    return not -(2 ** 31) <= number < 2 ** 31
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
@@ -113,7 +77,6 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
     strategy = st.one_of(*(op.as_strategy(generation_mode=mode) for op in operations))
     auth = {"Authorization": f"Bearer {stack.gateway_key}"}
     statuses: collections.Counter[int] = collections.Counter()
-    skipped: collections.Counter[str] = collections.Counter()
     problems: list[str] = []
     session = requests.Session()
 
@@ -121,10 +84,6 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
               suppress_health_check=list(HealthCheck), database=None)
     @given(case=strategy)
     def run(case):  # type: ignore[no-untyped-def]
-        bug = known_bug(case, stack.kind)
-        if bug:
-            skipped[bug] += 1
-            return
         response = case.call(base_url=base, session=session, headers=auth, timeout=30)
         statuses[response.status_code] += 1
         where = f"{case.method} {case.formatted_path} query={case.query!r} body={case.body!r}"[:400]
@@ -146,8 +105,7 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
         session.close()
     assert not problems, f"{len(problems)} problems, e.g. {problems[:5]}"
     print(f"\nHTTP fuzz [{stack.kind}, {mode.value}]: {sum(statuses.values())} requests over "
-          f"{len(operations)} operations, statuses {dict(sorted(statuses.items()))}, "
-          f"left out for known bugs {dict(skipped)}")
+          f"{len(operations)} operations, statuses {dict(sorted(statuses.items()))}")
 
 
 def post_json(stack, path: str, body: str | bytes) -> requests.Response:  # type: ignore[no-untyped-def]
@@ -156,7 +114,6 @@ def post_json(stack, path: str, body: str | bytes) -> requests.Response:  # type
         "Authorization": f"Bearer {stack.gateway_key}", "Content-Type": "application/json"})
 
 
-@pytest.mark.xfail(strict=True, reason="R4: a JSON body that is not an object or array is answered 500")
 @pytest.mark.parametrize("body", ["true", "1", "null"])
 def test_a_json_body_that_is_not_an_object_is_400(stack, body):
     for path in (f"/projects/{stack.project}/instances", f"/projects/{stack.project}/instances:upgrade",
@@ -166,7 +123,6 @@ def test_a_json_body_that_is_not_an_object_is_400(stack, body):
         assert json.loads(response.text)["error"]["status"] == "INVALID_ARGUMENT"
 
 
-@pytest.mark.xfail(strict=True, reason="R6: a query integer outside int32 is answered 500")
 @pytest.mark.parametrize("query", ["offset=2147483648", "limit=99999999999"])
 def test_a_query_integer_out_of_range_is_400(stack, query):
     base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
@@ -175,13 +131,11 @@ def test_a_query_integer_out_of_range_is_400(stack, query):
     assert response.status_code == 400, f"GET /connectors?{query} -> {response.status_code}"
 
 
-@pytest.mark.xfail(strict=True, reason="R7: a request body that is not UTF-8 is answered 500")
 def test_a_body_that_is_not_utf8_is_400(stack):
     response = post_json(stack, f"/projects/{stack.project}/instances", b"\xff\xfe{}")  # type: ignore[arg-type]
     assert response.status_code == 400, f"-> {response.status_code} {response.text[:80]}"
 
 
-@pytest.mark.xfail(strict=True, reason="R5: a newline in a path segment gets aiohttp's plain-text 404")
 def test_a_newline_in_a_path_segment_answers_in_the_error_format(stack):
     base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
     response = requests.get(f"{base}/projects/{stack.project}/instances/a%0Ab", timeout=30,
