@@ -62,6 +62,19 @@ def _settings():  # type: ignore[no-untyped-def]
 # --- serve ---------------------------------------------------------------------------------------
 
 
+def _run(coro, event_loop: str) -> None:  # type: ignore[no-untyped-def]
+    """Run ``coro`` on uvloop (PLUGBOARD_EVENT_LOOP=uvloop, the default when installed) or asyncio's loop."""
+    if event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            uvloop.run(coro)
+            return
+    asyncio.run(coro)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run one component until SIGTERM/SIGINT."""
     from plugboard.errors import PlugboardError
@@ -74,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     server = importlib.import_module(f"{COMPONENTS[args.component]}.server")
     try:
-        asyncio.run(server.serve(settings))
+        _run(server.serve(settings), settings.event_loop)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except OSError as exc:  # e.g. the port is taken

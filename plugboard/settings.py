@@ -38,6 +38,8 @@ class Settings:
     grace_seconds: float = 10.0
     # After SIGTERM: health NOT_SERVING this long while calls are still accepted, then drain.
     shutdown_notice_seconds: float = 0.0
+    # Event loop of `plugboard serve`: uvloop (faster grpc.aio servers) or the standard asyncio loop.
+    event_loop: str = "uvloop"
     max_message_bytes: int = 4 * 1024 * 1024
     max_concurrent_rpcs: int = 1000
     # Deadline given to a downstream call when the caller set none.
@@ -103,6 +105,7 @@ class Settings:
             log_level=reader.choice("PLUGBOARD_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             grace_seconds=reader.number("PLUGBOARD_GRACE_SECONDS", 10.0),
             shutdown_notice_seconds=reader.number("PLUGBOARD_SHUTDOWN_NOTICE_SECONDS", 0.0),
+            event_loop=reader.choice("PLUGBOARD_EVENT_LOOP", "UVLOOP", ("UVLOOP", "ASYNCIO")).lower(),
             max_message_bytes=int(reader.number("PLUGBOARD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024)),
             max_concurrent_rpcs=int(reader.number("PLUGBOARD_MAX_CONCURRENT_RPCS", 1000)),
             default_deadline_seconds=reader.number("PLUGBOARD_DEFAULT_DEADLINE_SECONDS", 10.0),
