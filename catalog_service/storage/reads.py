@@ -49,7 +49,7 @@ ID, LATEST = POSITION["id"], POSITION["latest_version"]
 VERSION_CACHE_SIZE = 10_000
 STATS_CACHE_SIZE = 256
 STATS_TTL_SECONDS = 2.0
-ANCHOR_STRIDE = 500
+ANCHOR_STRIDE = 100
 
 
 def _render(db: peewee.Database, query: peewee.Query, params: int) -> str:
