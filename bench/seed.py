@@ -56,6 +56,12 @@ def _specification():  # type: ignore[no-untyped-def]
     )
 
 
+def _analyze(db) -> None:  # type: ignore[no-untyped-def]
+    """Planner statistics for the freshly bulk-loaded tables, as autovacuum would gather within a minute
+    in a real deployment; without them PostgreSQL plans the first list page as a scan and sort."""
+    db.execute_sql("ANALYZE")
+
+
 def seed_catalog(url: str, count: int) -> dict:
     """Write ``count`` published connectors; return their ids and keys."""
     from catalog_service.domain import model as m
@@ -107,6 +113,7 @@ def seed_catalog(url: str, count: int) -> dict:
                 )
                 store.save_draft(published, 1, version)
                 connectors.append({"id": draft.id, "key": draft.key, "draft_version": 2})
+    _analyze(db)
     db.close()
     return {"connectors": connectors}
 
@@ -168,6 +175,7 @@ def seed_instances(url: str, secret_keys: str, connectors: list[dict], count: in
                 acme.append(instance_id)
         with db.atomic():
             write(batch)
+    _analyze(db)
     db.close()
     popular_ids = {c["id"] for c in popular}
     referenced = [c["id"] for c in connectors if by_connector.get(c["id"]) and c["id"] not in popular_ids]
