@@ -10,6 +10,7 @@ Default: 10 cycles. Full run: ``PLUGBOARD_FULL=1`` (100 cycles) or ``PLUGBOARD_K
 
 from __future__ import annotations
 
+import pytest
 import os
 import random
 import sqlite3
@@ -108,6 +109,7 @@ class Writers:
                     self.acked[key] = Acked(renamed.id, key, renamed.version, renamed.name)
 
 
+@pytest.mark.timeout(900)  # the full run's 100 cycles take ~2 min; the default 10 take ~20 s
 def test_acknowledged_writes_survive_kill_9(tmp_path):
     db_path = tmp_path / "catalog.db"
     url = f"sqlite:///{db_path}"
