@@ -123,6 +123,7 @@ class HttpFacade:
             return error_response(err)
         rule = self.rules[route.path]
         try:
+            deadline = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
             message = await self._request(route, rule, variables, request)
             await self.gatekeeper.admit_message(rule, message, credential_from(request.headers.items()))
         except PlugboardError as err:
@@ -131,7 +132,7 @@ class HttpFacade:
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
         if rule.path == DELETE_CONNECTOR:
             try:
-                response = await self.delete.run(message, CallScope(metadata, self.default_deadline))
+                response = await self.delete.run(message, CallScope(metadata, deadline))
             except PlugboardError as err:
                 downstream = getattr(err, "downstream", None)
                 if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
@@ -142,9 +143,9 @@ class HttpFacade:
         payload = message.SerializeToString()
         if route.method.server_streaming:
             return await self._stream(request, rule, callable_(
-                payload, timeout=self.default_deadline, metadata=metadata), backend)
+                payload, timeout=deadline, metadata=metadata), backend)
         try:
-            raw = await callable_(payload, timeout=self.default_deadline, metadata=metadata)
+            raw = await callable_(payload, timeout=deadline, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             return rpc_error_response(exc, backend)
         return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
@@ -201,6 +202,24 @@ class HttpFacade:
         finally:
             if not call.done():
                 call.cancel()
+
+
+_TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+
+
+def http_deadline(header: str | None, default: float) -> float:
+    """The call's deadline in seconds from a ``Grpc-Timeout`` header (gRPC's own format, as grpc-gateway
+    reads it: 1-8 digits and a unit H, M, S, m, u or n, e.g. ``2S``, ``500m``); ``default`` without one."""
+    if header is None:
+        return default
+    value = header.strip()
+    if not (2 <= len(value) <= 9 and value[:-1].isdigit() and value[-1] in _TIMEOUT_UNITS):
+        raise InvalidArgument.single("Grpc-Timeout", "must be 1 to 8 digits and a unit (H, M, S, m, u, n), e.g. 2S",
+                                     reason="BAD_TIMEOUT")
+    seconds = int(value[:-1]) * _TIMEOUT_UNITS[value[-1]]
+    if seconds <= 0:
+        raise InvalidArgument.single("Grpc-Timeout", "must be above zero", reason="BAD_TIMEOUT")
+    return seconds
 
 
 @web.middleware

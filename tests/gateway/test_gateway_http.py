@@ -257,3 +257,14 @@ def test_the_openapi_document_is_valid_and_covers_every_route(gateway):
     assert "/projects/{project}/instances/{id}" in document["paths"]
     update = document["paths"]["/connectors/drafts/{id}"]["post"]
     assert update["x-required-scope"] == "manage_connectors" and "201" in update["responses"]
+
+
+def test_a_grpc_timeout_header_sets_the_calls_deadline(http):
+    """Grpc-Timeout (grpc-gateway's header, gRPC's format) reaches the backend call; bad values are 400."""
+    assert http.get("/connectors", headers={"Grpc-Timeout": "5S"}).status_code == 200
+    expired = http.get("/connectors", headers={"Grpc-Timeout": "1n"})  # one nanosecond: always too short
+    assert expired.status_code == 504, expired.text
+    assert expired.json()["error"]["status"] == "DEADLINE_EXCEEDED"
+    for bad in ("soon", "5", "123456789S", "0S", "-1S"):
+        refused = http.get("/connectors", headers={"Grpc-Timeout": bad})
+        assert refused.status_code == 400 and reason(refused) == "BAD_TIMEOUT", (bad, refused.text)
