@@ -1,6 +1,6 @@
 """gRPC servicers of the catalog: adapters from requests to ``Catalog`` use cases and back.
 
-Handlers raise domain errors; the server's interceptor turns them into rich statuses.
+Handlers raise domain errors; the server's edge wrapper turns them into rich statuses.
 """
 
 from __future__ import annotations

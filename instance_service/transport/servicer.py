@@ -1,6 +1,6 @@
 """The InstanceService servicer: convert, call the use case, convert back.
 
-Errors are raised as ``plugboard.errors`` exceptions; the edge interceptor turns them into rich
+Errors are raised as ``plugboard.errors`` exceptions; the edge wrapper turns them into rich
 statuses. Every downstream call (catalog, third-party test request) gets what is left of the caller's
 deadline at most.
 """

@@ -1,6 +1,6 @@
-"""The server interceptor at the edge: access log and error translation for every call.
+"""The edge of every server: access log and error translation for every call.
 
-``EdgeInterceptor`` wraps each method handler (all four cardinalities; coroutine, async-generator
+``EdgeRegistrar`` wraps each method handler once, as it is registered (all four cardinalities; coroutine, async-generator
 and plain sync behaviours, the latter run in the loop's default executor) so that:
 
 - one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
@@ -435,36 +435,3 @@ class EdgeRegistrar:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._server, name)
-
-
-class EdgeInterceptor(grpc.aio.ServerInterceptor):
-    """Access log + error translation; install it first so it wraps every other interceptor."""
-
-    def __init__(self) -> None:
-        # method -> (original handler, wrapped handler): wrap once per method, not per call.
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if isinstance(method, bytes):
-            method = method.decode("utf-8", "replace")
-        if handler is None:
-            _access_log.info(
-                "method=%s code=%s duration_ms=0.0 peer=-", method, grpc.StatusCode.UNIMPLEMENTED.name,
-                extra={"rpc_method": method, "rpc_code": grpc.StatusCode.UNIMPLEMENTED.name,
-                       "duration_ms": 0.0, "peer": "-"},
-            )
-            return None
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = wrap_handler(handler, method)
-        if len(self._wrapped) >= _CACHE_LIMIT:
-            self._wrapped.clear()
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -67,7 +67,6 @@ def build_server(
     port: int,
     max_message_bytes: int,
     max_concurrent_rpcs: int | None,
-    extra_interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
 ) -> Served:
     """Build (not start) a server for ``specs`` bound to ``host:port`` (port 0: a free port).
 
@@ -77,7 +76,6 @@ def build_server(
     if len(set(names)) != len(names) or "" in names:
         raise ValueError(f"service names must be unique and non-empty: {names}")
     server = grpc.aio.server(
-        interceptors=list(extra_interceptors) or None,
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),

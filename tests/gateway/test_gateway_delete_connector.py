@@ -8,44 +8,15 @@ import pytest
 
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import connector_pb2
-from plugboard.catalog.v1 import connector_staged_pb2 as spb
-from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
-from tests.catalog.gitrepos import publish_and_wait, shared_repo_url
 from tests.gateway.conftest import closed_port, start_gateway
+from tests.gateway.helpers import add_instance, publish
 from tests.rich import expect_error
 
 ACTIVE = connector_pb2.CONNECTOR_LIFECYCLE_STATE_ACTIVE
 DELETING = connector_pb2.CONNECTOR_LIFECYCLE_STATE_DELETING
-
-
-def publish(catalog, key: str, project: str = "acme", shared_with: tuple[str, ...] = ()) -> str:  # type: ignore[no-untyped-def]
-    """A published (private) connector, visible to ``shared_with`` too; its id."""
-    draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
-        project=project,
-        draft=spb.ConnectorStagedDraft(
-            key=key, name="Shop sync",
-            repository=spb.Repository(url=shared_repo_url(), tag="v1.0.0"),
-            private_projects=list(shared_with),
-        ),
-    ))
-    published = publish_and_wait(catalog, draft, project=project)
-    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
-    return draft.id
-
-
-def add_instance(instances, connector_id: str, name: str, project: str = "acme") -> ipb.Instance:  # type: ignore[no-untyped-def]
-    return instances.CreateInstance(ispb.CreateInstanceRequest(
-        project=project, request_id=f"req-{connector_id}-{name}",
-        instance=ipb.Instance(
-            name=name, connector_id=connector_id, timezone="Europe/London", date_format="Y-m-d",
-            rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE, rate_limit_duration=1,
-            variables=[ipb.Variable(key="SHOP_DOMAIN", value="shop.example.com"),
-                       ipb.Variable(key="API_TOKEN", value="t0ken", secret=True)],
-        ),
-    ))
 
 
 def state(direct_catalog, connector_id: str) -> int:  # type: ignore[no-untyped-def]
