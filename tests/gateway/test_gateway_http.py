@@ -259,12 +259,20 @@ def test_the_openapi_document_is_valid_and_covers_every_route(gateway):
     assert update["x-required-scope"] == "manage_connectors" and "201" in update["responses"]
 
 
-def test_a_grpc_timeout_header_sets_the_calls_deadline(http):
-    """Grpc-Timeout (grpc-gateway's header, gRPC's format) reaches the backend call; bad values are 400."""
-    assert http.get("/connectors", headers={"Grpc-Timeout": "5S"}).status_code == 200
-    expired = http.get("/connectors", headers={"Grpc-Timeout": "1n"})  # one nanosecond: always too short
-    assert expired.status_code == 504, expired.text
-    assert expired.json()["error"]["status"] == "DEADLINE_EXCEEDED"
-    for bad in ("soon", "5", "123456789S", "0S", "-1S"):
-        refused = http.get("/connectors", headers={"Grpc-Timeout": bad})
-        assert refused.status_code == 400 and reason(refused) == "BAD_TIMEOUT", (bad, refused.text)
+def test_a_grpc_timeout_header_sets_the_calls_deadline(double_gateway, record):
+    """Grpc-Timeout (grpc-gateway's header, gRPC's format) becomes the backend call's deadline: a backend
+    that waits until it is cancelled makes the call end 504 DEADLINE_EXCEEDED and is cancelled; bad values
+    are 400."""
+    base = f"http://127.0.0.1:{double_gateway.served.http_port}"
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {double_gateway.key}"},
+                      timeout=30) as http:
+        assert http.get("/connectors/c1", headers={"Grpc-Timeout": "5S"}).status_code == 200
+        _, _, remaining = record.last()
+        assert remaining is not None and remaining <= 5.1  # the header's, not the default 7 s
+        expired = http.get("/connectors/slow", headers={"Grpc-Timeout": "200m"})
+        assert expired.status_code == 504, expired.text
+        assert expired.json()["error"]["status"] == "DEADLINE_EXCEEDED"
+        assert record.cancelled.wait(5.0), "the backend call outlived the header's deadline"
+        for bad in ("soon", "5", "123456789S", "0S", "-1S"):
+            refused = http.get("/connectors/c1", headers={"Grpc-Timeout": bad})
+            assert refused.status_code == 400 and reason(refused) == "BAD_TIMEOUT", (bad, refused.text)
