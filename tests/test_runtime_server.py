@@ -370,7 +370,30 @@ def test_one_access_line_per_call_with_method_code_duration_peer(caplog: pytest.
         assert f"method={method('Unary')} code=OK duration_ms=" in message
         assert "peer=ipv4:127.0.0.1:" in message
         assert "payload-xyz" not in message
-    assert len(_access_records(caplog, "/grpc.health.v1.Health/Check")) == 1
+
+
+def test_health_checks_are_logged_at_debug_so_the_access_log_shows_what_people_called(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Balancers and the gateway poll health every second: Check and Watch lines are DEBUG, calls INFO."""
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario() -> None:
+        async with serving() as (_, ch, _echo):
+            await ch.unary_unary(method("Unary"))(b"payload", timeout=5)
+            await _health(ch, SERVICE)
+            watch = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(service=SERVICE))
+            assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+            watch.cancel()
+            for _ in range(200):  # the server logs the stream once it has seen the cancellation
+                if _access_records(caplog, "/grpc.health.v1.Health/Watch"):
+                    break
+                await asyncio.sleep(0.05)
+
+    run(scenario())
+    assert [r.levelno for r in _access_records(caplog, method("Unary"))] == [logging.INFO]
+    for health_method in ("/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"):
+        records = _access_records(caplog, health_method)
+        assert records and all(r.levelno == logging.DEBUG for r in records), (health_method, records)
 
 
 def test_unknown_method_is_logged_as_unimplemented(caplog: pytest.LogCaptureFixture) -> None:

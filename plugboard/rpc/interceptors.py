@@ -4,7 +4,8 @@
 and plain sync behaviours, the latter run in the loop's default executor) so that:
 
 - one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
-  in ms, peer (never the payload);
+  in ms, peer (never the payload); health checks (``grpc.health.v1.Health``, polled every second by
+  balancers and the gateway) are DEBUG, so that the access log shows what people called;
 - a ``PlugboardError`` escaping the handler becomes its rich status (``to_status``);
 - any other exception becomes INTERNAL "internal error (ref <id>)"; logger ``plugboard.rpc`` gets
   ONE ERROR line with the exception class, the ref and the innermost file:line, never the
@@ -34,6 +35,7 @@ ERROR_LOGGER = "plugboard.rpc"
 _CACHE_LIMIT = 1024
 
 _access_log = logging.getLogger(ACCESS_LOGGER)
+_QUIET_PREFIX = "/grpc.health.v1.Health/"
 _error_log = logging.getLogger(ERROR_LOGGER)
 
 
@@ -88,8 +90,9 @@ class _Call:
         elapsed_ms = (time.perf_counter() - self.started) * 1000.0
         peer = self.peer
         reason = f" reason={self.reason}" if self.reason else ""
-        _access_log.info(
-            "method=%s code=%s duration_ms=%.1f peer=%s%s",
+        level = logging.DEBUG if self.method.startswith(_QUIET_PREFIX) else logging.INFO
+        _access_log.log(
+            level, "method=%s code=%s duration_ms=%.1f peer=%s%s",
             self.method, code.name, elapsed_ms, peer, reason,
             extra={"rpc_method": self.method, "rpc_code": code.name,
                    "duration_ms": elapsed_ms, "peer": peer},
