@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: install up test gen check-gen lint clean
+.PHONY: install up test bench gen check-gen lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,17 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## Start the whole stack (gateway, catalog, instance) on embedded SQLite under ./data.
+## A development stack: connectors may also be published from local (file://) git repositories.
 up: install
-	$(VENV)/bin/plugboard up
+	PLUGBOARD_GIT_ALLOW_FILE_URLS="$${PLUGBOARD_GIT_ALLOW_FILE_URLS:-true}" $(VENV)/bin/plugboard up
 
 ## Run the test suite (SQLite and, when reachable, the local PostgreSQL).
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The quick benchmark (see docs/performance.md); BENCH_ARGS adds options, e.g. BENCH_ARGS="--db sqlite".
+bench: install
+	$(PY) -m bench --quick $(BENCH_ARGS)
 
 ## Regenerate Python code and type stubs from protos/.
 gen: install

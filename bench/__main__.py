@@ -53,7 +53,8 @@ TINY = Mode("tiny", 60, 200, 0.05, 0.3, (100, 300))
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="small data set and short runs (under 3 minutes)")
+    p.add_argument("--quick", action="store_true", help="1 000 connectors, 5 000 instances, 1 s per measurement "
+                   "(about 2 minutes on 2 cores with both databases)")
     p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the smoke test's mode
     p.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     p.add_argument("--postgres-url", default=os.environ.get("PLUGBOARD_BENCH_POSTGRES_URL",
