@@ -12,8 +12,10 @@ The convention for whoever writes documentation:
   as ``make up`` sets it. The default addresses written in the docs (``127.0.0.1:50050`` gateway gRPC,
   ``:50051`` catalog, ``:50052`` instance service, ``:8080`` HTTP/JSON) are rewritten to those ports.
   Keys and names a file creates must not clash with another file's (every file shares the stack).
-- A command that is expected to fail says so explicitly: ``cmd || true`` when only its output matters,
-  or ``! cmd`` / ``cmd && exit 1 || ...`` with a check of what it printed.
+- A command that is expected to fail says so explicitly, and checks how: the pages define
+  ``expect CODE cmd...`` (runs a call that must fail with gRPC code CODE, shows the error, fails when the
+  call succeeds or fails otherwise); a curl that must stop a stream checks its exit status
+  (``|| [ $? = 28 ]``); ``cmd || true`` only where nothing about the failure matters.
 - A block that must not run here (it starts the stack, runs the test suite or the benchmark, needs
   docker) is preceded by the line ``<!-- not run: <why> -->``; the test fails on a marker without a
   reason. Other fences (```text, ```yaml, ```json) are never run.
