@@ -4,7 +4,7 @@
    `connection` section lives there; published versions are immutable).
 2. Decrypt the secret variables in memory only, build the request plan (``connection.build_plan``).
 3. Run it with the prober (``instance_service.probe``) within ``min(timeout_seconds, the caller's
-   remaining deadline)``.
+   remaining deadline less the part kept back to store and answer)``.
 4. Store the result (every result is kept, newest first) and make it the instance's last one.
 
 A failed connection is a result, not an error. Errors are only: the instance is not there (NOT_FOUND),
@@ -34,8 +34,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-# Time kept back from the caller's deadline to store and answer.
-_STORE_MARGIN_SECONDS = 0.1
+# Time kept back from the caller's deadline to store the result and answer: a quarter of what the caller
+# gave, at least 0.1 s, at most 1 s (storing on a busy database takes more than a fixed few milliseconds).
+_STORE_MARGIN_SHARE = 0.25
+_STORE_MARGIN_MIN_SECONDS = 0.1
+_STORE_MARGIN_MAX_SECONDS = 1.0
+
+
+def store_margin(timeout: float) -> float:
+    """The part of the caller's ``timeout`` kept back to store the result and answer."""
+    return min(_STORE_MARGIN_MAX_SECONDS, max(_STORE_MARGIN_MIN_SECONDS, _STORE_MARGIN_SHARE * timeout))
 
 
 class ProberPort(Protocol):
@@ -99,13 +107,14 @@ class ConnectionTests:
         v.check_not_empty(instance_id, "id")
         v.raise_if_any()
         deadline = self._monotonic() + timeout
+        margin = store_margin(timeout)
         if instance is None:
             instance = self._store.get(project, instance_id)
         usable = await self._catalog.check_connector_usable(
             connector_id=instance.connector_id, connector_key="", project=project,
-            version=instance.connector_version, timeout=max(0.0, deadline - self._monotonic() - _STORE_MARGIN_SECONDS),
+            version=instance.connector_version, timeout=max(0.0, deadline - self._monotonic() - margin),
         )
-        budget = min(self._timeout, deadline - self._monotonic() - _STORE_MARGIN_SECONDS)
+        budget = min(self._timeout, deadline - self._monotonic() - margin)
         if budget <= 0:
             raise DeadlineExceeded("the deadline passed before the connection test could start")
         started = self._monotonic()

@@ -173,9 +173,11 @@ def test_a_slow_server_times_out_within_the_deadline(stub, fake, third_party):
     result = run(stub, instance)
     assert outcome_name(result) == "TIMEOUT" and result.http_status == 0
     assert result.latency_ms < 5000
-    # The caller's deadline is shorter than the setting: the test still answers, within it.
-    short = run(stub, instance, timeout=0.8)
-    assert outcome_name(short) == "TIMEOUT" and short.latency_ms < 800
+    # The caller's deadline is shorter than the setting: the test still answers, within it (a quarter of
+    # it is kept back to store the result and answer, so a busy database does not turn it into
+    # DEADLINE_EXCEEDED).
+    short = run(stub, instance, timeout=1.2)
+    assert outcome_name(short) == "TIMEOUT" and short.latency_ms < 1200
 
 
 def test_a_dripping_server_times_out(stub, fake, third_party):
