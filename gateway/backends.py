@@ -123,13 +123,6 @@ class CallScope:
         self.metadata = metadata
         self._deadline = time.monotonic() + max(timeout_seconds, 0.0)
 
-    @classmethod
-    def of(cls, context: grpc.aio.ServicerContext, default_deadline_seconds: float) -> CallScope:
-        """The scope of ``context``: its forwardable metadata and the caller's remaining deadline."""
-        remaining = context.time_remaining()
-        timeout = default_deadline_seconds if remaining is None else remaining
-        return cls(forwardable_metadata(context.invocation_metadata()), timeout)
-
     def timeout(self, *, at_least: float = 0.0) -> float:
         """Seconds left before the caller's deadline (or ``at_least``, whichever is longer)."""
         return max(self._deadline - time.monotonic(), at_least, 0.0)

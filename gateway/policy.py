@@ -56,7 +56,6 @@ class MethodRule:
     request_class: type[Message]
     response_class: type[Message]
     identity_field: str | None  # "project", "reviewer" or None
-    identity_number: int
     owner_resource: str | None  # resource type of the NOT_FOUND for another project's resource
     resource_id_field: str | None  # request field path of that resource's id
     # project -> the encoded identity field appended for it (a few projects per gateway; bounded below)
@@ -155,7 +154,7 @@ def rule_of(method: MethodDescriptor) -> MethodRule:
         method=method, path=method_path(method), route=route, scope=scope,
         request_class=message_factory.GetMessageClass(method.input_type),
         response_class=message_factory.GetMessageClass(method.output_type),
-        identity_field=identity, identity_number=fields[identity].number if identity else 0,
+        identity_field=identity,
         owner_resource=owner if resource_id else None, resource_id_field=resource_id,
     )
 

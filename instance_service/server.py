@@ -23,6 +23,7 @@ from .domain.testing import ConnectionTests
 from .domain.versions import Follower, Upgrades
 from .probe import AddressPolicy, Prober
 from .storage.migrations import COMPONENT, MIGRATIONS
+from .storage.models import database_proxy
 from .storage.repository import InstanceRepository
 from .transport.catalog_client import CHECK_METHOD, CatalogClient
 from .transport.servicer import InstanceServicer
@@ -89,6 +90,7 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     except ValueError as exc:
         raise PlugboardError(str(exc), reason="BAD_SETTING") from None
     db = open_database(settings.instance_database_url)
+    database_proxy.initialize(db)  # the models' one binding in this process
     applied = migrate(db, COMPONENT, MIGRATIONS)
     if applied:
         _log.info("instance database migrated to version %d", applied[-1])

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import peewee
 import pytest
 
-from plugboard.errors import AlreadyExists, FailedPrecondition, Unavailable
+from plugboard.errors import Unavailable
 from plugboard.storage import (
     Migration,
     MigrationError,
@@ -311,69 +311,36 @@ def _insert(db: peewee.Database, key: str) -> None:
     db.execute_sql(f"INSERT INTO connector (key) VALUES ({db.param})", (key,))
 
 
-def test_unique_violation_becomes_already_exists(db: peewee.Database) -> None:
+def test_constraint_violations_pass_through_for_the_store_to_decide(db: peewee.Database) -> None:
+    """Which constraint means what is the store's knowledge: translate_errors leaves integrity errors alone."""
     migrate(db, "catalog", _migrations())
     _insert(db, "k1")
-    with pytest.raises(AlreadyExists) as info:
-        with translate_errors(AlreadyExists("Connector", "key", "k1")), db.atomic():
+    with pytest.raises(peewee.IntegrityError):
+        with translate_errors(), db.atomic():
             _insert(db, "k2")
             _insert(db, "k1")
-    err = info.value
-    assert isinstance(err.__cause__, peewee.IntegrityError)
-    assert err.metadata == {"field": "key", "value": "k1"}
     # The whole transaction rolled back: k2 was not kept.
     keys = [k for (k,) in db.execute_sql("SELECT key FROM connector ORDER BY key").fetchall()]
     assert keys == ["k1"]
-
-
-def test_already_exists_factory_gets_the_constraint(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
-    _insert(db, "k1")
-    seen: list[str] = []
-
-    def exists(constraint: str) -> AlreadyExists:
-        seen.append(constraint)
-        return AlreadyExists("Connector", "key", "k1")
-
-    @translate_errors(exists)
-    def create() -> None:
-        with db.atomic():
-            _insert(db, "k1")
-
-    with pytest.raises(AlreadyExists):
-        create()
-    assert len(seen) == 1 and "key" in seen[0]
-
-
-def test_async_functions_can_be_decorated(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
-    _insert(db, "k1")
-
-    @translate_errors(AlreadyExists("Connector", "key", "k1"))
-    async def create() -> None:
-        with db.atomic():
-            _insert(db, "k1")
-
-    with pytest.raises(AlreadyExists):
-        run(create())
-
-
-def test_foreign_key_violation_maps_only_when_asked(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
     sql = f"INSERT INTO connector_version (connector_id, number) VALUES ({db.param}, 1)"
     with pytest.raises(peewee.IntegrityError):
-        with translate_errors(AlreadyExists("Connector", "key", "x")), db.atomic():
+        with translate_errors(), db.atomic():
             db.execute_sql(sql, (999,))
-    missing = FailedPrecondition.single("CONNECTOR_MISSING", "connectors/999", "no such connector")
-    with pytest.raises(FailedPrecondition) as info:
-        with translate_errors(foreign_key=missing), db.atomic():
-            db.execute_sql(sql, (999,))
-    assert isinstance(info.value.__cause__, peewee.IntegrityError)
+
+
+def test_async_functions_can_be_decorated() -> None:
+    @translate_errors()
+    async def read() -> None:
+        raise peewee.OperationalError("database is locked")
+
+    with pytest.raises(Unavailable) as info:
+        run(read())
+    assert "locked" not in info.value.message
 
 
 def test_sql_bugs_are_not_translated(db: peewee.Database) -> None:
     with pytest.raises(peewee.DatabaseError) as info:
-        with translate_errors(AlreadyExists("Connector", "key", "x")):
+        with translate_errors():
             db.execute_sql("SELECT * FROM no_such_table")
     assert not isinstance(info.value, Unavailable)
 

@@ -208,9 +208,6 @@ class Instances:
         v.raise_if_any()
         return self._store.get(project, instance_id)
 
-    def list(self, query: ListQuery) -> Page:
-        return self._store.list(query)
-
     async def read(self, project: str, instance_id: str, *, timeout: float) -> Instance:
         """GetInstance: the instance after following its connector's latest version (versions.py)."""
         instance = self.get(project, instance_id)

@@ -24,7 +24,8 @@ from typing import Protocol
 
 from plugboard.errors import DeadlineExceeded, Validator
 
-from .connection import Misconfigured, ProbeOutcome, RequestPlan, TestResult, build_plan, redact
+from .connection import Misconfigured, ProbeOutcome, RequestPlan, build_plan, redact
+from .outcomes import TestResult
 from .model import Instance, TestOutcome
 from .secrets import Keyring, SecretDecryptionError, variable_aad
 from .validation import check_project

@@ -29,7 +29,7 @@ from plugboard.storage.paging import (
     query_fingerprint,
 )
 
-from ..domain.connection import TestResult
+from ..domain.outcomes import TestResult
 from ..domain.listing import ListQuery, Page
 from ..domain.model import (
     Instance,
@@ -40,7 +40,7 @@ from ..domain.model import (
     Variable,
 )
 from ..domain.service import not_found
-from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, database_proxy, to_micros
+from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, to_micros
 from .statements import (
     LAST_TEST_ID,
     Statements,
@@ -59,10 +59,10 @@ _PENDING = InstanceState.PENDING.value
 
 
 class InstanceRepository:
-    """Implements ``instance_service.domain.service.InstanceStore`` on the bound database."""
+    """Implements ``instance_service.domain.service.InstanceStore`` on ``db``, to which the models'
+    ``database_proxy`` is bound at start-up (``instance_service.server``)."""
 
     def __init__(self, db: peewee.Database) -> None:
-        database_proxy.initialize(db)
         self._db = db
         # The hot paths (create, get, list) run prebuilt SQL (statements.py); the rest uses the models.
         self._sql = Statements(db.param, postgres=is_postgres(db))
@@ -390,24 +390,6 @@ def _test_result(row: ConnectionTestRow) -> TestResult:
         latency_ms=row.latency_ms, message=row.message, test_time=row.test_time,
         connector_version=row.connector_version,
     )
-
-
-def _instance_columns(instance: Instance) -> dict[str, object]:
-    return {
-        "id": instance.id, "project": instance.project, "name": instance.name,
-        "connector_id": instance.connector_id, "connector_key": instance.connector_key,
-        "connector_version": instance.connector_version, "latest_version": instance.latest_version,
-        "version_policy": instance.version_policy.value, "timezone": instance.timezone,
-        "date_format": instance.date_format, "rate_limit_unit": instance.rate_limit_unit.value,
-        "rate_limit_duration": instance.rate_limit_duration,
-        "connection_pool_id": instance.connection_pool_id, "certificate_id": instance.certificate_id,
-        "platform_app_key": instance.platform_app_key, "session_id": instance.session_id,
-        "type": instance.type, "state": instance.state.value, "version": instance.version,
-        "last_test_outcome": instance.last_test_outcome.value,
-        "configuration": _configuration_json(instance.configuration),
-        "upgrade_blocked": _blocked_json(instance.blocked_reasons),
-        "create_time": instance.create_time, "update_time": instance.update_time,
-    }
 
 
 def _filters(query: ListQuery) -> tuple[tuple[str, ...], list[object]]:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from ..domain.connection import TestResult
+from ..domain.outcomes import TestResult
 from ..domain.model import (
     Configuration,
     Instance,

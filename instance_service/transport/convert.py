@@ -13,7 +13,8 @@ from google.protobuf import timestamp_pb2
 from plugboard.catalog.v1 import catalog_service_pb2, specification_pb2
 from plugboard.instance.v1 import instance_pb2, instance_service_pb2
 
-from ..domain.connection import Authentication, AuthType, ConnectionSpec, TestResult
+from ..domain.connection import Authentication, AuthType, ConnectionSpec
+from ..domain.outcomes import TestResult
 from ..domain.listing import ListQuery, Page, list_query
 from ..domain.model import (
     Configuration,

@@ -112,7 +112,3 @@ def decode_token(token: str, fingerprint: str, *, field: str = "page_token") -> 
         raise InvalidArgument.single(field, "was issued for different list parameters")
     return values, raw["o"]
 
-
-def row_values(row: Any, keys: Sequence[SortKey], tiebreak: peewee.Field) -> list[Any]:
-    """The sort (+ tiebreak) values of a model instance, for ``encode_token``."""
-    return [getattr(row, key.column.name) for key in keys] + [getattr(row, tiebreak.name)]
