@@ -16,6 +16,7 @@ from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_foreve
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
+from plugboard.storage.paging import PageTokens
 
 from .domain.secrets import Keyring
 from .domain.service import Instances, utcnow
@@ -94,7 +95,7 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     applied = migrate(db, COMPONENT, MIGRATIONS)
     if applied:
         _log.info("instance database migrated to version %d", applied[-1])
-    store = InstanceRepository(db)
+    store = InstanceRepository(db, tokens=PageTokens.from_settings(settings))
     catalog_channel = channel(
         settings.catalog_target, max_message_bytes=settings.max_message_bytes, retry_unavailable_for=[CHECK_METHOD],
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import peewee
 import pytest
 
-from plugboard.errors import Unavailable
+from plugboard.errors import InvalidArgument, Unavailable
 from plugboard.storage import (
     Migration,
     MigrationError,
@@ -382,3 +382,25 @@ def test_database_file_in_unwritable_place_is_a_clear_error(tmp_path) -> None:  
     with pytest.raises(OSError):
         open_database(f"sqlite:///{blocker}/sub/x.db")
     assert os.path.isfile(blocker)
+
+
+# --- page-token keys -----------------------------------------------------------------------------
+
+def test_page_token_key_comes_from_the_setting_else_a_private_file(tmp_path) -> None:
+    from plugboard.settings import Settings
+    from plugboard.storage.paging import PageTokens
+
+    columns = [peewee.CharField(max_length=8)]
+    env = {"PLUGBOARD_DATA_DIR": str(tmp_path / "a"), "PLUGBOARD_PAGE_TOKEN_KEY": "one key for every process"}
+    token = PageTokens.from_settings(Settings.from_env(env)).issue(["x"], "q", 5)
+    other_host = Settings.from_env({**env, "PLUGBOARD_DATA_DIR": str(tmp_path / "b")})
+    assert PageTokens.from_settings(other_host).open(token, "q", columns).offset == 5  # the setting decides
+    assert not (tmp_path / "b" / "page-token.key").exists()
+
+    first = PageTokens.from_settings(Settings(data_dir=tmp_path / "c"))
+    key_file = tmp_path / "c" / "page-token.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    token = first.issue(["x"], "q", 5)
+    assert PageTokens.from_settings(Settings(data_dir=tmp_path / "c")).open(token, "q", columns).values == ("x",)
+    with pytest.raises(InvalidArgument):  # another data directory, another key
+        PageTokens.from_settings(Settings(data_dir=tmp_path / "d")).open(token, "q", columns)

@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
 
-from .listing import ListQuery, Page, reference_limit
+from plugboard.page import Page
+
+from .listing import ListQuery, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
 from .secrets import Keyring
 from .updates import InstancePatch, update_violations
@@ -218,9 +220,9 @@ class Instances:
     async def read_page(self, query: ListQuery, *, timeout: float) -> Page:
         """ListInstances: one page, each instance after following (versions.py)."""
         page = self._store.list(query)
-        if self._follower is None or not page.instances:
+        if self._follower is None or not page.items:
             return page
-        return replace(page, instances=tuple(await self._follower.refresh(page.instances, timeout)))
+        return replace(page, items=tuple(await self._follower.refresh(page.items, timeout)))
 
     def count_references(self, connector_id: str, limit: int) -> References:
         return self._store.count_references(connector_id, reference_limit(connector_id, limit))

@@ -31,6 +31,8 @@ def from_micros(value: int) -> datetime:
 class TimestampField(peewee.BigIntegerField):
     """An aware UTC datetime stored as microseconds since the epoch."""
 
+    holds_timestamps = True  # page tokens carry its values as timestamps (plugboard.storage.paging)
+
     def db_value(self, value):  # type: ignore[no-untyped-def]
         if isinstance(value, datetime):
             return to_micros(value)

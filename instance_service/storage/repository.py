@@ -19,18 +19,14 @@ from datetime import datetime
 
 import peewee
 
-from plugboard.errors import Aborted, ConcurrentModification, InvalidArgument
+from plugboard.errors import Aborted, ConcurrentModification
+from plugboard.page import Page
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
-from plugboard.storage.paging import (
-    decode_token,
-    encode_token,
-    parse_sorts,
-    query_fingerprint,
-)
+from plugboard.storage.paging import PageTokens, Pager, SortKey, parse_sorts, query_fingerprint
 
 from ..domain.outcomes import TestResult
-from ..domain.listing import ListQuery, Page
+from ..domain.listing import ListQuery
 from ..domain.model import (
     Instance,
     InstanceReference,
@@ -62,8 +58,11 @@ class InstanceRepository:
     """Implements ``instance_service.domain.service.InstanceStore`` on ``db``, to which the models'
     ``database_proxy`` is bound at start-up (``instance_service.server``)."""
 
-    def __init__(self, db: peewee.Database) -> None:
+    def __init__(self, db: peewee.Database, *, tokens: PageTokens | None = None) -> None:
+        """``tokens`` signs page tokens: the server passes the configured key (``PageTokens.from_settings``),
+        shared by every process on this database; without one, a key of this process only."""
         self._db = db
+        self._tokens = tokens or PageTokens.ephemeral()
         # The hot paths (create, get, list) run prebuilt SQL (statements.py); the rest uses the models.
         self._sql = Statements(db.param, postgres=is_postgres(db))
 
@@ -148,33 +147,21 @@ class InstanceRepository:
     def list(self, query: ListQuery) -> Page:
         """One page of a project's READY instances: page/per_page, or keyset after a page token."""
         parse_sorts([query.sort], _SORT_COLUMNS, default=["name"])  # validates the sort
-        fingerprint = query_fingerprint(query.filters())
+        pager = Pager(self._tokens, [SortKey("name", InstanceRow.name, query.descending)], InstanceRow.id,
+                      query_fingerprint(query.filters()))
+        cursor = pager.open(query.page_token)
         filters, params = _filters(query)
-        page = query.page
+        offset = skip = (query.page - 1) * query.per_page
         keyset: list[object] = []
-        if query.page_token:
-            after, page = decode_token(query.page_token, fingerprint)
-            if (len(after) != 2 or not all(isinstance(item, str) for item in after)
-                    or not isinstance(page, int) or page < 2):
-                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-            keyset = [after[0], after[0], after[1]]
-            offset = 0
-        else:
-            offset = (page - 1) * query.per_page
-        count_sql, page_sql = self._sql.list_page(filters, query.descending, bool(keyset))
+        if cursor is not None:
+            offset, skip, keyset = cursor.offset, 0, list(cursor.values)
+        count_sql, page_sql = self._sql.list_page(filters, query.descending, cursor is not None)
         db = self._db
         with translate_errors():
             total = db.execute_sql(count_sql, params).fetchone()[0]
-            rows = db.execute_sql(page_sql, params + keyset + [query.per_page + 1, offset]).fetchall()
-            more = len(rows) > query.per_page
-            rows = rows[: query.per_page]
-            token = ""
-            if more and rows:
-                token = encode_token([rows[-1][2], rows[-1][0]], fingerprint, page + 1)
-            return Page(
-                instances=tuple(self._with_variables(rows)), page=page, per_page=query.per_page,
-                total=total, next_page_token=token,
-            )
+            rows = db.execute_sql(page_sql, params + keyset + [query.per_page + 1, skip]).fetchall()
+            rows, offset, token = pager.finish(rows, query.per_page, offset, lambda row: (row[2], row[0]))
+            return Page(tuple(self._with_variables(rows)), total, offset, token)
 
     def count_references(self, connector_id: str, limit: int) -> References:
         """Instances of a connector in every project, PENDING included: the total and the oldest few."""
@@ -341,36 +328,24 @@ class InstanceRepository:
                 connector_version=result.connector_version, test_time=result.test_time,
             ).execute()
 
-    def list_test_results(self, project: str, instance_id: str, page_size: int,
-                          page_token: str) -> tuple[list[TestResult], str]:
-        """An instance's results, newest first, by keyset (test_time, id) after ``page_token``."""
-        fingerprint = query_fingerprint({"project": project, "instance_id": instance_id})
+    def list_test_results(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page:
+        """An instance's results, newest first, by keyset (test_time, id) after ``page_token`` (no total)."""
+        keys = [SortKey("testTime", ConnectionTestRow.test_time, descending=True)]
+        pager = Pager(self._tokens, keys, ConnectionTestRow.id,
+                      query_fingerprint({"project": project, "instance_id": instance_id}))
         with translate_errors():
+            cursor = pager.open(page_token)
             exists = InstanceRow.select(InstanceRow.id).where(
                 (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
             ).exists()
             if not exists:
                 raise not_found(instance_id)
-            query = (
-                ConnectionTestRow.select()
-                .where(ConnectionTestRow.instance == instance_id)
-                .order_by(ConnectionTestRow.test_time.desc(), ConnectionTestRow.id.desc())
-            )
-            if page_token:
-                after, _ = decode_token(page_token, fingerprint)
-                if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
-                    raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-                time_after, id_after = after
-                query = query.where(
-                    (ConnectionTestRow.test_time < time_after)
-                    | ((ConnectionTestRow.test_time == time_after) & (ConnectionTestRow.id < id_after))
-                )
-            rows = list(query.limit(page_size + 1))
-            token = ""
-            if len(rows) > page_size:
-                rows = rows[:page_size]
-                token = encode_token([to_micros(rows[-1].test_time), rows[-1].id], fingerprint, 0)
-            return [_test_result(row) for row in rows], token
+            query = ConnectionTestRow.select().where(ConnectionTestRow.instance == instance_id)
+            if cursor is not None:
+                query = query.where(pager.after(cursor.values))
+            rows = list(query.order_by(*pager.order()).limit(page_size + 1))
+            rows, _, token = pager.finish(rows, page_size, 0, lambda row: (row.test_time, row.id))
+            return Page(tuple(_test_result(row) for row in rows), None, 0, token)
 
 
 # ------------------------------------------------------------------------------------- conversion
