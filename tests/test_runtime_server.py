@@ -325,9 +325,10 @@ def test_channel_level_unavailable_has_a_safe_message() -> None:
 
     exc = run(scenario())
     assert exc.code() == grpc.StatusCode.UNAVAILABLE
-    err = from_rpc_error(exc)
-    assert isinstance(err, e.Unavailable)
+    err = from_rpc_error(exc, "echo", reason_prefix="ECHO")
+    assert isinstance(err, e.Unavailable) and err.reason == "ECHO_UNAVAILABLE"
     assert str(port) not in err.message and details_of(exc) is None
+    assert err.downstream is exc and err.metadata == {"backend": "echo"}  # the cause, as a declared field
 
 
 # --- access log and cardinalities --------------------------------------------------------------

@@ -47,8 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-RESOURCE = "instance"
-
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -81,11 +79,6 @@ class InstanceStore(Protocol):
     def delete(self, project: str, instance_id: str, expected_version: int | None) -> None: ...
     def count_references(self, connector_id: str, limit: int) -> References: ...
     def remove_stale_pending(self, older_than: datetime) -> int: ...
-
-
-def not_found(instance_id: str) -> NotFound:
-    """The one NOT_FOUND of an instance: the same for a missing one and another project's one."""
-    return NotFound(RESOURCE, instance_id, message=f"instance {instance_id!r} not found")
 
 
 class Instances:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import peewee
 
-from plugboard.errors import Aborted, ConcurrentModification
+from plugboard.errors import Aborted, ConcurrentModification, instance_not_found
 from plugboard.page import Page
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
@@ -35,7 +35,6 @@ from ..domain.model import (
     TestOutcome,
     Variable,
 )
-from ..domain.service import not_found
 from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, to_micros
 from .statements import (
     LAST_TEST_ID,
@@ -137,7 +136,7 @@ class InstanceRepository:
         with translate_errors():
             rows = self._db.execute_sql(self._sql.get_with_variables, (instance_id, project, _READY)).fetchall()
             if not rows:
-                raise not_found(instance_id)
+                raise instance_not_found(instance_id)
             first = rows[0]
             start = LAST_TEST_ID + 1
             variables = () if first[start] is None else tuple(variable_from_row(row, start) for row in rows)
@@ -241,7 +240,7 @@ class InstanceRepository:
             (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
         )
         if row is None or expected_version is None:
-            raise not_found(instance_id)
+            raise instance_not_found(instance_id)
         raise ConcurrentModification(expected_version, row.version)
 
     # -------------------------------------------------------------------------------- reconciler
@@ -321,7 +320,7 @@ class InstanceRepository:
                 & (InstanceRow.state == _READY)
             ).execute()
             if changed != 1:
-                raise not_found(result.instance_id)
+                raise instance_not_found(result.instance_id)
             ConnectionTestRow.insert(
                 id=result.id, instance=result.instance_id, outcome=result.outcome.value,
                 http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
@@ -339,7 +338,7 @@ class InstanceRepository:
                 (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
             ).exists()
             if not exists:
-                raise not_found(instance_id)
+                raise instance_not_found(instance_id)
             query = ConnectionTestRow.select().where(ConnectionTestRow.instance == instance_id)
             if cursor is not None:
                 query = query.where(pager.after(cursor.values))
