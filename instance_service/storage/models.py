@@ -2,7 +2,7 @@
 
 Timestamps are stored as integer microseconds since the Unix epoch (UTC): exact, ordered and identical
 on SQLite and PostgreSQL. The schema itself is created by the migrations (``migrations.py``), not by
-``create_tables``, so these classes must agree with the latest migration.
+``create_tables``; these classes describe the same schema, indexes included (``tests/instance/test_schema.py``).
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ class InstanceRow(_Base):
 
     class Meta:
         table_name = "instances"
+        indexes = (  # as the migrations create them (tests/instance/test_schema.py compares)
+            (("project", "name", "id"), False),  # ListInstances
+            (("project", "connector_id", "state", "name", "id"), False),  # ListInstances by connector
+            (("connector_id", "create_time", "id"), False),  # CountConnectorReferences
+            (("state", "create_time"), False),  # the reconciler
+        )
 
 
 class VariableRow(_Base):
@@ -89,7 +95,7 @@ class VariableRow(_Base):
 
     id = peewee.CharField(max_length=36, primary_key=True)
     instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE",
-                                      backref="variables")
+                                      backref="variables", index=False)
     position = peewee.IntegerField()
     key = peewee.CharField(max_length=128)
     label = peewee.CharField(max_length=255)
@@ -106,6 +112,7 @@ class VariableRow(_Base):
 
     class Meta:
         table_name = "instance_variables"
+        indexes = ((("instance_id", "key"), True),)
 
 
 class RequestRow(_Base):
@@ -125,7 +132,7 @@ class ConnectionTestRow(_Base):
     """One connection test result (messages never hold a secret)."""
 
     id = peewee.CharField(max_length=36, primary_key=True)
-    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE")
+    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE", index=False)
     outcome = peewee.CharField(max_length=32)
     http_status = peewee.IntegerField()
     latency_ms = peewee.BigIntegerField()
@@ -135,6 +142,7 @@ class ConnectionTestRow(_Base):
 
     class Meta:
         table_name = "connection_tests"
+        indexes = ((("instance_id", "test_time", "id"), False),)  # ListConnectionTests
 
 
 MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow)
