@@ -4,7 +4,7 @@ Each migration is frozen DDL: what it creates never changes with the models, so 
 has the schema of one built when the migration was written. Migrations 1 and 2 are the DDL peewee's
 ``create_tables`` produced for the models of their time, per dialect (SQLite declares booleans and
 big integers INTEGER and timestamps DATETIME; PostgreSQL BOOLEAN, BIGINT and TIMESTAMP).
-``tests/catalog/test_schema.py`` checks that the migrated schema is the one the models and the prebuilt
+``tests/catalog/test_catalog_schema.py`` checks that the migrated schema is the one the models and the prebuilt
 statements expect.
 """
 

@@ -149,7 +149,7 @@ class JobRow(BaseModel):
 
 
 # Every table, in creation order. The schema itself is created by the migrations (``migrations.py``),
-# which must agree with these classes (``tests/catalog/test_schema.py`` compares them).
+# which must agree with these classes (``tests/catalog/test_catalog_schema.py`` compares them).
 MODELS = [
     DraftRow,
     DraftIntegrationType,

@@ -2,7 +2,7 @@
 
 Timestamps are stored as integer microseconds since the Unix epoch (UTC): exact, ordered and identical
 on SQLite and PostgreSQL. The schema itself is created by the migrations (``migrations.py``), not by
-``create_tables``; these classes describe the same schema, indexes included (``tests/instance/test_schema.py``).
+``create_tables``; these classes describe the same schema, indexes included (``tests/instance/test_instance_schema.py``).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class InstanceRow(_Base):
 
     class Meta:
         table_name = "instances"
-        indexes = (  # as the migrations create them (tests/instance/test_schema.py compares)
+        indexes = (  # as the migrations create them (tests/instance/test_instance_schema.py compares)
             (("project", "name", "id"), False),  # ListInstances
             (("project", "connector_id", "state", "name", "id"), False),  # ListInstances by connector
             (("connector_id", "create_time", "id"), False),  # CountConnectorReferences
