@@ -2,7 +2,8 @@
 
 Timestamps are stored as integer microseconds since the Unix epoch (UTC): exact, ordered and identical
 on SQLite and PostgreSQL. The schema itself is created by the migrations (``migrations.py``), not by
-``create_tables``; these classes describe the same schema, indexes included (``tests/instance/test_instance_schema.py``).
+``create_tables``; these classes describe the same schema, indexes included
+(``tests/instance/test_instance_schema.py`` compares them).
 """
 
 from __future__ import annotations
