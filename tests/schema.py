@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee
 
-from plugboard.storage.database import is_postgres
+from plugboard.storage.database import is_postgres, open_database
 from plugboard.storage.migrations import TABLE as MIGRATIONS_TABLE
 
 
@@ -100,3 +100,14 @@ def close(db: peewee.Database) -> None:
     """Close ``db`` (every pooled connection of a pool)."""
     close_all = getattr(db, "close_all", None)
     close_all() if callable(close_all) else db.close()
+
+
+def fresh_database(database_url: str, name: str) -> peewee.Database:
+    """An empty database: SQLite file ``name``.db next to ``database_url``'s, or the PostgreSQL test
+    database with its public schema emptied (the ``database_url`` fixture's)."""
+    if database_url.startswith("sqlite"):
+        return open_database(database_url.replace("plugboard.db", f"{name}.db"))
+    db = open_database(database_url)
+    db.execute_sql("DROP SCHEMA public CASCADE")
+    db.execute_sql("CREATE SCHEMA public")
+    return db

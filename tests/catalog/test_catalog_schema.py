@@ -10,23 +10,12 @@ import peewee
 from catalog_service.storage import models
 from catalog_service.storage.migrations import MIGRATIONS
 from catalog_service.storage.reads import Statements
-from plugboard.storage.database import open_database
 from plugboard.storage.migrations import Migration, migrate
-from tests.schema import close, describe, differences, explain_all, models_schema
-
-
-def _fresh(database_url: str, name: str) -> peewee.Database:
-    """An empty database: another SQLite file, or the PostgreSQL test database with an empty schema."""
-    if database_url.startswith("sqlite"):
-        return open_database(database_url.replace("plugboard.db", f"{name}.db"))
-    db = open_database(database_url)
-    db.execute_sql("DROP SCHEMA public CASCADE")
-    db.execute_sql("CREATE SCHEMA public")
-    return db
+from tests.schema import close, describe, differences, explain_all, fresh_database, models_schema
 
 
 def _migrated(database_url: str, name: str, migrations=MIGRATIONS) -> dict:
-    db = _fresh(database_url, name)
+    db = fresh_database(database_url, name)
     try:
         migrate(db, "catalog", migrations)
         with db.bind_ctx(models.MODELS):
@@ -38,7 +27,7 @@ def _migrated(database_url: str, name: str, migrations=MIGRATIONS) -> dict:
 
 def test_the_migrations_make_the_schema_the_models_and_statements_expect(database_url):
     migrated = _migrated(database_url, "migrated")
-    db = _fresh(database_url, "modelled")
+    db = fresh_database(database_url, "modelled")
     try:
         modelled = models_schema(db, models.MODELS)
     finally:

@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import itertools
 
-import peewee
-
 from instance_service.storage.migrations import COMPONENT, MIGRATIONS
 from instance_service.storage.models import MODELS
 from instance_service.storage.statements import LIST_FILTERS, Statements
-from plugboard.storage.database import is_postgres, open_database
+from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import migrate
-from tests.schema import close, describe, differences, explain_all, models_schema
-
-
-def _fresh(database_url: str, name: str) -> peewee.Database:
-    if database_url.startswith("sqlite"):
-        return open_database(database_url.replace("plugboard.db", f"{name}.db"))
-    db = open_database(database_url)
-    db.execute_sql("DROP SCHEMA public CASCADE")
-    db.execute_sql("CREATE SCHEMA public")
-    return db
+from tests.schema import close, describe, differences, explain_all, fresh_database, models_schema
 
 
 def _prebuilt(sql: Statements) -> list[str]:
@@ -41,14 +30,14 @@ def _prebuilt(sql: Statements) -> list[str]:
 
 
 def test_the_migrations_make_the_schema_the_models_and_statements_expect(database_url):
-    db = _fresh(database_url, "migrated")
+    db = fresh_database(database_url, "migrated")
     try:
         migrate(db, COMPONENT, MIGRATIONS)
         explain_all(db, _prebuilt(Statements(db.param, postgres=is_postgres(db))))
         migrated = describe(db)
     finally:
         close(db)
-    db = _fresh(database_url, "modelled")
+    db = fresh_database(database_url, "modelled")
     try:
         modelled = models_schema(db, MODELS)
     finally:
