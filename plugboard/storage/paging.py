@@ -205,6 +205,8 @@ def _is_timestamp(column: peewee.Field) -> bool:
 
 def _checked(value: Any, column: peewee.Field) -> Any:
     """``value`` decoded for ``column`` when it fits it, else InvalidArgument (never a database error)."""
+    if value is None and column.null:  # a nullable sort column (the queue's submitted_at)
+        return None
     if isinstance(column, peewee.ForeignKeyField):
         column = column.rel_field
     if _is_timestamp(column):
