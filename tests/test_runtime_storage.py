@@ -404,3 +404,14 @@ def test_page_token_key_comes_from_the_setting_else_a_private_file(tmp_path) -> 
     assert PageTokens.from_settings(Settings(data_dir=tmp_path / "c")).open(token, "q", columns).values == ("x",)
     with pytest.raises(InvalidArgument):  # another data directory, another key
         PageTokens.from_settings(Settings(data_dir=tmp_path / "d")).open(token, "q", columns)
+
+
+def test_a_token_holds_null_only_for_a_nullable_column() -> None:
+    from plugboard.storage.paging import PageTokens
+
+    tokens = PageTokens.ephemeral()
+    token = tokens.issue([None, "d1"], "q", 1)
+    nullable = [peewee.DateTimeField(null=True), peewee.CharField(max_length=36)]
+    assert tokens.open(token, "q", nullable).values == (None, "d1")
+    with pytest.raises(InvalidArgument):
+        tokens.open(token, "q", [peewee.DateTimeField(), peewee.CharField(max_length=36)])
