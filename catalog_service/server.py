@@ -22,6 +22,7 @@ from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_foreve
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
+from plugboard.storage.paging import PageTokens
 
 CATALOG_SERVICE = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
 CERTIFICATION_SERVICE = certification_service_pb2.DESCRIPTOR.services_by_name["CertificationService"].full_name
@@ -57,7 +58,7 @@ async def create_server(settings: Settings, *, port: int | None = None,
     applied = migrate(db, "catalog", MIGRATIONS)
     if applied:
         _log.info("catalog database migrated to version %d", applied[-1])
-    store = CatalogStore(db)
+    store = CatalogStore(db, tokens=PageTokens.from_settings(settings))
     notifier = DraftNotifier()
     catalog = Catalog(store, on_draft_changed=notifier.notify)
     worker = JobWorker(store, settings, clock=catalog.clock, on_draft_changed=notifier.notify,

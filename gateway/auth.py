@@ -96,14 +96,9 @@ class Gatekeeper:
         self.authenticator = authenticator
         self.rules = rules
 
-    async def admit(self, path: str, request: bytes | None, metadata: Iterable[tuple[str, Any]] | None
-                    ) -> bytes | None:
+    async def admit_key(self, path: str, request: bytes | None, credential: str | None) -> bytes | None:
         """The request bytes to forward (project set), or a ``PlugboardError``. A streamed request
         (``None``) is only authenticated and checked for scope."""
-        return await self.admit_key(path, request, credential_from(metadata))
-
-    async def admit_key(self, path: str, request: bytes | None, credential: str | None) -> bytes | None:
-        """``admit`` for a caller whose key was already taken from the metadata."""
         principal = await self.authenticator.authenticate(credential)
         rule = self.rules[path]
         if request is None:

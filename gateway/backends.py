@@ -1,14 +1,13 @@
 """Talking to the backends: one long-lived channel each, per-call scope, error translation, adapters.
 
-- ``Backend`` / ``open_backend``: a named ``grpc.aio`` channel kept for the life of the gateway. Calls are
-  made without ``wait_for_ready``, so a backend that is down fails them at once with UNAVAILABLE instead
-  of queueing them until the deadline; the reconnect backoff is capped so a restarted backend is used
-  again within seconds.
+- ``Backend`` / ``open_backend``: a named channel (``plugboard.rpc.client.channel``) kept for the life of
+  the gateway. Calls are made without ``wait_for_ready``, so a backend that is down fails them at once
+  with UNAVAILABLE instead of queueing them until the deadline; the reconnect backoff is capped so a
+  restarted backend is used again within seconds.
 - ``CallScope``: what an incoming call hands on to every downstream call it makes: its metadata (minus
   hop-by-hop and pseudo headers) and its deadline (the caller's, or the default when it set none).
-- ``downstream_error``: a failed downstream call as a domain error; errors the channel produced itself
-  (no rich details: backend down, local deadline) get a message that names the backend but never its
-  address.
+- A failed downstream call becomes a domain error through ``plugboard.rpc.status.from_rpc_error`` (the
+  one converter): the backend's own error as it raised it, or one naming the backend, never its address.
 - ``GrpcCatalog`` / ``GrpcInstances``: the gRPC adapters of ``gateway.deletion``'s ports.
 """
 
@@ -22,10 +21,10 @@ from typing import Any
 import grpc
 
 from gateway.deletion import ConnectorRef, InstanceRef, References
-from plugboard import errors
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
-from plugboard.rpc.status import details_of, from_rpc_error
+from plugboard.rpc import client
+from plugboard.rpc.status import from_rpc_error
 
 Metadata = tuple[tuple[str, str | bytes], ...]
 
@@ -82,20 +81,6 @@ def split_metadata(metadata: Iterable[Any] | None) -> tuple[Metadata, str | None
     return tuple(kept), bearer or api_key
 
 
-def channel_options(max_message_bytes: int) -> list[tuple[str, Any]]:
-    """Options of a backend channel: message limits as the servers', fast reconnects, keepalive."""
-    return [
-        ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.initial_reconnect_backoff_ms", 200),
-        ("grpc.min_reconnect_backoff_ms", 200),
-        ("grpc.max_reconnect_backoff_ms", 2000),
-        ("grpc.keepalive_time_ms", 30_000),
-        ("grpc.keepalive_timeout_ms", 10_000),
-        ("grpc.http2.max_pings_without_data", 0),
-    ]
-
-
 @dataclass
 class Backend:
     """A backend service reached over one long-lived channel."""
@@ -110,8 +95,7 @@ class Backend:
 
 def open_backend(name: str, target: str, *, max_message_bytes: int) -> Backend:
     """A ``Backend`` whose channel connects lazily (on the first call), so start-up order is free."""
-    channel = grpc.aio.insecure_channel(target, options=channel_options(max_message_bytes))
-    return Backend(name=name, target=target, channel=channel)
+    return Backend(name=name, target=target, channel=client.channel(target, max_message_bytes=max_message_bytes))
 
 
 class CallScope:
@@ -123,49 +107,9 @@ class CallScope:
         self.metadata = metadata
         self._deadline = time.monotonic() + max(timeout_seconds, 0.0)
 
-    @classmethod
-    def of(cls, context: grpc.aio.ServicerContext, default_deadline_seconds: float) -> CallScope:
-        """The scope of ``context``: its forwardable metadata and the caller's remaining deadline."""
-        remaining = context.time_remaining()
-        timeout = default_deadline_seconds if remaining is None else remaining
-        return cls(forwardable_metadata(context.invocation_metadata()), timeout)
-
     def timeout(self, *, at_least: float = 0.0) -> float:
         """Seconds left before the caller's deadline (or ``at_least``, whichever is longer)."""
         return max(self._deadline - time.monotonic(), at_least, 0.0)
-
-
-def has_rich_details(exc: grpc.RpcError) -> bool:
-    """True when the error came from a Plugboard server (it carries a ``google.rpc.Status``)."""
-    return details_of(exc) is not None
-
-
-def downstream_error(exc: grpc.RpcError, backend: str) -> errors.PlugboardError:
-    """The domain error for a failed call to ``backend``; the original stays on ``err.downstream``.
-
-    Errors with rich details are rebuilt as the backend raised them. Errors the channel produced
-    (backend down, deadline spent before the backend answered, cancelled) are described without the
-    channel's own text, which names internal addresses.
-    """
-    if has_rich_details(exc):
-        err = from_rpc_error(exc)
-    else:
-        code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
-        facts = {"backend": backend}
-        if code == grpc.StatusCode.UNAVAILABLE:
-            err = errors.Unavailable(
-                f"the {backend} service is unavailable; retry later",
-                reason="BACKEND_UNAVAILABLE", metadata=facts)
-        elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
-            err = errors.DeadlineExceeded(
-                f"the deadline expired before the {backend} service answered", metadata=facts)
-        elif code == grpc.StatusCode.CANCELLED:
-            err = errors.Cancelled(f"the call to the {backend} service was cancelled", metadata=facts)
-        else:
-            err = from_rpc_error(exc)
-            err.metadata.setdefault("backend", backend)
-    err.downstream = exc  # type: ignore[attr-defined]  # lets the edge pass the original through
-    return err
 
 
 async def _call(method: Any, request: Any, scope: CallScope, backend: str, *,
@@ -173,7 +117,7 @@ async def _call(method: Any, request: Any, scope: CallScope, backend: str, *,
     try:
         return await method(request, timeout=scope.timeout(at_least=at_least), metadata=scope.metadata)
     except grpc.aio.AioRpcError as exc:
-        raise downstream_error(exc, backend) from exc
+        raise from_rpc_error(exc, backend) from exc
 
 
 class GrpcCatalog:

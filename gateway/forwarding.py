@@ -30,15 +30,9 @@ from typing import Any, NoReturn
 import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
-from gateway.backends import (
-    Backend,
-    downstream_error,
-    forwardable_metadata,
-    has_rich_details,
-    split_metadata,
-)
+from gateway.backends import Backend, forwardable_metadata, split_metadata
 from plugboard.errors import PlugboardError
-from plugboard.rpc.status import to_status
+from plugboard.rpc.status import from_rpc_error, has_rich_details, to_status
 
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
 # API key the caller presented (None: none); returns the bytes to forward, or raises a PlugboardError.
@@ -50,19 +44,10 @@ def method_path(method: MethodDescriptor) -> str:
     return f"/{method.containing_service.full_name}/{method.name}"
 
 
-async def abort_with_downstream(context: grpc.aio.ServicerContext, exc: grpc.aio.AioRpcError,
-                                backend: str) -> NoReturn:
-    """End the call with a backend's error: unchanged when the backend described it (rich details),
-    else as the Plugboard error the channel's code stands for."""
-    if has_rich_details(exc):
-        await context.abort(exc.code(), exc.details() or "",
-                            trailing_metadata=forwardable_metadata(exc.trailing_metadata()))
-    await context.abort_with_status(to_status(downstream_error(exc, backend)))
-
-
 async def abort_with_error(context: grpc.aio.ServicerContext, err: PlugboardError) -> NoReturn:
-    """End the call with a domain error; one that a backend raised goes back exactly as it came."""
-    downstream = getattr(err, "downstream", None)
+    """End the call with ``err``: the gateway's one way of answering a gRPC call with an error. One that
+    a backend described (``err.downstream`` carries rich details) goes back exactly as it came."""
+    downstream = err.downstream
     if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
         await context.abort(downstream.code(), downstream.details() or "",
                             trailing_metadata=forwardable_metadata(downstream.trailing_metadata()))
@@ -121,7 +106,7 @@ def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awai
         try:
             response = await call
         except grpc.aio.AioRpcError as exc:
-            await abort_with_downstream(context, exc, forward.backend.name)
+            await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
         finally:
             if not call.done():  # the caller went away: so does the backend call
                 call.cancel()
@@ -142,7 +127,7 @@ def _stream_response(forward: _Forward, multicallable: Any) -> Callable[..., Asy
                 yield response
             await _pass_trailing_metadata(call, context)
         except grpc.aio.AioRpcError as exc:
-            await abort_with_downstream(context, exc, forward.backend.name)
+            await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
         finally:
             if not call.done():
                 call.cancel()
@@ -177,7 +162,6 @@ def forwarding_handler(
 
 __all__ = [
     "Guard",
-    "abort_with_downstream",
     "abort_with_error",
     "forwarding_handler",
     "method_path",

@@ -24,7 +24,7 @@ import grpc
 from aiohttp import web
 
 from gateway.auth import Gatekeeper, credential_from
-from gateway.backends import Backend, CallScope, downstream_error, forwardable_metadata, has_rich_details
+from gateway.backends import Backend, CallScope, forwardable_metadata
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
 from gateway.openapi import build_document
@@ -32,7 +32,7 @@ from gateway.policy import MethodRule
 from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
 from plugboard.errors import Internal, InvalidArgument, NotFound, PlugboardError
 from plugboard.logs import exception_summary
-from plugboard.rpc.status import details_of, to_rich_status
+from plugboard.rpc.status import details_of, from_rpc_error, to_rich_status
 
 _log = logging.getLogger("plugboard.gateway.http")
 CREATED_SERVICES = frozenset({"plugboard.catalog.v1.CatalogService"})
@@ -45,16 +45,16 @@ def _json_response(status: int, body: Any) -> web.Response:
     return web.Response(status=status, text=json.dumps(body), content_type=_JSON)
 
 
+def error_answer(err: PlugboardError) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and JSON body of ``err``: the facade's one way of answering with an error. One that
+    a backend described (``err.downstream`` carries rich details) is answered from the backend's own
+    ``google.rpc.Status``."""
+    rich = details_of(err.downstream) if err.downstream is not None else None
+    return error_json(rich or to_rich_status(err))
+
+
 def error_response(err: PlugboardError) -> web.Response:
-    status, body = error_json(to_rich_status(err))
-    return _json_response(status, body)
-
-
-def rpc_error_response(exc: grpc.aio.AioRpcError, backend: str) -> web.Response:
-    rich = details_of(exc) if has_rich_details(exc) else None
-    if rich is None:
-        return error_response(downstream_error(exc, backend))
-    status, body = error_json(rich)
+    status, body = error_answer(err)
     return _json_response(status, body)
 
 
@@ -134,9 +134,6 @@ class HttpFacade:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline))
             except PlugboardError as err:
-                downstream = getattr(err, "downstream", None)
-                if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
-                    return rpc_error_response(downstream, "catalog")
                 return error_response(err)
             return _json_response(200, to_json(response))
         callable_, backend = self._calls[route.path]
@@ -147,7 +144,7 @@ class HttpFacade:
         try:
             raw = await callable_(payload, timeout=deadline, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
-            return rpc_error_response(exc, backend)
+            return error_response(from_rpc_error(exc, backend))
         return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
 
     async def _request(self, route: HttpRoute, rule: MethodRule, variables: dict[str, str],
@@ -180,7 +177,7 @@ class HttpFacade:
             except StopAsyncIteration:
                 first = None
             except grpc.aio.AioRpcError as exc:
-                return rpc_error_response(exc, backend)
+                return error_response(from_rpc_error(exc, backend))
             response = web.StreamResponse(status=200, headers={"Content-Type": "application/x-ndjson"})
             await response.prepare(request)
             if first is None:
@@ -192,8 +189,7 @@ class HttpFacade:
                     await response.write(_line(to_json(rule.response_class.FromString(raw))))
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.CANCELLED:
-                    rich = details_of(exc) if has_rich_details(exc) else None
-                    _, body = error_json(rich or to_rich_status(downstream_error(exc, backend)))
+                    _, body = error_answer(from_rpc_error(exc, backend))
                     await response.write(_line(body))
             await response.write_eof()
             return response

@@ -6,7 +6,7 @@ convert its value, by inspecting descriptors: about 0.9 ms for one Connector, th
 HTTP facade's GetConnector. ``to_dict`` builds, per message type and on first use, a list of
 (field, JSON name, converter) entries and then only reads values. The output is the same dict, key
 order included (set fields by number, then the unset fields without presence in declaration order);
-``tests/gateway/test_gateway_json_print.py`` compares both on every response type the facade serves.
+``tests/gateway/test_gateway_http_shortcuts.py`` compares both on every response type the facade serves.
 
 Well-known types print as ``json_format`` prints them: Timestamp, Duration and FieldMask through their
 own ``ToJsonString`` (as ``json_format`` does); any other ``google.protobuf`` message (Any, Struct,

@@ -5,7 +5,8 @@ the gateway reads; a key created here works at once, a revoked one stops working
 key cache time (10 s). ``create`` prints the key once (stdout, alone on its line, so
 ``KEY=$(plugboard keys create ...)`` works); only its digest is stored.
 
-Also ``ensure_dev_key``: the key ``plugboard up`` creates for local development.
+Also ``ensure_dev_key``: the key ``plugboard up`` creates for local development (``before_up``).
+Registered in the ``plugboard.cli`` entry points (``pyproject.toml``), which ``plugboard.cli`` reads.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def add_keys(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``plugboard keys``."""
     parser = subparsers.add_parser("keys", help="create, list and revoke the gateway's API keys")
     commands = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -149,3 +150,22 @@ def ensure_dev_key(settings, data_dir: Path) -> tuple[str, bool]:  # type: ignor
     with os.fdopen(fd, "w") as handle:
         handle.write(new.key + "\n")
     return new.key, True
+
+
+def add_up_options(parser: argparse.ArgumentParser) -> None:
+    """``plugboard up --no-dev-key``."""
+    parser.add_argument("--no-dev-key", action="store_true",
+                        help="do not create the development API key (data dir/dev-api-key)")
+
+
+def before_up(settings, data_dir: Path, args: argparse.Namespace) -> list[str]:  # type: ignore[no-untyped-def]
+    """The development key for ``plugboard up`` (project ``dev``, every scope), as banner lines."""
+    if args.no_dev_key:
+        return []
+    from plugboard.cli import StackNotReady
+
+    try:
+        key, _ = ensure_dev_key(settings, data_dir)
+    except Exception as exc:  # noqa: BLE001 - reported by the CLI: the stack cannot start
+        raise StackNotReady(f"cannot create the development API key: {type(exc).__name__}") from None
+    return [f"API key   {key}  (project dev, every scope; also in {data_dir / DEV_KEY_FILE})"]

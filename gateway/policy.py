@@ -22,7 +22,7 @@ a field pay for it. Setting the field never re-encodes the request: the field is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
@@ -31,7 +31,7 @@ from google.protobuf.message import DecodeError, Message
 from gateway import keys
 from gateway.forwarding import method_path
 from gateway.http_rules import HttpRoute, route_of
-from plugboard.errors import InvalidArgument, NotFound, PermissionDenied, PlugboardError
+from plugboard.errors import InvalidArgument, NotFound, PermissionDenied, PlugboardError, instance_not_found
 
 # Service -> (scope to read, scope to change).
 SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
@@ -39,9 +39,9 @@ SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
     "plugboard.catalog.v1.CertificationService": (keys.CERTIFY_CONNECTORS, keys.CERTIFY_CONNECTORS),
     "plugboard.instance.v1.InstanceService": (keys.VIEW_INSTANCES, keys.MANAGE_INSTANCES),
 }
-# Services whose requests' project is the owner of the resource; the resource type of their NOT_FOUND
-# (as the service itself reports a missing one).
-OWNER_RESOURCE: dict[str, str] = {"plugboard.instance.v1.InstanceService": "instance"}
+# Services whose requests' project is the owner of the resource -> the NOT_FOUND the service itself
+# answers for a missing one (the gateway answers it for another project's resource).
+OWNER_RESOURCE: dict[str, Callable[[str], NotFound]] = {"plugboard.instance.v1.InstanceService": instance_not_found}
 IDENTITY_FIELDS = ("project", "reviewer")
 
 
@@ -56,8 +56,7 @@ class MethodRule:
     request_class: type[Message]
     response_class: type[Message]
     identity_field: str | None  # "project", "reviewer" or None
-    identity_number: int
-    owner_resource: str | None  # resource type of the NOT_FOUND for another project's resource
+    owner_resource: Callable[[str], NotFound] | None  # the NOT_FOUND for another project's resource
     resource_id_field: str | None  # request field path of that resource's id
     # project -> the encoded identity field appended for it (a few projects per gateway; bounded below)
     _identity_cache: dict[str, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -115,9 +114,7 @@ class MethodRule:
     def foreign(self, message: Message, principal: keys.Principal, given: str) -> PlugboardError:
         if self.owner_resource is not None and self.resource_id_field is not None:
             resource_id = str(field_value(message, self.resource_id_field))
-            # Exactly what the service answers for a missing one.
-            return NotFound(self.owner_resource, resource_id,
-                            message=f"{self.owner_resource} {resource_id!r} not found")
+            return self.owner_resource(resource_id)  # exactly what the service answers for a missing one
         return PermissionDenied(
             f"this API key belongs to project {principal.project!r} and cannot act for project "
             f"{given!r}", reason="PROJECT_MISMATCH", metadata={self.identity_field or "project": given})
@@ -155,7 +152,7 @@ def rule_of(method: MethodDescriptor) -> MethodRule:
         method=method, path=method_path(method), route=route, scope=scope,
         request_class=message_factory.GetMessageClass(method.input_type),
         response_class=message_factory.GetMessageClass(method.output_type),
-        identity_field=identity, identity_number=fields[identity].number if identity else 0,
+        identity_field=identity,
         owner_resource=owner if resource_id else None, resource_id_field=resource_id,
     )
 

@@ -130,7 +130,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_secrets_command(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``plugboard secrets rotate`` on the ``plugboard`` command's subparsers."""
     parser = subparsers.add_parser("secrets", help="manage the instance service's encrypted secrets")
     actions = parser.add_subparsers(dest="secrets_command", required=True, metavar="ACTION")

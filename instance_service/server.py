@@ -16,6 +16,7 @@ from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_foreve
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
+from plugboard.storage.paging import PageTokens
 
 from .domain.secrets import Keyring
 from .domain.service import Instances, utcnow
@@ -23,6 +24,7 @@ from .domain.testing import ConnectionTests
 from .domain.versions import Follower, Upgrades
 from .probe import AddressPolicy, Prober
 from .storage.migrations import COMPONENT, MIGRATIONS
+from .storage.models import database_proxy
 from .storage.repository import InstanceRepository
 from .transport.catalog_client import CHECK_METHOD, CatalogClient
 from .transport.servicer import InstanceServicer
@@ -89,10 +91,11 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     except ValueError as exc:
         raise PlugboardError(str(exc), reason="BAD_SETTING") from None
     db = open_database(settings.instance_database_url)
+    database_proxy.initialize(db)  # the models' one binding in this process
     applied = migrate(db, COMPONENT, MIGRATIONS)
     if applied:
         _log.info("instance database migrated to version %d", applied[-1])
-    store = InstanceRepository(db)
+    store = InstanceRepository(db, tokens=PageTokens.from_settings(settings))
     catalog_channel = channel(
         settings.catalog_target, max_message_bytes=settings.max_message_bytes, retry_unavailable_for=[CHECK_METHOD],
     )

@@ -7,7 +7,11 @@
 - ``plugboard health``: one gRPC health check; exit status 0 when SERVING (used by compose).
 
 Settings come from the environment (``Settings.from_env``); a bad setting prints one line and exits 2.
-Further subcommands (``keys``, ``secrets``) register themselves in ``COMMANDS``.
+
+The services contribute their own subcommands (``keys``, ``secrets``) through the ``plugboard.cli``
+entry points of ``pyproject.toml``: each names a service module with ``add_commands(subparsers)``
+and, optionally, ``add_up_options(parser)`` and ``before_up(settings, data_dir, args)`` (which
+returns lines for ``plugboard up``'s banner). This module imports no service.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import ctypes
 import importlib
+import importlib.metadata
 import os
 import signal
 import subprocess
@@ -40,6 +45,15 @@ COMPONENTS: dict[str, str] = {
 
 DEFAULT_HEALTH_TARGET = "127.0.0.1:50050"
 
+# The entry-point group naming each service's command-line module (see the module docstring).
+SERVICE_CLI_GROUP = "plugboard.cli"
+
+
+def service_clis() -> list:  # type: ignore[type-arg]
+    """The service command-line modules registered in ``SERVICE_CLI_GROUP``, by entry-point name."""
+    found = importlib.metadata.entry_points(group=SERVICE_CLI_GROUP)
+    return [entry.load() for entry in sorted(found, key=lambda entry: entry.name)]
+
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     print(f"plugboard: {message}", file=sys.stderr, flush=True)
@@ -48,6 +62,10 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> int:
 
 class _BadSettings(Exception):
     pass
+
+
+class StackNotReady(Exception):
+    """Raised by a service's ``before_up`` when the stack cannot start; its text is printed."""
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -246,14 +264,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     env.setdefault("PLUGBOARD_CATALOG_TARGET", addresses["catalog"])
     env.setdefault("PLUGBOARD_INSTANCE_TARGET", addresses["instance"])
 
-    dev_key = ""
-    if not args.no_dev_key:  # a key for local use: project "dev", every scope (gateway.keys_cli)
-        from gateway.keys_cli import ensure_dev_key
-
+    banner: list[str] = []
+    for module in service_clis():  # e.g. the gateway's development API key
+        before_up = getattr(module, "before_up", None)
+        if before_up is None:
+            continue
         try:
-            dev_key, _ = ensure_dev_key(settings, data_dir)
+            banner += before_up(settings, data_dir, args)
         except Exception as exc:  # noqa: BLE001 - reported, not raised: the stack cannot start
-            return _fail(f"cannot create the development API key: {type(exc).__name__}")
+            return _fail(str(exc) if isinstance(exc, StackNotReady) else
+                         f"cannot prepare the stack: {type(exc).__name__}")
 
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set())
@@ -275,8 +295,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"  instance  {addresses['instance']}\n"
             f"  data dir  {data_dir}\n"
             f"  HTTP/JSON http://{host}:{settings.http_port}\n"
-            + (f"  API key   {dev_key}  (project dev, every scope; also in "
-               f"{data_dir / 'dev-api-key'})\n" if dev_key else "") +
+            + "".join(f"  {line}\n" for line in banner) +
             "Press Ctrl-C to stop.",
             flush=True,
         )
@@ -306,8 +325,10 @@ def _add_up(subparsers: argparse._SubParsersAction) -> None:
         "up", help="run catalog, instance and gateway until Ctrl-C (SQLite under PLUGBOARD_DATA_DIR)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds each server gets to become SERVING (default 60)")
-    parser.add_argument("--no-dev-key", action="store_true",
-                        help="do not create the development API key (data dir/dev-api-key)")
+    for module in service_clis():
+        add_up_options = getattr(module, "add_up_options", None)
+        if add_up_options is not None:
+            add_up_options(parser)
     parser.set_defaults(func=cmd_up)
 
 
@@ -321,21 +342,13 @@ def _add_health(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_health)
 
 
-# Each adds one subcommand; ``keys`` and ``secrets`` join here.
-def _add_keys(subparsers: argparse._SubParsersAction) -> None:
-    from gateway.keys_cli import add_keys
-
-    add_keys(subparsers)
-
-
-def _add_secrets(subparsers: argparse._SubParsersAction) -> None:
-    from instance_service.secrets_cli import add_secrets_command
-
-    add_secrets_command(subparsers)
+def _add_service_commands(subparsers: argparse._SubParsersAction) -> None:
+    for module in service_clis():
+        module.add_commands(subparsers)
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_serve, _add_up, _add_health, _add_keys, _add_secrets]
+    _add_serve, _add_up, _add_health, _add_service_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

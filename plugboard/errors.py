@@ -35,9 +35,14 @@ def upper_snake(name: str) -> str:
 
 
 class PlugboardError(Exception):
-    """Base of every domain error. Raised directly it means an internal error."""
+    """Base of every domain error. Raised directly it means an internal error.
+
+    ``downstream`` is the failed call this error was rebuilt from (``plugboard.rpc.status.from_rpc_error``
+    sets it; None for an error raised here), so that an edge can pass a callee's answer on unchanged.
+    """
 
     default_reason: ClassVar[str] = "INTERNAL"
+    downstream: Any = None
 
     def __init__(
         self,
@@ -143,6 +148,15 @@ class NotFound(PlugboardError):
             reason=reason or f"{upper_snake(resource_type)}_NOT_FOUND",
             metadata=metadata,
         )
+
+
+INSTANCE = "instance"  # the instance service's resource type
+
+
+def instance_not_found(instance_id: str) -> NotFound:
+    """The one NOT_FOUND of an instance: the same for a missing one, another project's one (the instance
+    service) and one asked for with another project's API key (the gateway answers it in its place)."""
+    return NotFound(INSTANCE, instance_id, message=f"{INSTANCE} {instance_id!r} not found")
 
 
 class AlreadyExists(PlugboardError):

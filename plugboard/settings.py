@@ -47,6 +47,9 @@ class Settings:
     # Secret encryption keys, "id:base64key" comma-separated, newest last; empty: a local key file.
     secret_keys: str = ""
     secret_key_file: Path | None = None
+    # Page-token signing key (any text, 32+ random characters); empty: <data dir>/page-token.key, created
+    # on first use. Every process serving one database must use the same key.
+    page_token_key: str = ""
     # Connection tests: loopback/private networks admitted (CIDRs, comma-separated); default none.
     connection_test_allow_cidrs: tuple[str, ...] = ()
     connection_test_timeout_seconds: float = 10.0
@@ -111,6 +114,7 @@ class Settings:
             default_deadline_seconds=reader.number("PLUGBOARD_DEFAULT_DEADLINE_SECONDS", 10.0),
             secret_keys=reader.text("PLUGBOARD_SECRET_KEYS", ""),
             secret_key_file=_optional_path(reader.text("PLUGBOARD_SECRET_KEY_FILE", "")),
+            page_token_key=reader.text("PLUGBOARD_PAGE_TOKEN_KEY", ""),
             connection_test_allow_cidrs=reader.items("PLUGBOARD_CONNECTION_TEST_ALLOW_CIDRS", ()),
             connection_test_timeout_seconds=reader.number("PLUGBOARD_CONNECTION_TEST_TIMEOUT_SECONDS", 10.0),
             version_check_seconds=reader.number("PLUGBOARD_VERSION_CHECK_SECONDS", 30.0),

@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import grpc
@@ -23,7 +23,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from plugboard import errors as e
 from plugboard.rpc.client import channel, remaining_timeout
-from plugboard.rpc.interceptors import ACCESS_LOGGER, ERROR_LOGGER
+from plugboard.rpc.handlers import ACCESS_LOGGER, ERROR_LOGGER
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, shutdown, start
 from plugboard.rpc.status import details_of, from_rpc_error
 
@@ -110,25 +110,6 @@ class Echo:
                 raise RuntimeError(SECRET)
             yield chunk.upper()
 
-    def sync_unary(self, request: bytes, context: grpc.ServicerContext) -> bytes:
-        if request == b"boom":
-            raise RuntimeError(SECRET)
-        if request == b"invalid":
-            raise e.InvalidArgument.single("payload", "must not be invalid")
-        return request + b"!"
-
-    def sync_stream(self, request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
-        yield request
-        if request == b"invalid":
-            raise e.InvalidArgument.single("payload", "must not be invalid")
-        yield request
-
-    def sync_bidi(self, requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
-        for chunk in requests:
-            if chunk == b"abort":
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, "aborted by sync handler")
-            yield chunk.upper()
-
     def register(self, server: grpc.aio.Server) -> None:
         handlers = {
             "Unary": grpc.unary_unary_rpc_method_handler(self.unary),
@@ -139,9 +120,6 @@ class Echo:
             "WriterStream": grpc.unary_stream_rpc_method_handler(self.writer_stream),
             "ClientStream": grpc.stream_unary_rpc_method_handler(self.client_stream),
             "Bidi": grpc.stream_stream_rpc_method_handler(self.bidi),
-            "SyncUnary": grpc.unary_unary_rpc_method_handler(self.sync_unary),
-            "SyncStream": grpc.unary_stream_rpc_method_handler(self.sync_stream),
-            "SyncBidi": grpc.stream_stream_rpc_method_handler(self.sync_bidi),
         }
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
 
@@ -347,9 +325,10 @@ def test_channel_level_unavailable_has_a_safe_message() -> None:
 
     exc = run(scenario())
     assert exc.code() == grpc.StatusCode.UNAVAILABLE
-    err = from_rpc_error(exc)
-    assert isinstance(err, e.Unavailable)
+    err = from_rpc_error(exc, "echo", reason_prefix="ECHO")
+    assert isinstance(err, e.Unavailable) and err.reason == "ECHO_UNAVAILABLE"
     assert str(port) not in err.message and details_of(exc) is None
+    assert err.downstream is exc and err.metadata == {"backend": "echo"}  # the cause, as a declared field
 
 
 # --- access log and cardinalities --------------------------------------------------------------
@@ -459,40 +438,19 @@ def test_client_and_bidi_streaming(caplog: pytest.LogCaptureFixture) -> None:
     assert SECRET not in caplog.text and "Traceback" not in caplog.text
 
 
-def test_sync_handler_is_wrapped_too(caplog: pytest.LogCaptureFixture) -> None:
-    async def scenario() -> tuple[bytes, grpc.aio.AioRpcError, grpc.aio.AioRpcError]:
+def test_a_generated_not_implemented_stub_answers_unimplemented(caplog: pytest.LogCaptureFixture) -> None:
+    """grpc_health's servicer inherits the generated base's plain List stub: UNIMPLEMENTED, not INTERNAL."""
+    async def scenario() -> grpc.aio.AioRpcError:
         async with serving() as (_, ch, _echo):
-            call = ch.unary_unary(method("SyncUnary"))
-            ok = await call(b"hi", timeout=5)
-            with pytest.raises(grpc.aio.AioRpcError) as invalid:
-                await call(b"invalid", timeout=5)
-            with pytest.raises(grpc.aio.AioRpcError) as boom:
-                await call(b"boom", timeout=5)
-            stream = ch.unary_stream(method("SyncStream"))
-            assert [m async for m in stream(b"s", timeout=5)] == [b"s", b"s"]
-            with pytest.raises(grpc.aio.AioRpcError) as stream_invalid:
-                async for _ in stream(b"invalid", timeout=5):
-                    pass
-            assert stream_invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-            bidi = ch.stream_stream(method("SyncBidi"))
-            assert [m async for m in bidi(iter([b"a", b"b"]), timeout=5)] == [b"A", b"B"]
-            with pytest.raises(grpc.aio.AioRpcError) as aborted:
-                async for _ in bidi(iter([b"a", b"abort"]), timeout=5):
-                    pass
-            assert aborted.value.code() == grpc.StatusCode.PERMISSION_DENIED
-            return ok, invalid.value, boom.value
+            call = ch.unary_unary("/grpc.health.v1.Health/List")
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await call(b"", timeout=5)
+            return info.value
 
-    ok, invalid, boom = run(scenario())
-    assert ok == b"hi!"
-    assert invalid.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert boom.code() == grpc.StatusCode.INTERNAL and SECRET not in (boom.details() or "")
-    codes = [r.rpc_code for r in _access_records(caplog, method("SyncUnary"))]
-    assert codes == ["OK", "INVALID_ARGUMENT", "INTERNAL"]
-    codes = [r.rpc_code for r in _access_records(caplog, method("SyncStream"))]
-    assert codes == ["OK", "INVALID_ARGUMENT"]
-    codes = [r.rpc_code for r in _access_records(caplog, method("SyncBidi"))]
-    assert codes == ["OK", "PERMISSION_DENIED"]
-    assert SECRET not in caplog.text and "Traceback" not in caplog.text
+    error = run(scenario())
+    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert [r.rpc_code for r in _access_records(caplog, "/grpc.health.v1.Health/List")] == ["UNIMPLEMENTED"]
+    assert "Traceback" not in caplog.text
 
 
 def test_remaining_timeout_follows_the_callers_deadline() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import peewee
 import pytest
 
-from plugboard.errors import AlreadyExists, FailedPrecondition, Unavailable
+from plugboard.errors import InvalidArgument, Unavailable
 from plugboard.storage import (
     Migration,
     MigrationError,
@@ -311,69 +311,36 @@ def _insert(db: peewee.Database, key: str) -> None:
     db.execute_sql(f"INSERT INTO connector (key) VALUES ({db.param})", (key,))
 
 
-def test_unique_violation_becomes_already_exists(db: peewee.Database) -> None:
+def test_constraint_violations_pass_through_for_the_store_to_decide(db: peewee.Database) -> None:
+    """Which constraint means what is the store's knowledge: translate_errors leaves integrity errors alone."""
     migrate(db, "catalog", _migrations())
     _insert(db, "k1")
-    with pytest.raises(AlreadyExists) as info:
-        with translate_errors(AlreadyExists("Connector", "key", "k1")), db.atomic():
+    with pytest.raises(peewee.IntegrityError):
+        with translate_errors(), db.atomic():
             _insert(db, "k2")
             _insert(db, "k1")
-    err = info.value
-    assert isinstance(err.__cause__, peewee.IntegrityError)
-    assert err.metadata == {"field": "key", "value": "k1"}
     # The whole transaction rolled back: k2 was not kept.
     keys = [k for (k,) in db.execute_sql("SELECT key FROM connector ORDER BY key").fetchall()]
     assert keys == ["k1"]
-
-
-def test_already_exists_factory_gets_the_constraint(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
-    _insert(db, "k1")
-    seen: list[str] = []
-
-    def exists(constraint: str) -> AlreadyExists:
-        seen.append(constraint)
-        return AlreadyExists("Connector", "key", "k1")
-
-    @translate_errors(exists)
-    def create() -> None:
-        with db.atomic():
-            _insert(db, "k1")
-
-    with pytest.raises(AlreadyExists):
-        create()
-    assert len(seen) == 1 and "key" in seen[0]
-
-
-def test_async_functions_can_be_decorated(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
-    _insert(db, "k1")
-
-    @translate_errors(AlreadyExists("Connector", "key", "k1"))
-    async def create() -> None:
-        with db.atomic():
-            _insert(db, "k1")
-
-    with pytest.raises(AlreadyExists):
-        run(create())
-
-
-def test_foreign_key_violation_maps_only_when_asked(db: peewee.Database) -> None:
-    migrate(db, "catalog", _migrations())
     sql = f"INSERT INTO connector_version (connector_id, number) VALUES ({db.param}, 1)"
     with pytest.raises(peewee.IntegrityError):
-        with translate_errors(AlreadyExists("Connector", "key", "x")), db.atomic():
+        with translate_errors(), db.atomic():
             db.execute_sql(sql, (999,))
-    missing = FailedPrecondition.single("CONNECTOR_MISSING", "connectors/999", "no such connector")
-    with pytest.raises(FailedPrecondition) as info:
-        with translate_errors(foreign_key=missing), db.atomic():
-            db.execute_sql(sql, (999,))
-    assert isinstance(info.value.__cause__, peewee.IntegrityError)
+
+
+def test_async_functions_can_be_decorated() -> None:
+    @translate_errors()
+    async def read() -> None:
+        raise peewee.OperationalError("database is locked")
+
+    with pytest.raises(Unavailable) as info:
+        run(read())
+    assert "locked" not in info.value.message
 
 
 def test_sql_bugs_are_not_translated(db: peewee.Database) -> None:
     with pytest.raises(peewee.DatabaseError) as info:
-        with translate_errors(AlreadyExists("Connector", "key", "x")):
+        with translate_errors():
             db.execute_sql("SELECT * FROM no_such_table")
     assert not isinstance(info.value, Unavailable)
 
@@ -415,3 +382,36 @@ def test_database_file_in_unwritable_place_is_a_clear_error(tmp_path) -> None:  
     with pytest.raises(OSError):
         open_database(f"sqlite:///{blocker}/sub/x.db")
     assert os.path.isfile(blocker)
+
+
+# --- page-token keys -----------------------------------------------------------------------------
+
+def test_page_token_key_comes_from_the_setting_else_a_private_file(tmp_path) -> None:
+    from plugboard.settings import Settings
+    from plugboard.storage.paging import PageTokens
+
+    columns = [peewee.CharField(max_length=8)]
+    env = {"PLUGBOARD_DATA_DIR": str(tmp_path / "a"), "PLUGBOARD_PAGE_TOKEN_KEY": "one key for every process"}
+    token = PageTokens.from_settings(Settings.from_env(env)).issue(["x"], "q", 5)
+    other_host = Settings.from_env({**env, "PLUGBOARD_DATA_DIR": str(tmp_path / "b")})
+    assert PageTokens.from_settings(other_host).open(token, "q", columns).offset == 5  # the setting decides
+    assert not (tmp_path / "b" / "page-token.key").exists()
+
+    first = PageTokens.from_settings(Settings(data_dir=tmp_path / "c"))
+    key_file = tmp_path / "c" / "page-token.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    token = first.issue(["x"], "q", 5)
+    assert PageTokens.from_settings(Settings(data_dir=tmp_path / "c")).open(token, "q", columns).values == ("x",)
+    with pytest.raises(InvalidArgument):  # another data directory, another key
+        PageTokens.from_settings(Settings(data_dir=tmp_path / "d")).open(token, "q", columns)
+
+
+def test_a_token_holds_null_only_for_a_nullable_column() -> None:
+    from plugboard.storage.paging import PageTokens
+
+    tokens = PageTokens.ephemeral()
+    token = tokens.issue([None, "d1"], "q", 1)
+    nullable = [peewee.DateTimeField(null=True), peewee.CharField(max_length=36)]
+    assert tokens.open(token, "q", nullable).values == (None, "d1")
+    with pytest.raises(InvalidArgument):
+        tokens.open(token, "q", [peewee.DateTimeField(), peewee.CharField(max_length=36)])

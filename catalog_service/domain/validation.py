@@ -22,6 +22,18 @@ MAX_NAME = 256
 MAX_TEXT = 4096
 MAX_URL = 2048
 MAX_LIST = 100
+# Columns the create request writes besides the draft: varchar(128) (catalog_service/storage/models.py).
+MAX_PROJECT = 128
+MAX_REQUEST_ID = 128
+
+
+def check_create_request(project: str, request_id: str) -> None:
+    """CreateConnectorStaged's own fields (the draft's are checked by its use case): the creator project
+    and the request id fit their columns, on every database; InvalidArgument naming each one."""
+    v = Validator()
+    v.check_max_length(project, "project", MAX_PROJECT)
+    v.check_max_length(request_id, "request_id", MAX_REQUEST_ID)
+    v.raise_if_any()
 
 
 def check_key(v: Validator, path: str, key: str) -> None:

@@ -1,51 +1,124 @@
-"""Schema migrations of the catalog database, applied in order at start-up."""
+"""Schema migrations of the catalog database, applied in order at start-up.
+
+Each migration is frozen DDL: what it creates never changes with the models, so a database built today
+has the schema of one built when the migration was written. Migrations 1 and 2 are the DDL peewee's
+``create_tables`` produced for the models of their time, per dialect (SQLite declares booleans and
+big integers INTEGER and timestamps DATETIME; PostgreSQL BOOLEAN, BIGINT and TIMESTAMP).
+``tests/catalog/test_catalog_schema.py`` checks that the migrated schema is the one the models and the prebuilt
+statements expect.
+"""
 
 from __future__ import annotations
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
 
+from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
-from .models import JOB_TABLES, TABLES, ConnectorRow, DraftRow
+_SQLITE_TYPES = {"bool": "INTEGER", "bigint": "INTEGER", "timestamp": "DATETIME"}
+_POSTGRES_TYPES = {"bool": "BOOLEAN", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
 
 
-def _create_schema(db: peewee.Database) -> None:
-    with db.bind_ctx(TABLES):
-        db.create_tables(TABLES)
+def _run(db: peewee.Database, statements: list[str]) -> None:
+    types = _POSTGRES_TYPES if is_postgres(db) else _SQLITE_TYPES
+    for statement in statements:
+        db.execute_sql(statement.format(**types))
 
 
-def _publishing_jobs(db: peewee.Database) -> None:
+_V1 = [
+    'CREATE TABLE IF NOT EXISTS "connector" ("id" VARCHAR(36) NOT NULL PRIMARY KEY, "key" VARCHAR(256) NOT NULL,'
+    ' "lifecycle" VARCHAR(16) NOT NULL, "lifecycle_changed_at" {timestamp} NOT NULL, "listed" {bool} NOT NULL,'
+    ' "certified" {bool} NOT NULL, "private" {bool} NOT NULL, "creator_project" VARCHAR(128) NOT NULL,'
+    ' "latest_version" {bigint} NOT NULL, "name" VARCHAR(256) NOT NULL, "description" TEXT NOT NULL,'
+    ' "created_at" {timestamp} NOT NULL, "updated_at" {timestamp} NOT NULL)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "connector_key" ON "connector" ("key")',
+    'CREATE INDEX IF NOT EXISTS "connector_name_id" ON "connector" ("name", "id")',
+    'CREATE INDEX IF NOT EXISTS "connector_lifecycle_lifecycle_changed_at" ON "connector"'
+    ' ("lifecycle", "lifecycle_changed_at")',
+    'CREATE TABLE IF NOT EXISTS "connector_access" ("connector_id" VARCHAR(36) NOT NULL,'
+    ' "project" VARCHAR(128) NOT NULL, PRIMARY KEY ("connector_id", "project"),'
+    ' FOREIGN KEY ("connector_id") REFERENCES "connector" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "connector_access_connector_id" ON "connector_access" ("connector_id")',
+    'CREATE INDEX IF NOT EXISTS "connector_access_project_connector_id" ON "connector_access"'
+    ' ("project", "connector_id")',
+    'CREATE TABLE IF NOT EXISTS "connector_integration_type" ("connector_id" VARCHAR(36) NOT NULL,'
+    ' "integration_type" VARCHAR(64) NOT NULL, PRIMARY KEY ("connector_id", "integration_type"),'
+    ' FOREIGN KEY ("connector_id") REFERENCES "connector" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "connector_integration_type_connector_id" ON "connector_integration_type"'
+    ' ("connector_id")',
+    'CREATE INDEX IF NOT EXISTS "connector_integration_type_integration_type_connector_id"'
+    ' ON "connector_integration_type" ("integration_type", "connector_id")',
+    'CREATE TABLE IF NOT EXISTS "connector_staged_create_request" ("project" VARCHAR(128) NOT NULL,'
+    ' "request_id" VARCHAR(128) NOT NULL, "draft_id" VARCHAR(36) NOT NULL, PRIMARY KEY ("project", "request_id"))',
+    'CREATE TABLE IF NOT EXISTS "connector_staged" ("id" VARCHAR(36) NOT NULL PRIMARY KEY,'
+    ' "key" VARCHAR(256) NOT NULL, "version" {bigint} NOT NULL, "name" VARCHAR(256) NOT NULL,'
+    ' "status" VARCHAR(32) NOT NULL, "private" {bool} NOT NULL, "is_previewable" VARCHAR(16) NOT NULL,'
+    ' "creator_project" VARCHAR(128) NOT NULL, "published_version" {bigint} NOT NULL,'
+    ' "created_at" {timestamp} NOT NULL, "updated_at" {timestamp} NOT NULL, "submitted_at" {timestamp},'
+    ' "body" TEXT NOT NULL)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "connector_staged_key" ON "connector_staged" ("key")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_status" ON "connector_staged" ("status")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_creator_project" ON "connector_staged" ("creator_project")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_created_at_id" ON "connector_staged" ("created_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_name_id" ON "connector_staged" ("name", "id")',
+    'CREATE TABLE IF NOT EXISTS "connector_staged_integration_type" ("draft_id" VARCHAR(36) NOT NULL,'
+    ' "integration_type" VARCHAR(64) NOT NULL, PRIMARY KEY ("draft_id", "integration_type"),'
+    ' FOREIGN KEY ("draft_id") REFERENCES "connector_staged" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_integration_type_draft_id" ON "connector_staged_integration_type"'
+    ' ("draft_id")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_integration_type_integration_type_draft_id"'
+    ' ON "connector_staged_integration_type" ("integration_type", "draft_id")',
+    'CREATE TABLE IF NOT EXISTS "connector_version" ("connector_id" VARCHAR(36) NOT NULL,'
+    ' "number" {bigint} NOT NULL, "published_at" {timestamp} NOT NULL, "body" TEXT NOT NULL,'
+    ' PRIMARY KEY ("connector_id", "number"),'
+    ' FOREIGN KEY ("connector_id") REFERENCES "connector" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "connector_version_connector_id" ON "connector_version" ("connector_id")',
+]
+
+
+def _v1_schema(db: peewee.Database) -> None:
+    _run(db, _V1)
+
+
+_V2 = [
+    'CREATE TABLE IF NOT EXISTS "connector_staged_job" ("id" VARCHAR(36) NOT NULL PRIMARY KEY,'
+    ' "draft_id" VARCHAR(36) NOT NULL, "kind" VARCHAR(16) NOT NULL, "certification" {bool} NOT NULL,'
+    ' "state" VARCHAR(16) NOT NULL, "attempts" INTEGER NOT NULL, "lease_owner" VARCHAR(64) NOT NULL,'
+    ' "lease_expires_at" {timestamp}, "created_at" {timestamp} NOT NULL, "finished_at" {timestamp},'
+    ' "outcome" VARCHAR(32) NOT NULL)',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_job_draft_id" ON "connector_staged_job" ("draft_id")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_job_state_lease_expires_at" ON "connector_staged_job"'
+    ' ("state", "lease_expires_at")',
+    'CREATE INDEX IF NOT EXISTS "connector_staged_job_state_created_at" ON "connector_staged_job"'
+    ' ("state", "created_at")',
+]
+
+
+def _v2_publishing_jobs(db: peewee.Database) -> None:
     """Publishing/preview jobs, and when a draft was submitted to certification (the queue's order)."""
-    with db.bind_ctx(JOB_TABLES):
-        db.create_tables(JOB_TABLES)
-    table = DraftRow._meta.table_name
-    if any(column.name == "submitted_at" for column in db.get_columns(table)):
-        return  # a database created by this code's migration 1 already has it
-    submitted_at = peewee.DateTimeField(null=True)
-    migrate(SchemaMigrator.from_database(db).add_column(table, "submitted_at", submitted_at))
+    _run(db, _V2)
+    # Databases whose migration 1 ran before drafts had submitted_at lack it; the others have it.
+    if not any(column.name == "submitted_at" for column in db.get_columns("connector_staged")):
+        _run(db, ['ALTER TABLE "connector_staged" ADD COLUMN "submitted_at" {timestamp}'])
 
 
 # Indexes of migration 3: every marketplace sort of ListConnectors after the lifecycle filter, so a page is
 # an index range walk (no sort of every visible row) and a keyset page starts at its position.
-CONNECTOR_LIST_INDEXES = {
-    "connector_lifecycle_name_id": ("lifecycle", "name", "id"),
-    "connector_lifecycle_key_id": ("lifecycle", "key", "id"),
-    "connector_lifecycle_created_at_id": ("lifecycle", "created_at", "id"),
-    "connector_lifecycle_updated_at_id": ("lifecycle", "updated_at", "id"),
-}
+_V3 = [
+    'CREATE INDEX IF NOT EXISTS "connector_lifecycle_name_id" ON "connector" ("lifecycle", "name", "id")',
+    'CREATE INDEX IF NOT EXISTS "connector_lifecycle_key_id" ON "connector" ("lifecycle", "key", "id")',
+    'CREATE INDEX IF NOT EXISTS "connector_lifecycle_created_at_id" ON "connector" ("lifecycle", "created_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "connector_lifecycle_updated_at_id" ON "connector" ("lifecycle", "updated_at", "id")',
+]
 
 
-def _list_indexes(db: peewee.Database) -> None:
+def _v3_list_indexes(db: peewee.Database) -> None:
     """Indexes matching ListConnectors' filter and sorts (issue 6: the first page sorted every row)."""
-    table = ConnectorRow._meta.table_name
-    for name, columns in CONNECTOR_LIST_INDEXES.items():
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({quoted})')
+    _run(db, _V3)
 
 
 MIGRATIONS = [
-    Migration(1, "create catalog tables", _create_schema),
-    Migration(2, "publishing jobs and certification submission time", _publishing_jobs),
-    Migration(3, "connector list indexes", _list_indexes),
+    Migration(1, "create catalog tables", _v1_schema),
+    Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
+    Migration(3, "connector list indexes", _v3_list_indexes),
 ]

@@ -82,7 +82,15 @@ class ConnectorRow(BaseModel):
 
     class Meta:
         table_name = "connector"
-        indexes = ((("name", "id"), False), (("lifecycle", "lifecycle_changed_at"), False))
+        indexes = (
+            (("name", "id"), False),
+            (("lifecycle", "lifecycle_changed_at"), False),
+            # ListConnectors: the lifecycle filter, then each marketplace sort (migration 3).
+            (("lifecycle", "name", "id"), False),
+            (("lifecycle", "key", "id"), False),
+            (("lifecycle", "created_at", "id"), False),
+            (("lifecycle", "updated_at", "id"), False),
+        )
 
 
 class VersionRow(BaseModel):
@@ -140,7 +148,9 @@ class JobRow(BaseModel):
         indexes = ((("state", "lease_expires_at"), False), (("state", "created_at"), False))
 
 
-TABLES = [
+# Every table, in creation order. The schema itself is created by the migrations (``migrations.py``),
+# which must agree with these classes (``tests/catalog/test_catalog_schema.py`` compares them).
+MODELS = [
     DraftRow,
     DraftIntegrationType,
     CreateRequest,
@@ -148,6 +158,5 @@ TABLES = [
     VersionRow,
     ConnectorIntegrationType,
     ConnectorAccess,
+    JobRow,
 ]
-# Tables added by migration 2 (the initial schema of migration 1 stays as it was).
-JOB_TABLES = [JobRow]

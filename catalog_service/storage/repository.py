@@ -6,7 +6,6 @@ transaction (never check-then-insert); updates compare-and-swap on the version i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
@@ -15,7 +14,8 @@ import peewee
 from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion, Status
 from catalog_service.domain import drafts as drafts_rules
 from catalog_service.domain.publishing import JobRequest
-from plugboard.errors import AlreadyExists, ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound
+from plugboard.errors import AlreadyExists, ConcurrentModification, FailedPrecondition, NotFound
+from plugboard.page import Page
 from plugboard.storage import paging
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
@@ -48,21 +48,14 @@ CONNECTOR_SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: the items, the total matching, and the token for the next page."""
-
-    items: list
-    total: int
-    offset: int
-    next_page_token: str
-
-
 class CatalogStore:
     """Reads and writes the catalog's tables on the bound database."""
 
-    def __init__(self, database: peewee.Database) -> None:
+    def __init__(self, database: peewee.Database, *, tokens: paging.PageTokens | None = None) -> None:
+        """``tokens`` signs page tokens: the server passes the configured key (``PageTokens.from_settings``),
+        shared by every process on this database; without one, a key of this process only."""
         self.db = database
+        self._tokens = tokens or paging.PageTokens.ephemeral()
         self._statements = reads.Statements(database)
         self._versions = reads.VersionCache(database, self._statements)
         self._listing = reads.ListingStats(database)
@@ -259,9 +252,8 @@ class CatalogStore:
         keys = [paging.SortKey("number", VersionRow.number, descending=True)]
         fingerprint = paging.query_fingerprint({"connector": connector_id})
         return self._page(
-            query, keys, VersionRow.number, limit, offset, page_token, fingerprint,
+            query, keys, None, limit, offset, page_token, fingerprint,
             lambda row: codec.version_from_row(connector_id, row.number, row.published_at, row.body),
-            tiebreak_in_keys=True,
         )
 
     @translate_errors()
@@ -450,37 +442,28 @@ class CatalogStore:
         """A page of connectors (``query`` selects ``reads.CONNECTOR_COLUMNS`` as tuples).
 
         The total is cached per fingerprint (``reads.ListingStats``); whether there is a next page is
-        decided by reading one row more than the page, never from the (possibly cached) total. An offset
-        of at least ``reads.ANCHOR_STRIDE`` continues from the nearest cached anchor row by keyset, so a page
-        10 000 rows deep costs about what the first page costs.
+        decided by reading one row more than the page (``paging.Pager.finish``), never from the (possibly
+        cached) total. An offset of at least ``reads.ANCHOR_STRIDE`` continues from the nearest cached
+        anchor row by keyset, so a page 10 000 rows deep costs about what the first page costs.
         """
-        tiebreak = ConnectorRow.id
-        order = paging.ordering(keys, tiebreak)
+        pager = paging.Pager(self._tokens, keys, ConnectorRow.id, fingerprint)
         positions = [reads.POSITION[k.column.name] for k in keys] + [reads.ID]
         cacheable = not self.db.in_transaction()
-        skip = offset
-        if page_token:
-            values, offset = paging.decode_token(page_token, fingerprint)
-            if len(values) != len(keys) + 1:
-                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-            page = query.where(_after(keys, tiebreak, values))
-            skip = 0
+        cursor = pager.open(page_token)
+        page, skip = query, offset
+        if cursor is not None:
+            page, offset, skip = query.where(pager.after(cursor.values)), cursor.offset, 0
         elif offset >= reads.ANCHOR_STRIDE and cacheable:
             anchors = self._listing.anchors(fingerprint, lambda: list(
-                query.select(*[k.column for k in keys], tiebreak).order_by(*order).tuples()))
+                query.select(*pager.columns).order_by(*pager.order()).tuples()))
             anchor = min(offset // reads.ANCHOR_STRIDE, len(anchors))
-            page = query
             if anchor:
-                page = query.where(_after(keys, tiebreak, anchors[anchor - 1]))
+                page = query.where(pager.after(anchors[anchor - 1]))
                 skip = offset - anchor * reads.ANCHOR_STRIDE
-        else:
-            page = query
-        page = page.order_by(*order).limit(limit + 1)
-        rows = list((page.offset(skip) if skip else page).tuples())
-        next_token = ""
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_token = paging.encode_token([rows[-1][i] for i in positions], fingerprint, offset + limit)
+        page = page.order_by(*pager.order()).limit(limit + 1)
+        rows, offset, next_token = pager.finish(
+            list((page.offset(skip) if skip else page).tuples()), limit, offset,
+            lambda row: [row[i] for i in positions])
         if cacheable:
             total = self._listing.total(fingerprint, query.count)
         else:
@@ -492,43 +475,10 @@ class CatalogStore:
             if latest is None:  # deleted between the two queries (a publish writes its version first)
                 continue
             items.append(reads.connector_from_tuple(row, latest))
-        return Page(items, total, offset, next_token)
+        return Page(tuple(items), total, offset, next_token)
 
-    def _page(self, query, keys, tiebreak, limit, offset, page_token, fingerprint, convert, tiebreak_in_keys=False):
-        total = query.count()
-        if tiebreak_in_keys:
-            order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-        else:
-            order = paging.ordering(keys, tiebreak)
-        if page_token:
-            values, offset = paging.decode_token(page_token, fingerprint)
-            expected = len(keys) + (0 if tiebreak_in_keys else 1)
-            if len(values) != expected:
-                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-            if tiebreak_in_keys:
-                condition = keys[0].column < values[0] if keys[0].descending else keys[0].column > values[0]
-            else:
-                condition = paging.keyset_condition(keys, tiebreak, values)
-            rows = list(query.where(condition).order_by(*order).limit(limit))
-        else:
-            rows = list(query.order_by(*order).limit(limit).offset(offset))
-        next_token = ""
-        if len(rows) == limit and offset + len(rows) < total:
-            last = rows[-1]
-            values = [getattr(last, k.column.name) for k in keys]
-            if not tiebreak_in_keys:
-                values.append(getattr(last, tiebreak.name))
-            next_token = paging.encode_token(values, fingerprint, offset + len(rows))
-        return Page([convert(row) for row in rows], total, offset, next_token)
-
-
-def _after(keys, tiebreak, values) -> peewee.Expression:
-    """Rows after ``values`` in the list's order. With every key in one direction, a row-value comparison
-    ``(name, id) > (?, ?)``: both SQLite and PostgreSQL use it as an index range (the expanded OR form made
-    PostgreSQL filter every row before the position; issue 6). Mixed directions: the expanded form."""
-    if any(key.descending != keys[0].descending for key in keys):
-        return paging.keyset_condition(keys, tiebreak, values)
-    columns = [key.column for key in keys] + [tiebreak]
-    left = peewee.Tuple(*columns)
-    right = peewee.Tuple(*[column.db_value(value) for column, value in zip(columns, values)])
-    return left < right if keys and keys[0].descending else left > right
+    def _page(self, query, keys, tiebreak, limit, offset, page_token, fingerprint, convert) -> Page:
+        """A page of ``query`` ordered by ``keys`` then ``tiebreak`` (None: the keys are unique)."""
+        pager = paging.Pager(self._tokens, keys, tiebreak, fingerprint)
+        rows, offset, next_token = pager.fetch(query, limit=limit, offset=offset, page_token=page_token)
+        return Page(tuple(convert(row) for row in rows), query.count(), offset, next_token)

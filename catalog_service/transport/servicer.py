@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from catalog_service.catalog import Catalog, require
 from catalog_service.certification import Certification
+from catalog_service.domain.validation import check_create_request
 from catalog_service.watch import DraftNotifier, watch_draft
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
@@ -27,6 +28,7 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         self.protos = convert.ConnectorProtos()
 
     async def CreateConnectorStaged(self, request, context):
+        check_create_request(request.project, request.request_id)
         draft = self.catalog.create_draft(
             convert.draft_input_from_proto(request.draft), project=request.project, request_id=request.request_id
         )

@@ -18,10 +18,9 @@ import base64
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from .model import TestOutcome
+from .outcomes import TestOutcome
 
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_EXPECTED_STATUS = (200,)
@@ -125,22 +124,6 @@ class ProbeOutcome:
     outcome: TestOutcome
     http_status: int = 0
     message: str = ""
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """A stored connection test result."""
-
-    __test__ = False  # not a pytest test class
-
-    id: str
-    instance_id: str
-    outcome: TestOutcome
-    http_status: int
-    latency_ms: int
-    message: str
-    test_time: datetime
-    connector_version: int
 
 
 def basic_credentials(user: str, password: str) -> str:

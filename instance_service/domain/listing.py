@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from plugboard.errors import Validator
 
-from .model import Instance, TestOutcome
+from .model import TestOutcome
 from .validation import TEXT_MAX, check_project
 
 DEFAULT_PER_PAGE = 20
@@ -45,17 +45,6 @@ class ListQuery:
             "last_test_outcome": self.last_test_outcome.value, "session_id": self.session_id,
             "platform_app_key": self.platform_app_key,
         }
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of instances."""
-
-    instances: tuple[Instance, ...]
-    page: int
-    per_page: int
-    total: int
-    next_page_token: str = ""
 
 
 def list_query(

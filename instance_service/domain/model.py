@@ -14,10 +14,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .connection import ConnectionSpec, TestResult
+from .connection import ConnectionSpec
+from .outcomes import TestOutcome, TestResult
+
 
 
 class InstanceState(enum.Enum):
@@ -43,21 +43,6 @@ class VersionPolicy(enum.Enum):
     UNSPECIFIED = "UNSPECIFIED"
     FOLLOW_LATEST = "FOLLOW_LATEST"
     PINNED = "PINNED"
-
-
-class TestOutcome(enum.Enum):
-    """Outcome of a connection test (issue 4); UNSPECIFIED until an instance has been tested."""
-
-    __test__ = False  # not a pytest test class
-
-    UNSPECIFIED = "UNSPECIFIED"
-    OK = "OK"
-    AUTH_FAILED = "AUTH_FAILED"
-    UNREACHABLE = "UNREACHABLE"
-    TIMEOUT = "TIMEOUT"
-    UNEXPECTED_RESPONSE = "UNEXPECTED_RESPONSE"
-    BLOCKED = "BLOCKED"
-    MISCONFIGURED = "MISCONFIGURED"
 
 
 # --------------------------------------------------------------------------------------------- input
@@ -187,7 +172,7 @@ class UsableConnector:
     latest_version: int
     configuration: Configuration
     # The version's `connection` section (None when it has none).
-    connection: "ConnectionSpec | None" = None
+    connection: ConnectionSpec | None = None
 
 
 # ------------------------------------------------------------------------------------------- stored
@@ -251,7 +236,7 @@ class Instance:
     # Why a following instance could not move to latest_version (empty when it could, or is pinned).
     blocked_reasons: tuple[str, ...] = ()
     # The last connection test result, when the instance has been tested.
-    last_test: "TestResult | None" = None
+    last_test: TestResult | None = None
 
     def variable(self, key: str) -> Variable | None:
         for item in self.variables:

@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
 
-from .listing import ListQuery, Page, reference_limit
+from plugboard.page import Page
+
+from .listing import ListQuery, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
 from .secrets import Keyring
 from .updates import InstancePatch, update_violations
@@ -44,8 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .versions import Follower
 
 log = logging.getLogger(__name__)
-
-RESOURCE = "instance"
 
 
 def utcnow() -> datetime:
@@ -79,11 +79,6 @@ class InstanceStore(Protocol):
     def delete(self, project: str, instance_id: str, expected_version: int | None) -> None: ...
     def count_references(self, connector_id: str, limit: int) -> References: ...
     def remove_stale_pending(self, older_than: datetime) -> int: ...
-
-
-def not_found(instance_id: str) -> NotFound:
-    """The one NOT_FOUND of an instance: the same for a missing one and another project's one."""
-    return NotFound(RESOURCE, instance_id, message=f"instance {instance_id!r} not found")
 
 
 class Instances:
@@ -208,9 +203,6 @@ class Instances:
         v.raise_if_any()
         return self._store.get(project, instance_id)
 
-    def list(self, query: ListQuery) -> Page:
-        return self._store.list(query)
-
     async def read(self, project: str, instance_id: str, *, timeout: float) -> Instance:
         """GetInstance: the instance after following its connector's latest version (versions.py)."""
         instance = self.get(project, instance_id)
@@ -221,9 +213,9 @@ class Instances:
     async def read_page(self, query: ListQuery, *, timeout: float) -> Page:
         """ListInstances: one page, each instance after following (versions.py)."""
         page = self._store.list(query)
-        if self._follower is None or not page.instances:
+        if self._follower is None or not page.items:
             return page
-        return replace(page, instances=tuple(await self._follower.refresh(page.instances, timeout)))
+        return replace(page, items=tuple(await self._follower.refresh(page.items, timeout)))
 
     def count_references(self, connector_id: str, limit: int) -> References:
         return self._store.count_references(connector_id, reference_limit(connector_id, limit))

@@ -18,14 +18,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from plugboard.errors import DeadlineExceeded, Validator
+from plugboard.page import Page
 
-from .connection import Misconfigured, ProbeOutcome, RequestPlan, TestResult, build_plan, redact
+from .connection import Misconfigured, ProbeOutcome, RequestPlan, build_plan, redact
 from .model import Instance, TestOutcome
+from .outcomes import TestResult
 from .secrets import Keyring, SecretDecryptionError, variable_aad
 from .validation import check_project
 from .variables import new_id
@@ -53,16 +54,7 @@ class ProberPort(Protocol):
 class TestStore(Protocol):
     def get(self, project: str, instance_id: str) -> Instance: ...
     def add_test_result(self, project: str, result: TestResult) -> None: ...
-    def list_test_results(self, project: str, instance_id: str, page_size: int,
-                          page_token: str) -> tuple[list[TestResult], str]: ...
-
-
-@dataclass(frozen=True)
-class TestPage:
-    __test__ = False  # not a pytest test class
-
-    results: tuple[TestResult, ...]
-    next_page_token: str
+    def list_test_results(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page: ...
 
 
 def decrypted_values(keyring: Keyring, instance: Instance) -> tuple[dict[str, str], set[str]]:
@@ -138,7 +130,7 @@ class ConnectionTests:
                  instance.id, result.outcome.value, result.http_status, result.latency_ms)
         return result
 
-    def list(self, project: str, instance_id: str, page_size: int, page_token: str) -> TestPage:
+    def list(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page:
         v = Validator()
         check_project(v, project)
         v.check_not_empty(instance_id, "instance_id")
@@ -146,6 +138,4 @@ class ConnectionTests:
                   f"must be from 1 to {MAX_PAGE_SIZE} (0 means {DEFAULT_PAGE_SIZE})")
         v.check_max_length(page_token, "page_token", 2048)
         v.raise_if_any()
-        results, token = self._store.list_test_results(project, instance_id, page_size or DEFAULT_PAGE_SIZE,
-                                                       page_token)
-        return TestPage(tuple(results), token)
+        return self._store.list_test_results(project, instance_id, page_size or DEFAULT_PAGE_SIZE, page_token)

@@ -2,7 +2,8 @@
 
 Timestamps are stored as integer microseconds since the Unix epoch (UTC): exact, ordered and identical
 on SQLite and PostgreSQL. The schema itself is created by the migrations (``migrations.py``), not by
-``create_tables``, so these classes must agree with the latest migration.
+``create_tables``; these classes describe the same schema, indexes included
+(``tests/instance/test_instance_schema.py`` compares them).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def from_micros(value: int) -> datetime:
 
 class TimestampField(peewee.BigIntegerField):
     """An aware UTC datetime stored as microseconds since the epoch."""
+
+    holds_timestamps = True  # page tokens carry its values as timestamps (plugboard.storage.paging)
 
     def db_value(self, value):  # type: ignore[no-untyped-def]
         if isinstance(value, datetime):
@@ -80,6 +83,12 @@ class InstanceRow(_Base):
 
     class Meta:
         table_name = "instances"
+        indexes = (  # as the migrations create them (tests/instance/test_instance_schema.py compares)
+            (("project", "name", "id"), False),  # ListInstances
+            (("project", "connector_id", "state", "name", "id"), False),  # ListInstances by connector
+            (("connector_id", "create_time", "id"), False),  # CountConnectorReferences
+            (("state", "create_time"), False),  # the reconciler
+        )
 
 
 class VariableRow(_Base):
@@ -87,7 +96,7 @@ class VariableRow(_Base):
 
     id = peewee.CharField(max_length=36, primary_key=True)
     instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE",
-                                      backref="variables")
+                                      backref="variables", index=False)
     position = peewee.IntegerField()
     key = peewee.CharField(max_length=128)
     label = peewee.CharField(max_length=255)
@@ -104,6 +113,7 @@ class VariableRow(_Base):
 
     class Meta:
         table_name = "instance_variables"
+        indexes = ((("instance_id", "key"), True),)
 
 
 class RequestRow(_Base):
@@ -123,7 +133,7 @@ class ConnectionTestRow(_Base):
     """One connection test result (messages never hold a secret)."""
 
     id = peewee.CharField(max_length=36, primary_key=True)
-    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE")
+    instance = peewee.ForeignKeyField(InstanceRow, column_name="instance_id", on_delete="CASCADE", index=False)
     outcome = peewee.CharField(max_length=32)
     http_status = peewee.IntegerField()
     latency_ms = peewee.BigIntegerField()
@@ -133,6 +143,7 @@ class ConnectionTestRow(_Base):
 
     class Meta:
         table_name = "connection_tests"
+        indexes = ((("instance_id", "test_time", "id"), False),)  # ListConnectionTests
 
 
 MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow)

@@ -19,18 +19,14 @@ from datetime import datetime
 
 import peewee
 
-from plugboard.errors import Aborted, ConcurrentModification, InvalidArgument
+from plugboard.errors import Aborted, ConcurrentModification, instance_not_found
+from plugboard.page import Page
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
-from plugboard.storage.paging import (
-    decode_token,
-    encode_token,
-    parse_sorts,
-    query_fingerprint,
-)
+from plugboard.storage.paging import PageTokens, Pager, SortKey, parse_sorts, query_fingerprint
 
-from ..domain.connection import TestResult
-from ..domain.listing import ListQuery, Page
+from ..domain.outcomes import TestResult
+from ..domain.listing import ListQuery
 from ..domain.model import (
     Instance,
     InstanceReference,
@@ -39,8 +35,7 @@ from ..domain.model import (
     TestOutcome,
     Variable,
 )
-from ..domain.service import not_found
-from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, database_proxy, to_micros
+from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, to_micros
 from .statements import (
     LAST_TEST_ID,
     Statements,
@@ -59,11 +54,14 @@ _PENDING = InstanceState.PENDING.value
 
 
 class InstanceRepository:
-    """Implements ``instance_service.domain.service.InstanceStore`` on the bound database."""
+    """Implements ``instance_service.domain.service.InstanceStore`` on ``db``, to which the models'
+    ``database_proxy`` is bound at start-up (``instance_service.server``)."""
 
-    def __init__(self, db: peewee.Database) -> None:
-        database_proxy.initialize(db)
+    def __init__(self, db: peewee.Database, *, tokens: PageTokens | None = None) -> None:
+        """``tokens`` signs page tokens: the server passes the configured key (``PageTokens.from_settings``),
+        shared by every process on this database; without one, a key of this process only."""
         self._db = db
+        self._tokens = tokens or PageTokens.ephemeral()
         # The hot paths (create, get, list) run prebuilt SQL (statements.py); the rest uses the models.
         self._sql = Statements(db.param, postgres=is_postgres(db))
 
@@ -138,7 +136,7 @@ class InstanceRepository:
         with translate_errors():
             rows = self._db.execute_sql(self._sql.get_with_variables, (instance_id, project, _READY)).fetchall()
             if not rows:
-                raise not_found(instance_id)
+                raise instance_not_found(instance_id)
             first = rows[0]
             start = LAST_TEST_ID + 1
             variables = () if first[start] is None else tuple(variable_from_row(row, start) for row in rows)
@@ -148,33 +146,21 @@ class InstanceRepository:
     def list(self, query: ListQuery) -> Page:
         """One page of a project's READY instances: page/per_page, or keyset after a page token."""
         parse_sorts([query.sort], _SORT_COLUMNS, default=["name"])  # validates the sort
-        fingerprint = query_fingerprint(query.filters())
+        pager = Pager(self._tokens, [SortKey("name", InstanceRow.name, query.descending)], InstanceRow.id,
+                      query_fingerprint(query.filters()))
+        cursor = pager.open(query.page_token)
         filters, params = _filters(query)
-        page = query.page
+        offset = skip = (query.page - 1) * query.per_page
         keyset: list[object] = []
-        if query.page_token:
-            after, page = decode_token(query.page_token, fingerprint)
-            if (len(after) != 2 or not all(isinstance(item, str) for item in after)
-                    or not isinstance(page, int) or page < 2):
-                raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-            keyset = [after[0], after[0], after[1]]
-            offset = 0
-        else:
-            offset = (page - 1) * query.per_page
-        count_sql, page_sql = self._sql.list_page(filters, query.descending, bool(keyset))
+        if cursor is not None:
+            offset, skip, keyset = cursor.offset, 0, list(cursor.values)
+        count_sql, page_sql = self._sql.list_page(filters, query.descending, cursor is not None)
         db = self._db
         with translate_errors():
             total = db.execute_sql(count_sql, params).fetchone()[0]
-            rows = db.execute_sql(page_sql, params + keyset + [query.per_page + 1, offset]).fetchall()
-            more = len(rows) > query.per_page
-            rows = rows[: query.per_page]
-            token = ""
-            if more and rows:
-                token = encode_token([rows[-1][2], rows[-1][0]], fingerprint, page + 1)
-            return Page(
-                instances=tuple(self._with_variables(rows)), page=page, per_page=query.per_page,
-                total=total, next_page_token=token,
-            )
+            rows = db.execute_sql(page_sql, params + keyset + [query.per_page + 1, skip]).fetchall()
+            rows, offset, token = pager.finish(rows, query.per_page, offset, lambda row: (row[2], row[0]))
+            return Page(tuple(self._with_variables(rows)), total, offset, token)
 
     def count_references(self, connector_id: str, limit: int) -> References:
         """Instances of a connector in every project, PENDING included: the total and the oldest few."""
@@ -254,7 +240,7 @@ class InstanceRepository:
             (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
         )
         if row is None or expected_version is None:
-            raise not_found(instance_id)
+            raise instance_not_found(instance_id)
         raise ConcurrentModification(expected_version, row.version)
 
     # -------------------------------------------------------------------------------- reconciler
@@ -334,43 +320,31 @@ class InstanceRepository:
                 & (InstanceRow.state == _READY)
             ).execute()
             if changed != 1:
-                raise not_found(result.instance_id)
+                raise instance_not_found(result.instance_id)
             ConnectionTestRow.insert(
                 id=result.id, instance=result.instance_id, outcome=result.outcome.value,
                 http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
                 connector_version=result.connector_version, test_time=result.test_time,
             ).execute()
 
-    def list_test_results(self, project: str, instance_id: str, page_size: int,
-                          page_token: str) -> tuple[list[TestResult], str]:
-        """An instance's results, newest first, by keyset (test_time, id) after ``page_token``."""
-        fingerprint = query_fingerprint({"project": project, "instance_id": instance_id})
+    def list_test_results(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page:
+        """An instance's results, newest first, by keyset (test_time, id) after ``page_token`` (no total)."""
+        keys = [SortKey("testTime", ConnectionTestRow.test_time, descending=True)]
+        pager = Pager(self._tokens, keys, ConnectionTestRow.id,
+                      query_fingerprint({"project": project, "instance_id": instance_id}))
         with translate_errors():
+            cursor = pager.open(page_token)
             exists = InstanceRow.select(InstanceRow.id).where(
                 (InstanceRow.id == instance_id) & (InstanceRow.project == project) & (InstanceRow.state == _READY)
             ).exists()
             if not exists:
-                raise not_found(instance_id)
-            query = (
-                ConnectionTestRow.select()
-                .where(ConnectionTestRow.instance == instance_id)
-                .order_by(ConnectionTestRow.test_time.desc(), ConnectionTestRow.id.desc())
-            )
-            if page_token:
-                after, _ = decode_token(page_token, fingerprint)
-                if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
-                    raise InvalidArgument.single("page_token", "is not a page token returned by this list")
-                time_after, id_after = after
-                query = query.where(
-                    (ConnectionTestRow.test_time < time_after)
-                    | ((ConnectionTestRow.test_time == time_after) & (ConnectionTestRow.id < id_after))
-                )
-            rows = list(query.limit(page_size + 1))
-            token = ""
-            if len(rows) > page_size:
-                rows = rows[:page_size]
-                token = encode_token([to_micros(rows[-1].test_time), rows[-1].id], fingerprint, 0)
-            return [_test_result(row) for row in rows], token
+                raise instance_not_found(instance_id)
+            query = ConnectionTestRow.select().where(ConnectionTestRow.instance == instance_id)
+            if cursor is not None:
+                query = query.where(pager.after(cursor.values))
+            rows = list(query.order_by(*pager.order()).limit(page_size + 1))
+            rows, _, token = pager.finish(rows, page_size, 0, lambda row: (row.test_time, row.id))
+            return Page(tuple(_test_result(row) for row in rows), None, 0, token)
 
 
 # ------------------------------------------------------------------------------------- conversion
@@ -390,24 +364,6 @@ def _test_result(row: ConnectionTestRow) -> TestResult:
         latency_ms=row.latency_ms, message=row.message, test_time=row.test_time,
         connector_version=row.connector_version,
     )
-
-
-def _instance_columns(instance: Instance) -> dict[str, object]:
-    return {
-        "id": instance.id, "project": instance.project, "name": instance.name,
-        "connector_id": instance.connector_id, "connector_key": instance.connector_key,
-        "connector_version": instance.connector_version, "latest_version": instance.latest_version,
-        "version_policy": instance.version_policy.value, "timezone": instance.timezone,
-        "date_format": instance.date_format, "rate_limit_unit": instance.rate_limit_unit.value,
-        "rate_limit_duration": instance.rate_limit_duration,
-        "connection_pool_id": instance.connection_pool_id, "certificate_id": instance.certificate_id,
-        "platform_app_key": instance.platform_app_key, "session_id": instance.session_id,
-        "type": instance.type, "state": instance.state.value, "version": instance.version,
-        "last_test_outcome": instance.last_test_outcome.value,
-        "configuration": _configuration_json(instance.configuration),
-        "upgrade_blocked": _blocked_json(instance.blocked_reasons),
-        "create_time": instance.create_time, "update_time": instance.update_time,
-    }
 
 
 def _filters(query: ListQuery) -> tuple[tuple[str, ...], list[object]]:

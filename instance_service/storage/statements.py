@@ -18,7 +18,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from ..domain.connection import TestResult
+from plugboard.storage.paging import after_sql
+
 from ..domain.model import (
     Configuration,
     Instance,
@@ -28,6 +29,7 @@ from ..domain.model import (
     Variable,
     VersionPolicy,
 )
+from ..domain.outcomes import TestResult
 from .models import to_micros
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -176,9 +178,9 @@ class Statements:
                 where.append(f'"{name}" = {p}')
         condition = " AND ".join(where)
         count = f"SELECT COUNT(*) FROM instances WHERE {condition}"
-        direction, compare = ("DESC", "<") if descending else ("ASC", ">")
+        direction = "DESC" if descending else "ASC"
         if keyset:
-            condition += f' AND ("name" {compare} {p} OR ("name" = {p} AND "id" {compare} {p}))'
+            condition += " AND " + after_sql(("name", "id"), descending, p)
         page = (f"SELECT {_columns(INSTANCE_COLUMNS)} FROM instances WHERE {condition} "
                 f'ORDER BY "name" {direction}, "id" {direction} LIMIT {p} OFFSET {p}')
         self._lists[shape] = (count, page)

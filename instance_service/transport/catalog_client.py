@@ -1,8 +1,8 @@
 """The catalog as the instance service sees it: ``CatalogPort`` over gRPC (CheckConnectorUsable).
 
 The catalog's refusals (NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT) pass through with their
-reason and details (``from_rpc_error``); an unreachable or failing catalog becomes UNAVAILABLE with a
-safe message (the channel's own text may name internal addresses).
+reason and details; an unreachable or failing catalog becomes CATALOG_UNAVAILABLE, a spent deadline
+CATALOG_DEADLINE_EXCEEDED, with safe messages (``plugboard.rpc.status.from_rpc_error``, the one converter).
 """
 
 from __future__ import annotations
@@ -10,32 +10,18 @@ from __future__ import annotations
 import grpc
 
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
-from plugboard.errors import Cancelled, DeadlineExceeded, PlugboardError, Unavailable
 from plugboard.rpc.status import from_rpc_error
 
 from ..domain.model import UsableConnector
 from .convert import usable_from_response
 
 CHECK_METHOD = "plugboard.catalog.v1.CatalogService/CheckConnectorUsable"
-_PASSED_THROUGH = (
+# The catalog's refusals a caller acts on; any other failure of the catalog is CATALOG_UNAVAILABLE.
+PASSED_THROUGH = frozenset({
     grpc.StatusCode.NOT_FOUND,
     grpc.StatusCode.FAILED_PRECONDITION,
     grpc.StatusCode.INVALID_ARGUMENT,
-)
-
-
-def catalog_error(exc: grpc.RpcError) -> PlugboardError:
-    """The domain error for a failed catalog call."""
-    code = exc.code() if hasattr(exc, "code") else None
-    if code in _PASSED_THROUGH:
-        return from_rpc_error(exc)
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DeadlineExceeded("the catalog service did not answer before the deadline; nothing was created",
-                                reason="CATALOG_DEADLINE_EXCEEDED")
-    if code == grpc.StatusCode.CANCELLED:
-        return Cancelled("the call to the catalog service was cancelled; nothing was created")
-    return Unavailable("the catalog service is unavailable; nothing was created, retry later",
-                       reason="CATALOG_UNAVAILABLE")
+})
 
 
 class CatalogClient:
@@ -53,5 +39,5 @@ class CatalogClient:
         try:
             response = await self._stub.CheckConnectorUsable(request, timeout=timeout)
         except grpc.RpcError as exc:
-            raise catalog_error(exc) from exc
+            raise from_rpc_error(exc, "catalog", keep=PASSED_THROUGH, reason_prefix="CATALOG") from exc
         return usable_from_response(response)

@@ -13,8 +13,11 @@ from google.protobuf import timestamp_pb2
 from plugboard.catalog.v1 import catalog_service_pb2, specification_pb2
 from plugboard.instance.v1 import instance_pb2, instance_service_pb2
 
-from ..domain.connection import Authentication, AuthType, ConnectionSpec, TestResult
-from ..domain.listing import ListQuery, Page, list_query
+from ..domain.connection import Authentication, AuthType, ConnectionSpec
+from ..domain.outcomes import TestResult
+from plugboard.page import Page
+
+from ..domain.listing import ListQuery, list_query
 from ..domain.model import (
     Configuration,
     ConfigurationKey,
@@ -213,10 +216,10 @@ def test_result_to_proto(result: TestResult) -> instance_pb2.ConnectionTestResul
     return msg
 
 
-def page_to_proto(page: Page) -> instance_service_pb2.ListInstancesResponse:
+def page_to_proto(page: Page, per_page: int) -> instance_service_pb2.ListInstancesResponse:
     return instance_service_pb2.ListInstancesResponse(
-        instances=[instance_to_proto(item) for item in page.instances], page=page.page,
-        per_page=page.per_page, total=page.total, next_page_token=page.next_page_token,
+        instances=[instance_to_proto(item) for item in page.items], page=page.offset // per_page + 1,
+        per_page=per_page, total=page.total, next_page_token=page.next_page_token,
     )
 
 

@@ -61,7 +61,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> instance_service_pb2.ListInstancesResponse:
         query = convert.list_query_from_request(request)
         page = await self._instances.read_page(query, timeout=self._timeout(context))
-        return convert.page_to_proto(page)
+        return convert.page_to_proto(page, query.per_page)
 
     async def UpdateInstance(
         self, request: instance_service_pb2.UpdateInstanceRequest, context: grpc.aio.ServicerContext
@@ -94,7 +94,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> instance_service_pb2.ListConnectionTestsResponse:
         page = self._tests.list(request.project, request.instance_id, request.page_size, request.page_token)
         return instance_service_pb2.ListConnectionTestsResponse(
-            results=[convert.test_result_to_proto(item) for item in page.results],
+            results=[convert.test_result_to_proto(item) for item in page.items],
             next_page_token=page.next_page_token,
         )
 

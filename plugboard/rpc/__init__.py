@@ -1,7 +1,7 @@
 """gRPC edge of Plugboard: status mapping, the edge wrapper, server and client helpers."""
 
 from plugboard.rpc.client import DEFAULT_MAX_MESSAGE_BYTES, channel, remaining_timeout
-from plugboard.rpc.interceptors import ACCESS_LOGGER, ERROR_LOGGER, EdgeRegistrar
+from plugboard.rpc.handlers import ACCESS_LOGGER, ERROR_LOGGER, EdgeRegistrar
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, shutdown, start
 from plugboard.rpc.status import (
     CODES,

@@ -9,6 +9,7 @@ import grpc
 
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
+
 def _service_config(retry_unavailable_for: Sequence[str]) -> str:
     names = []
     for item in retry_unavailable_for:
@@ -35,7 +36,9 @@ def channel(
     retry_unavailable_for: Sequence[str] = (),
     interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
 ) -> grpc.aio.Channel:
-    """An insecure grpc.aio channel to ``target`` (``host:port``) with keepalive and size limits.
+    """An insecure grpc.aio channel to ``target`` (``host:port``) with keepalive and size limits: the one
+    channel factory of every service calling another (the gateway's backends, the instance service's
+    catalog client). It connects lazily; a restarted peer is reconnected within 2 s (capped backoff).
 
     ``retry_unavailable_for`` names idempotent methods (``"pkg.Service/Method"``) or whole
     services (``"pkg.Service"``) that are retried up to 3 times on UNAVAILABLE.
@@ -49,6 +52,9 @@ def channel(
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.enable_retries", 1),
+        ("grpc.initial_reconnect_backoff_ms", 200),
+        ("grpc.min_reconnect_backoff_ms", 200),
+        ("grpc.max_reconnect_backoff_ms", 2000),
     ]
     if retry_unavailable_for:
         options.append(("grpc.service_config", _service_config(retry_unavailable_for)))

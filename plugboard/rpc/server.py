@@ -24,7 +24,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from plugboard.logs import exception_summary
-from plugboard.rpc.interceptors import EdgeRegistrar
+from plugboard.rpc.handlers import EdgeRegistrar
 
 _log = logging.getLogger("plugboard.server")
 

@@ -3,10 +3,13 @@
 ``to_status`` turns a ``PlugboardError`` into a ``grpc.Status`` whose trailing metadata carries a
 ``google.rpc.Status`` with ``ErrorInfo`` (always) plus ``BadRequest``, ``PreconditionFailure`` or
 ``ResourceInfo`` as the error calls for. ``from_rpc_error`` does the reverse for an error coming
-back from a call, so a service can re-raise or pass on what a downstream service said.
+back from a call: the one converter of failed calls (gateway to backends, instance service to catalog),
+so a service can re-raise or pass on what a downstream service said.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import grpc
 from google.protobuf import any_pb2
@@ -143,18 +146,50 @@ def _version(text: str) -> int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
-def from_rpc_error(exc: grpc.RpcError) -> e.PlugboardError:
-    """Rebuild the domain error from an ``AioRpcError`` / ``grpc.RpcError``.
+def has_rich_details(exc: grpc.RpcError) -> bool:
+    """True when the error came from a Plugboard server (it carries a ``google.rpc.Status``)."""
+    return details_of(exc) is not None
 
-    Reason, message, metadata, field and precondition violations and resource info come from the
-    rich details when present. An error without them (e.g. UNAVAILABLE raised by the channel)
-    gets a generic message naming only the code: the raw details may expose internal addresses.
+
+def from_rpc_error(exc: grpc.RpcError, service: str = "", *, keep: Collection[grpc.StatusCode] | None = None,
+                   reason_prefix: str = "BACKEND") -> e.PlugboardError:
+    """The domain error for a failed call to ``service`` (named in messages, never its address); the
+    failed call stays on the error's ``downstream`` field, for an edge that passes it on unchanged.
+
+    - An error the callee described (rich details) is rebuilt as the callee raised it: reason, message,
+      metadata, field and precondition violations, resource info. With ``keep``, only for those codes.
+    - Anything else is described without the channel's own text (it names internal addresses): the
+      deadline spent or the call cancelled as such, the callee down (or failing with a code not kept)
+      as UNAVAILABLE ``<reason_prefix>_UNAVAILABLE``, "retry later"; each with ``backend`` metadata.
+    - A foreign error without details and with another code keeps its code, with a generic message.
     """
     code: grpc.StatusCode = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
     if code is None or code == grpc.StatusCode.OK:
         code = grpc.StatusCode.UNKNOWN
-    cls = _CLASS_FOR_CODE.get(code, e.Internal)
     rich = details_of(exc)
+    name = service or "downstream"
+    facts = {"backend": service} if service else {}
+    err: e.PlugboardError
+    if rich is not None and (keep is None or code in keep):
+        err = _rebuild(code, rich)
+    elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        err = e.DeadlineExceeded(f"the deadline expired before the {name} service answered",
+                                 reason=f"{reason_prefix}_DEADLINE_EXCEEDED", metadata=facts)
+    elif code == grpc.StatusCode.CANCELLED:
+        err = e.Cancelled(f"the call to the {name} service was cancelled", metadata=facts)
+    elif code == grpc.StatusCode.UNAVAILABLE or keep is not None:
+        err = e.Unavailable(f"the {name} service is unavailable; retry later",
+                            reason=f"{reason_prefix}_UNAVAILABLE", metadata=facts)
+    else:
+        err = _rebuild(code, None)
+        err.metadata.update(facts)
+    err.downstream = exc
+    return err
+
+
+def _rebuild(code: grpc.StatusCode, rich: status_pb2.Status | None) -> e.PlugboardError:
+    """The domain error a ``google.rpc.Status`` describes (a generic one of ``code`` without it)."""
+    cls = _CLASS_FOR_CODE.get(code, e.Internal)
     info = _unpack(rich, error_details_pb2.ErrorInfo) if rich is not None else None
     if rich is not None and rich.message:
         message = rich.message
@@ -193,4 +228,3 @@ def from_rpc_error(exc: grpc.RpcError) -> e.PlugboardError:
             message=message, reason=reason, metadata=metadata,
         )
     return cls(message, reason=reason, metadata=metadata)
-

@@ -12,6 +12,7 @@ from instance_service.domain.secrets import Keyring
 from instance_service.server import close_database
 from instance_service.server import create_server as create_instance_server
 from instance_service.storage.migrations import COMPONENT, MIGRATIONS
+from instance_service.storage.models import database_proxy
 from instance_service.storage.repository import InstanceRepository
 from plugboard.instance.v1 import instance_service_pb2_grpc
 from plugboard.settings import Settings
@@ -32,6 +33,7 @@ def repository(database_url):
     """The instance repository on a freshly migrated database (SQLite file or PostgreSQL)."""
     db = open_database(database_url)
     migrate(db, COMPONENT, MIGRATIONS)
+    database_proxy.initialize(db)
     yield InstanceRepository(db)
     close_database(db)
 

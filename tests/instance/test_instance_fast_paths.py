@@ -74,14 +74,14 @@ def test_list_by_connector_pages_in_name_order_both_ways(repository, keyring):
         while True:
             page = repository.list(list_query("acme", connector_id=connector, per_page=3, sort=sort,
                                               page_token=token))
-            assert page.total == 7 and all(len(item.variables) == 1 for item in page.instances)
-            seen += [item.name for item in page.instances]
+            assert page.total == 7 and all(len(item.variables) == 1 for item in page.items)
+            seen += [item.name for item in page.items]
             token = page.next_page_token
             if not token:
                 break
         assert seen == expected
         offset_page = repository.list(list_query("acme", connector_id=connector, per_page=3, page=2, sort=sort))
-        assert [item.name for item in offset_page.instances] == expected[3:6]
+        assert [item.name for item in offset_page.items] == expected[3:6]
 
 
 def test_new_ids_are_version_4_uuids():

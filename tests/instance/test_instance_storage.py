@@ -168,7 +168,7 @@ def test_stale_pending_instances_are_removed(repository, keyring):
 
 
 def _names(page) -> list[str]:  # type: ignore[no-untyped-def]
-    return [item.name for item in page.instances]
+    return [item.name for item in page.items]
 
 
 def test_list_pages_sorts_and_tokens(repository, keyring):
@@ -178,11 +178,11 @@ def test_list_pages_sorts_and_tokens(repository, keyring):
     assert repository.insert_pending(pending(name="inst50"), "")  # PENDING: not listed
 
     first = repository.list(list_query("acme", per_page=3))
-    assert _names(first) == ["inst00", "inst01", "inst02"] and first.total == 7 and first.page == 1
+    assert _names(first) == ["inst00", "inst01", "inst02"] and first.total == 7 and first.offset == 0
     second = repository.list(list_query("acme", per_page=3, page_token=first.next_page_token))
-    assert _names(second) == ["inst03", "inst04", "inst05"] and second.page == 2
+    assert _names(second) == ["inst03", "inst04", "inst05"] and second.offset == 3
     third = repository.list(list_query("acme", per_page=3, page_token=second.next_page_token))
-    assert _names(third) == ["inst06"] and third.next_page_token == "" and third.page == 3
+    assert _names(third) == ["inst06"] and third.next_page_token == "" and third.offset == 6
     by_page = repository.list(list_query("acme", per_page=3, page=2))
     assert _names(by_page) == _names(second) and by_page.next_page_token
 

@@ -1,7 +1,8 @@
-"""The edge of every server: access log and error translation for every call.
+"""The method handlers of every server, wrapped once at registration: access log and error translation.
 
-``EdgeRegistrar`` wraps each method handler once, as it is registered (all four cardinalities; coroutine, async-generator
-and plain sync behaviours, the latter run in the loop's default executor) so that:
+``EdgeRegistrar`` wraps each method handler once, as it is registered (all four cardinalities; coroutine
+and async-generator behaviours, and the plain "not implemented" stubs of generated servicer bases, which
+answer UNIMPLEMENTED) so that:
 
 - one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
   in ms, peer (never the payload); health checks (``grpc.health.v1.Health``, polled every second by
@@ -21,12 +22,12 @@ import inspect
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from plugboard.errors import Internal, InvalidArgument, PlugboardError
+from plugboard.errors import Internal, InvalidArgument, PlugboardError, Unimplemented
 from plugboard.logs import exception_summary
 from plugboard.rpc.status import to_status
 
@@ -69,6 +70,8 @@ class _Call:
 
     def status_for(self, exc: Exception) -> grpc.Status:
         """The status to abort with for an exception escaping the handler."""
+        if isinstance(exc, NotImplementedError):  # a generated servicer base's stub
+            exc = Unimplemented(f"method {self.method} is not implemented")
         if isinstance(exc, PlugboardError):
             self.reason = exc.reason
             status = to_status(exc)
@@ -168,44 +171,6 @@ def _checked_deserializer(deserialize: Callable[[bytes], Any]) -> Callable[[byte
     return parse
 
 
-class _AbortFromThread(Exception):
-    """Raised by ``_ThreadContext.abort`` in the worker thread; the wrapper, back on the loop in
-    the call's own task, performs the real abort (aborting from another task races with sends)."""
-
-    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Any) -> None:
-        super().__init__(code)
-        self.code, self.details, self.trailing_metadata = code, details, trailing_metadata
-
-
-class _ThreadContext:
-    """The sync servicer context a plain (non-async) handler gets while it runs in a worker
-    thread: ``abort`` raises for the wrapper to abort on the loop, ``send_initial_metadata`` is
-    run on the loop; everything else is the call's own context."""
-
-    def __init__(self, context: grpc.aio.ServicerContext, loop: asyncio.AbstractEventLoop) -> None:
-        self._context = context
-        self._loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
-
-    def _on_loop(self, coro: Awaitable[Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()  # type: ignore[arg-type]
-
-    def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()) -> None:
-        raise _AbortFromThread(code, details, trailing_metadata)
-
-    def abort_with_status(self, status: grpc.Status) -> None:
-        raise _AbortFromThread(status.code, status.details, status.trailing_metadata)
-
-    def send_initial_metadata(self, initial_metadata: Any) -> None:
-        self._on_loop(self._context.send_initial_metadata(initial_metadata))
-
-    def add_callback(self, callback: Callable[[], None]) -> bool:
-        self._context.add_done_callback(lambda _context: callback())
-        return True
-
-
 def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
         call = _Call(method, context)
@@ -218,8 +183,6 @@ def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callab
         except asyncio.CancelledError:
             call.cancelled()
             raise
-        except _AbortFromThread as abort:
-            await context.abort(abort.code, abort.details, abort.trailing_metadata)
         except Exception as exc:
             await context.abort_with_status(call.status_for(exc))
         finally:
@@ -245,8 +208,6 @@ def _wrap_async_gen(
         except (asyncio.CancelledError, GeneratorExit):
             call.cancelled()
             raise
-        except _AbortFromThread as abort:
-            await context.abort(abort.code, abort.details, abort.trailing_metadata)
         except Exception as exc:
             await context.abort_with_status(call.status_for(exc))
         finally:
@@ -256,91 +217,28 @@ def _wrap_async_gen(
     return behaviour
 
 
-class _ThreadRequests:
-    """The request stream of a plain handler: the call's async iterator read from a thread."""
+def _wrap_plain(inner: Callable[..., Any], method: str, stream_response: bool) -> Callable[..., Any]:
+    """A plain function handler, run on the loop: only the generated servicer bases' "not implemented"
+    stubs are plain functions (every servicer of ours is async), and they return at once."""
+    if stream_response:
+        async def responses(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            for response in inner(request, context):
+                yield response
 
-    def __init__(self, requests: AsyncIterator[Any], loop: asyncio.AbstractEventLoop) -> None:
-        self._requests = requests.__aiter__()
-        self._loop = loop
+        return _wrap_async_gen(responses, method)
 
-    def __iter__(self) -> Iterator[Any]:
-        return self
+    async def response(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return inner(request, context)
 
-    def __next__(self) -> Any:
-        future = asyncio.run_coroutine_threadsafe(self._requests.__anext__(), self._loop)
-        try:
-            return future.result()
-        except StopAsyncIteration:
-            raise StopIteration from None
+    return _wrap_coroutine(response, method)
 
 
-def _thread_args(request: Any, context: grpc.aio.ServicerContext, stream_request: bool) -> tuple[Any, Any]:
-    loop = asyncio.get_running_loop()
-    if stream_request:
-        request = _ThreadRequests(request, loop)
-    return request, _ThreadContext(context, loop)
-
-
-def _wrap_sync(inner: Callable[..., Any], method: str, stream_request: bool) -> Callable[..., Awaitable[Any]]:
-    """A plain handler returning one response, run in the loop's default executor."""
-
-    async def call_in_thread(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        args = _thread_args(request, context, stream_request)
-        return await asyncio.get_running_loop().run_in_executor(None, inner, *args)
-
-    return _wrap_coroutine(call_in_thread, method)
-
-
-_EXHAUSTED = object()
-
-
-def _close_quietly(responses: Iterator[Any]) -> None:
-    close = getattr(responses, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:  # still running in another thread, or failing in its cleanup
-            pass
-
-
-def _wrap_sync_gen(
-    inner: Callable[..., Iterator[Any]], method: str, stream_request: bool
-) -> Callable[..., AsyncIterator[Any]]:
-    """A plain handler returning an iterator, advanced in a worker thread one response at a time.
-
-    grpc.aio's own thread bridge lets a sync generator abort while a response is being sent
-    (GRPC_CALL_ERROR_TOO_MANY_OPERATIONS); here the next response is only pulled once the
-    previous one went out.
-    """
-
-    async def pull_in_thread(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        loop = asyncio.get_running_loop()
-        args = _thread_args(request, context, stream_request)
-        responses = iter(await loop.run_in_executor(None, inner, *args))
-        exhausted = False
-        try:
-            while not exhausted:
-                response = await loop.run_in_executor(None, next, responses, _EXHAUSTED)
-                exhausted = response is _EXHAUSTED
-                if not exhausted:
-                    yield response
-        finally:
-            if not exhausted:  # cancelled or failed: let the generator run its cleanup
-                await loop.run_in_executor(None, _close_quietly, responses)
-
-    return _wrap_async_gen(pull_in_thread, method)
-
-
-def _wrap_behaviour(
-    inner: Callable[..., Any], method: str, *, stream_request: bool, stream_response: bool
-) -> Callable[..., Any]:
+def _wrap_behaviour(inner: Callable[..., Any], method: str, *, stream_response: bool) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(inner):
         return _wrap_async_gen(inner, method)
     if inspect.iscoroutinefunction(inner):
         return _wrap_coroutine(inner, method)
-    if stream_response:
-        return _wrap_sync_gen(inner, method, stream_request)
-    return _wrap_sync(inner, method, stream_request)
+    return _wrap_plain(inner, method, stream_response)
 
 
 def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
@@ -354,17 +252,13 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodH
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_wrap_behaviour(
-            handler.unary_unary, method, stream_request=False, stream_response=False), **kwargs)
+        return grpc.unary_unary_rpc_method_handler(_wrap_behaviour(handler.unary_unary, method, stream_response=False), **kwargs)
     if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_wrap_behaviour(
-            handler.unary_stream, method, stream_request=False, stream_response=True), **kwargs)
+        return grpc.unary_stream_rpc_method_handler(_wrap_behaviour(handler.unary_stream, method, stream_response=True), **kwargs)
     if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_wrap_behaviour(
-            handler.stream_unary, method, stream_request=True, stream_response=False), **kwargs)
+        return grpc.stream_unary_rpc_method_handler(_wrap_behaviour(handler.stream_unary, method, stream_response=False), **kwargs)
     if handler.stream_stream is not None:
-        return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(
-            handler.stream_stream, method, stream_request=True, stream_response=True), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(handler.stream_stream, method, stream_response=True), **kwargs)
     return handler
 
 
