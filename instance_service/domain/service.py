@@ -250,7 +250,8 @@ class Instances:
         now = self._clock()
         variables = None
         if patch.variables is not None:
-            variables = merge_variables(self._keyring, current, patch.variables, now, validator=v)
+            variables = merge_variables(self._keyring, current, patch.variables, now, validator=v,
+                                        explicit=patch.variable_fields)
         v.raise_if_any()
         if patch.is_empty:
             return current

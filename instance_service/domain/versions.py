@@ -52,9 +52,8 @@ def revalidate(
         if spec is None:
             problems.append(f"variable {item.key!r} is not a configuration key of version {version}")
             continue
-        if spec.secret != item.secret:
-            kind = "a secret" if spec.secret else "a setting"
-            problems.append(f"variable {item.key!r} is {kind} in version {version}")
+        if spec.secret and not item.secret:  # a caller may keep any value secret, never the reverse
+            problems.append(f"variable {item.key!r} is a secret in version {version}")
             continue
         if spec.required and not item.value_set:
             if not spec.secret and spec.default:
@@ -187,7 +186,7 @@ def validate_upgrade(project: str, instance_id: str, connector_id: str, target_v
     v = Validator()
     if variables and not instance_id:
         v.add("variables", "variables can only be given together with instance_id")
-    check_variable_shapes(v, variables, "variables")
+    check_variable_shapes(v, variables, "variables", by_id=True)
     check_project(v, project)
     if bool(instance_id) == bool(connector_id):
         v.add("instance_id", "give exactly one of instance_id and connector_id")
