@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
 
+from .binding import changed_keys, require_resupplied, supplied_keys
 from .listing import ListQuery, Page, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
 from .secrets import Keyring
@@ -230,11 +231,15 @@ class Instances:
 
     # ------------------------------------------------------------------------------------ update
 
-    def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch) -> Instance:
+    async def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch, *,
+                     timeout: float = 10.0) -> Instance:
         """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise).
 
         Bad input is reported at once: the request's own problems together with those found against
-        the stored instance (locked values, keys unknown to its connector version).
+        the stored instance (locked values, keys unknown to its connector version). A change of a
+        variable that decides where the connection goes must re-supply the connection's secrets
+        (``binding``; FAILED_PRECONDITION SECRETS_MUST_BE_RESUPPLIED): the version's connection section
+        is asked of the catalog then, and only then (a value changed while secrets are stored).
         """
         v = update_violations(project, instance_id, expected_version, patch)
         if not project or not instance_id or expected_version <= 0:
@@ -255,6 +260,14 @@ class Instances:
         v.raise_if_any()
         if patch.is_empty:
             return current
+        if variables is not None and changed_keys(current.variables, variables) \
+                and any(item.secret and item.value_set for item in variables):
+            usable = await self._catalog.check_connector_usable(
+                connector_id=current.connector_id, connector_key="", project=project,
+                version=current.connector_version, timeout=timeout,
+            )
+            require_resupplied(before=usable.connection, after=usable.connection, old_variables=current.variables,
+                               new_variables=variables, supplied=supplied_keys(current, patch.variables or ()))
         changed = replace(current, **dict(patch.fields), update_time=now)
         if variables is not None:
             changed = replace(changed, variables=variables)
