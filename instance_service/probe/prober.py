@@ -16,6 +16,7 @@ back. Implements ``instance_service.domain.testing.ProberPort``.
   UNREACHABLE (no name, no connection, TLS failure, connection reset), TIMEOUT, UNEXPECTED_RESPONSE
   (another status, not HTTP, a bad token answer, too many redirects, a redirect not followed), BLOCKED
   (the guard said no), MISCONFIGURED (a request that cannot be built, e.g. a value HTTP cannot carry).
+- httpcore's and httpx's own DEBUG traces (request lines, answer headers) are switched off.
 - Messages name the host and path at most, as the plan shows them (``RequestPlan.shown_url``: secret
   parts as their placeholders, never the query), and the exception class, never exception text or a
   body. A hop after a redirect of a URL carrying secrets is named by its origin only (the server may
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import ssl
 from dataclasses import dataclass
@@ -46,6 +48,9 @@ from .addresses import AddressPolicy, Blocked, Unresolvable
 from .transport import PinnedTransport
 
 _REDIRECTS = (301, 302, 303, 307, 308)
+# httpcore and httpx trace every exchange at DEBUG: request lines and the answer's headers (a Location may
+# echo a secret path or query). Those lines are not ours to shape, so they stay off, whatever the level.
+_LIBRARY_LOGGERS = ("httpcore", "httpx")
 _ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
 
 
@@ -81,6 +86,8 @@ class Prober:
         self._policy = policy
         self._max_redirects = max_redirects
         self._ssl = ssl_context or httpx.create_ssl_context()
+        for name in _LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     async def run(self, plan: RequestPlan, timeout: float) -> ProbeOutcome:
         progress = _Progress()
