@@ -97,14 +97,25 @@ def origins(spec: ConnectionSpec | None, variables: Iterable[Variable]) -> tuple
     return tuple(out)
 
 
-def changed_keys(before: Sequence[Variable], after: Sequence[Variable]) -> set[str]:
-    """Keys whose value (or secrecy) differs between two variable lists, added keys included."""
-    old = {item.key: item for item in before}
+def changed_keys(instance: Instance, changes: Sequence[VariableInput], after: Sequence[Variable]) -> set[str]:
+    """Keys whose value the request changes: given with a value that differs from the stored one (a new
+    key counts). Flags alone (``secret: true`` on a setting) and explicit clears move nothing."""
+    before = {item.key: item for item in instance.variables}
+    now = {item.key: item for item in after}
+    by_id = {item.id: item.key for item in instance.variables}
     changed = set()
-    for item in after:
-        was = old.get(item.key)
-        if was is None or (was.secret, was.value, was.ciphertext) != (item.secret, item.value, item.ciphertext):
-            changed.add(item.key)
+    for change in changes:
+        key = change.key or by_id.get(change.id, "")
+        if not change.value or not key:
+            continue
+        was = before.get(key)
+        if was is None:
+            changed.add(key)
+        elif was.secret:  # merge keeps the ciphertext when the same secret is given again
+            if key not in now or now[key].ciphertext != was.ciphertext:
+                changed.add(key)
+        elif change.value != (was.value or ""):
+            changed.add(key)
     return changed
 
 
@@ -116,12 +127,13 @@ def supplied_keys(instance: Instance, changes: Sequence[VariableInput]) -> set[s
 
 def require_resupplied(
     *, before: ConnectionSpec | None, after: ConnectionSpec | None, old_variables: Sequence[Variable],
-    new_variables: Sequence[Variable], supplied: set[str], version: int | None = None,
+    new_variables: Sequence[Variable], changed: set[str], supplied: set[str], version: int | None = None,
 ) -> None:
     """FailedPrecondition SECRETS_MUST_BE_RESUPPLIED when the change moves the destination of secrets
     that the request does not re-supply (module docstring)."""
     missing, why = secrets_to_resupply(before=before, after=after, old_variables=old_variables,
-                                       new_variables=new_variables, supplied=supplied, version=version)
+                                       new_variables=new_variables, changed=changed, supplied=supplied,
+                                       version=version)
     if missing:
         raise FailedPrecondition(
             [PreconditionViolation(VIOLATION, f"variables/{key}",
@@ -135,10 +147,11 @@ def require_resupplied(
 
 def secrets_to_resupply(
     *, before: ConnectionSpec | None, after: ConnectionSpec | None, old_variables: Sequence[Variable],
-    new_variables: Sequence[Variable], supplied: set[str], version: int | None = None,
+    new_variables: Sequence[Variable], changed: set[str], supplied: set[str], version: int | None = None,
 ) -> tuple[list[str], str]:
-    """The secrets to re-enter (sorted) and why; ([], "") when the change keeps the destination."""
-    moving = sorted(changed_keys(old_variables, new_variables) & (destination_keys(before) | destination_keys(after)))
+    """The secrets to re-enter (sorted) and why; ([], "") when the change keeps the destination.
+    ``changed``: the keys whose value the request changes (``changed_keys``)."""
+    moving = sorted(changed & (destination_keys(before) | destination_keys(after)))
     old_origins, new_origins = origins(before, old_variables), origins(after, new_variables)
     moved_origin = old_origins is not None and new_origins is not None and old_origins != new_origins
     if not moving and not moved_origin:

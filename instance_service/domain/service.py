@@ -260,14 +260,15 @@ class Instances:
         v.raise_if_any()
         if patch.is_empty:
             return current
-        if variables is not None and changed_keys(current.variables, variables) \
-                and any(item.secret and item.value_set for item in variables):
+        changed_values = changed_keys(current, patch.variables or (), variables or ())
+        if changed_values and any(item.secret and item.value_set for item in variables or ()):
             usable = await self._catalog.check_connector_usable(
                 connector_id=current.connector_id, connector_key="", project=project,
                 version=current.connector_version, timeout=timeout,
             )
             require_resupplied(before=usable.connection, after=usable.connection, old_variables=current.variables,
-                               new_variables=variables, supplied=supplied_keys(current, patch.variables or ()))
+                               new_variables=variables or (), changed=changed_values,
+                               supplied=supplied_keys(current, patch.variables or ()))
         changed = replace(current, **dict(patch.fields), update_time=now)
         if variables is not None:
             changed = replace(changed, variables=variables)

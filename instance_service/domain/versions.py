@@ -37,7 +37,7 @@ from datetime import datetime
 
 from plugboard.errors import ConcurrentModification, InvalidArgument, NotFound, PlugboardError, Validator
 
-from .binding import require_resupplied, secrets_to_resupply, supplied_keys
+from .binding import changed_keys, require_resupplied, secrets_to_resupply, supplied_keys
 from .model import Configuration, Instance, UsableConnector, Variable, VariableInput, VersionPolicy
 from .secrets import Keyring
 from .validation import TEXT_MAX, check_project, check_variable_shapes
@@ -192,7 +192,7 @@ class Follower:
         if not problems and current is not None:  # secrets are not moved to another origin unasked
             missing, why = secrets_to_resupply(before=current.connection, after=usable.connection,
                                                old_variables=instance.variables, new_variables=variables,
-                                               supplied=set(), version=latest)
+                                               changed=set(), supplied=set(), version=latest)
             if missing:
                 problems = (f"{why}: re-enter the secret{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
                             "with an upgrade of this instance",)
@@ -296,6 +296,7 @@ class Upgrades:
                     )
                 binding = dict(before=versions[number].connection, after=usable.connection,
                                old_variables=original.variables, new_variables=merged,
+                               changed=changed_keys(original, variables, merged),
                                supplied=supplied_keys(original, variables), version=usable.version)
                 if instance_id and not dry_run:
                     require_resupplied(**binding)  # type: ignore[arg-type]

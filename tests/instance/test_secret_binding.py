@@ -113,10 +113,15 @@ def test_with_every_secret_resupplied_the_move_is_allowed(stub, shop, attacker):
 
 
 def test_changes_that_keep_the_destination_need_no_secrets(stub, shop):
-    instance = create(stub, SHOP_DOMAIN=shop.base.removeprefix("http://"), API_TOKEN=BEARER, ACCOUNT="a-1")
+    instance = create(stub, SHOP_DOMAIN=shop.base.removeprefix("http://"), API_TOKEN=BEARER, SIGNING_KEY="s")
     same_host = update(stub, instance, ipb.Variable(key="ACCOUNT", value="a-2"),
                        ipb.Variable(key="SHOP_DOMAIN", value=shop.base.removeprefix("http://"), label="Shop"))
     assert {v.key: v.value for v in same_host.variables}["ACCOUNT"] == "a-2"
+    # Making the host a secret keeps its value: nothing moves.
+    hidden = update(stub, same_host, ipb.Variable(key="SHOP_DOMAIN", secret=True))
+    assert {v.key: v.secret for v in hidden.variables}["SHOP_DOMAIN"]
+    result = stub.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id=instance.id))
+    assert result.outcome == ipb.CONNECTION_TEST_OUTCOME_OK and "{SHOP_DOMAIN}" in result.message, result.message
     # An instance without stored secrets has nothing to move.
     bare = create(stub, SHOP_DOMAIN=shop.base.removeprefix("http://"))
     assert update(stub, bare, ipb.Variable(key="SHOP_DOMAIN", value="elsewhere.example")).version == 2
