@@ -4,12 +4,25 @@ from it and an instance's variables, and the stored result.
 ``build_plan`` turns the section and the (decrypted, in-memory) variable values into a ``RequestPlan``:
 the test request's URL, method, headers and expected statuses, and, for OAuth2 client credentials, the
 token request to make first. Whatever cannot be built (no section, a variable without a value, a broken
-template, a header value with a line break) raises ``Misconfigured`` with a message that names variables,
-never their values. The plan itself holds secrets: it never goes to a log or a message (its ``repr`` hides
-them); ``describe_url`` gives the part of a URL that may be shown (no query, no user info).
+template, a header value with a line break or a character HTTP cannot carry) raises ``Misconfigured`` with
+a message that names variables, never their values. The plan itself holds secrets: it never goes to a log
+or a message (its ``repr`` hides them).
+
+Provenance, by construction. Every rendered template is a ``Rendered``: the text that is sent, the text
+that may be shown (each part that came from a secret variable replaced by its placeholder, ``{API_TOKEN}``)
+and the secret variables it holds. So the plan knows, without searching for values:
+
+- which headers are credential material (the authentication section's own headers, and every header
+  rendered from a secret variable): the prober drops them when a redirect leaves the origin;
+- whether the URL carries credential material (a secret in the host, path or query, or the API key
+  query parameter): the prober then follows no redirect that leaves the origin;
+- what of a URL a message may show (``shown_url``: scheme, host and path, secret parts as placeholders,
+  never the query).
 
 Templates: ``{NAME}`` is replaced by the value of variable NAME; ``{{`` and ``}}`` are literal braces.
-Values go into the base URL as they are (a host may be a variable), into the path percent-encoded.
+Values go into the base URL's scheme and authority as they are (a host may be a variable); after the
+authority (path, query) and in the test request path they are percent-encoded, so a value containing
+``#``, ``?`` or a space cannot change the URL's structure.
 """
 
 from __future__ import annotations
@@ -79,6 +92,32 @@ class Misconfigured(Exception):
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """A rendered template: ``text`` is sent, ``shown`` may be displayed (secret parts as ``{NAME}``)."""
+
+    text: str
+    shown: str
+    # Every variable the template used, and those of them that are secret.
+    names: frozenset[str] = frozenset()
+    secret_names: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        return f"Rendered(shown={self.shown!r})"
+
+    @property
+    def carries_secret(self) -> bool:
+        return bool(self.secret_names)
+
+    def __add__(self, other: "Rendered") -> "Rendered":
+        return Rendered(self.text + other.text, self.shown + other.shown, self.names | other.names,
+                        self.secret_names | other.secret_names)
+
+
+def literal(text: str) -> Rendered:
+    return Rendered(text, text)
+
+
+@dataclass(frozen=True)
 class TokenRequest:
     """An OAuth2 client-credentials token request (RFC 6749 4.4, client_secret_basic)."""
 
@@ -86,9 +125,11 @@ class TokenRequest:
     client_id: str
     client_secret: str
     scopes: tuple[str, ...] = ()
+    # What messages may show of the URL (scheme, host, path; secret parts as placeholders).
+    shown_url: str = ""
 
     def __repr__(self) -> str:
-        return f"TokenRequest(url={describe_url(self.url)!r})"
+        return f"TokenRequest(url={self.shown_url!r})"
 
     def basic_header(self) -> str:
         return basic_credentials(quote(self.client_id, safe=""), quote(self.client_secret, safe=""))
@@ -109,12 +150,20 @@ class RequestPlan:
     headers: tuple[tuple[str, str], ...]
     expected_status: tuple[int, ...]
     token_request: TokenRequest | None = None
-    # Header names that carry credentials: dropped when a redirect leaves the origin.
+    # Header names that carry credential material (the authentication's own headers and every header
+    # rendered from a secret variable): dropped when a redirect leaves the origin.
     credential_headers: tuple[str, ...] = ()
+    # What messages may show of the URL (scheme, host, path; secret parts as placeholders).
+    shown_url: str = ""
+    # The URL carries credential material (a secret in host, path or query; the API key parameter): no
+    # redirect that leaves the origin is followed.
+    url_carries_secret: bool = False
+    # The secret variables the URL carries (named in messages, never their values).
+    url_secret_names: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return f"RequestPlan(method={self.method!r}, url={describe_url(self.url)!r})"
+        return f"RequestPlan(method={self.method!r}, url={self.shown_url!r})"
 
 
 @dataclass(frozen=True)
@@ -145,16 +194,70 @@ def describe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def render(template: str, values: dict[str, str], where: str, *, encode: bool = False) -> str:
-    """``template`` with each ``{NAME}`` replaced; Misconfigured naming a missing variable or bad brace."""
-    out: list[str] = []
-    position = 0
+def describe_shown(shown: str) -> str:
+    """What may be shown of a ``Rendered.shown`` URL: everything before its query or fragment.
+
+    Secret parts are placeholders already; values after the authority are percent-encoded, so a ``?``
+    or ``#`` here comes from the template or from a setting in the authority, never from a secret."""
+    scheme, sep, rest = shown.partition("://")
+    if not sep:
+        return re.split(r"[?#]", shown, maxsplit=1)[0]
+    authority, path = re.match(r"([^/?#]*)(.*)", rest, re.DOTALL).groups()  # type: ignore[union-attr]
+    authority = authority.rpartition("@")[2]  # never user info (refused anyway)
+    return f"{scheme}://{authority}{re.split(r'[?#]', path, maxsplit=1)[0]}"
+
+
+def shown_origin(shown: str) -> str:
+    """host[:port] of a ``Rendered.shown`` URL (secret parts as placeholders)."""
+    rest = shown.partition("://")[2] or shown
+    authority = re.match(r"[^/?#]*", rest).group(0)  # type: ignore[union-attr]
+    return authority.rpartition("@")[2]
+
+
+def placeholders(template: str) -> list[str]:
+    """The variable names a template uses, in order (malformed placeholders are left out)."""
+    return [m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1) and _NAME.match(m.group(1))]
+
+
+class Position(enum.Enum):
+    """How a value is written into a template."""
+
+    RAW = "RAW"  # as it is
+    PATH = "PATH"  # percent-encoded, every reserved character
+    URL = "URL"  # raw in scheme and authority, percent-encoded after it
+
+
+_PAST_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*[/?#]")
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+def _encoded(value: str, so_far: str, position: Position) -> str:
+    if position is Position.PATH:
+        return quote(value, safe="")
+    if position is Position.URL and _PAST_AUTHORITY.match(so_far):
+        query = "?" in so_far[_PAST_AUTHORITY.match(so_far).end() - 1:]  # type: ignore[union-attr]
+        return quote(value, safe="" if query else _PATH_SAFE)
+    return value
+
+
+def render(template: str, values: dict[str, str], where: str, secret_keys: set[str] | frozenset[str] = frozenset(),
+           *, position: Position = Position.RAW) -> Rendered:
+    """``template`` with each ``{NAME}`` replaced, knowing which parts came from secret variables;
+    Misconfigured naming a missing variable or bad brace."""
+    text: list[str] = []
+    shown: list[str] = []
+    names: set[str] = set()
+    secret_names: set[str] = set()
+    position_in = 0
     for match in _PLACEHOLDER.finditer(template):
-        out.append(template[position:match.start()])
-        position = match.end()
+        chunk = template[position_in:match.start()]
+        text.append(chunk)
+        shown.append(chunk)
+        position_in = match.end()
         token = match.group(0)
         if token in ("{{", "}}"):
-            out.append(token[0])
+            text.append(token[0])
+            shown.append(token[0])
             continue
         name = match.group(1)
         if name is None or not _NAME.match(name):
@@ -162,9 +265,18 @@ def render(template: str, values: dict[str, str], where: str, *, encode: bool = 
         value = values.get(name, "")
         if not value:
             raise Misconfigured(f"the {where} template uses variable {name!r}, which has no value")
-        out.append(quote(value, safe="") if encode else value)
-    out.append(template[position:])
-    return "".join(out)
+        names.add(name)
+        written = _encoded(value, "".join(text), position)
+        text.append(written)
+        if name in secret_keys:
+            secret_names.add(name)
+            shown.append("{" + name + "}")
+        else:
+            shown.append(written)
+    tail = template[position_in:]
+    text.append(tail)
+    shown.append(tail)
+    return Rendered("".join(text), "".join(shown), frozenset(names), frozenset(secret_names))
 
 
 def _value(values: dict[str, str], name: str, what: str) -> str:
@@ -176,20 +288,33 @@ def _value(values: dict[str, str], name: str, what: str) -> str:
     return value
 
 
-def _check_header(name: str, value: str, where: str) -> None:
+def _sendable(text: str) -> bool:
+    """True when a header value is visible ASCII, spaces or tabs (what HTTP/1.1 carries as is)."""
+    return all(ch == "\t" or " " <= ch <= "~" for ch in text)
+
+
+def _check_header(name: str, value: str, where: str, names: frozenset[str] | set[str] = frozenset(),
+                  values: dict[str, str] | None = None) -> None:
+    """The header can be sent; else Misconfigured naming the header and the variables at fault."""
     if not _HEADER_NAME.match(name):
         raise Misconfigured(f"{where} header name {name!r} is not a valid header name")
     if any(ch in value for ch in "\r\n\0"):
         raise Misconfigured(f"{where} header {name!r} would contain a line break")
+    if not _sendable(value):
+        culprits = sorted(n for n in names if values is not None and not _sendable(values.get(n, "")))
+        source = (f"variable{'s' if len(culprits) > 1 else ''} {', '.join(repr(c) for c in culprits)} "
+                  "contain" + ("" if len(culprits) > 1 else "s") if culprits else "its template contains")
+        raise Misconfigured(f"{where} header {name!r} cannot be sent: {source} characters that are not "
+                            "printable ASCII (HTTP headers carry ASCII only)")
 
 
-def _join(base: str, path: str) -> str:
-    if not path:
+def _join(base: Rendered, path: Rendered) -> Rendered:
+    if not path.text:
         return base
-    if base.endswith("/") and path.startswith("/"):
-        return base + path[1:]
-    if not base.endswith("/") and not path.startswith("/"):
-        return base + "/" + path
+    if base.text.endswith("/") and path.text.startswith("/"):
+        return base + Rendered(path.text[1:], path.shown[1:], path.names, path.secret_names)
+    if not base.text.endswith("/") and not path.text.startswith("/"):
+        return base + literal("/") + path
     return base + path
 
 
@@ -211,10 +336,13 @@ def build_plan(spec: ConnectionSpec | None, values: dict[str, str], secret_keys:
     """The request plan of a connection test; Misconfigured when the section or variables fall short."""
     if spec is None or spec.is_empty:
         raise Misconfigured("the connector version has no connection section (base URL template)")
-    base = render(spec.base_url_template, values, "base URL")
-    path = render(spec.path, values, "test request path", encode=True)
-    url = _join(base, path)
-    _check_url(url, "test request URL")
+    base = render(spec.base_url_template, values, "base URL", secret_keys, position=Position.URL)
+    path = render(spec.path, values, "test request path", secret_keys, position=Position.PATH)
+    target = _join(base, path)
+    _check_url(target.text, "test request URL")
+    url = target.text
+    url_secrets = set(target.secret_names)
+    url_credential = target.carries_secret
     method = (spec.method or "GET").upper()
     if method not in _METHODS:
         raise Misconfigured(f"the test request method {method!r} is not one of {', '.join(_METHODS)}")
@@ -223,11 +351,13 @@ def build_plan(spec: ConnectionSpec | None, values: dict[str, str], secret_keys:
         raise Misconfigured("the expected statuses must be HTTP status codes (100-599)")
 
     headers: list[tuple[str, str]] = [("Accept", "*/*"), ("User-Agent", "plugboard-connection-test/1")]
-    for name, template in spec.headers:
-        value = render(template, values, f"header {name!r}")
-        _check_header(name, value, "test request")
-        headers.append((name, value))
     credential_headers: list[str] = []
+    for name, template in spec.headers:
+        value = render(template, values, f"header {name!r}", secret_keys)
+        _check_header(name, value.text, "test request", value.names, values)
+        headers.append((name, value.text))
+        if value.carries_secret:  # credential material by construction, whatever the header is called
+            credential_headers.append(name)
     token_request = None
     auth = spec.authentication
     kind = auth.type
@@ -235,36 +365,40 @@ def build_plan(spec: ConnectionSpec | None, values: dict[str, str], secret_keys:
         pass
     elif kind is AuthType.API_KEY_HEADER:
         name = auth.parameter_name or "X-Api-Key"
-        value = _value(values, auth.api_key_variable, "API key")
-        _check_header(name, value, "API key")
-        headers.append((name, value))
+        value_text = _value(values, auth.api_key_variable, "API key")
+        _check_header(name, value_text, "API key", {auth.api_key_variable}, values)
+        headers.append((name, value_text))
         credential_headers.append(name)
     elif kind is AuthType.API_KEY_QUERY:
         if not auth.parameter_name:
             raise Misconfigured("the authentication section does not name the API key query parameter")
-        value = _value(values, auth.api_key_variable, "API key")
+        value_text = _value(values, auth.api_key_variable, "API key")
         separator = "&" if urlsplit(url).query else "?"
-        url = url + separator + urlencode([(auth.parameter_name, value)])
+        url = url + separator + urlencode([(auth.parameter_name, value_text)])
+        url_credential = True
+        url_secrets.add(auth.api_key_variable)
     elif kind is AuthType.BASIC:
         user = _value(values, auth.username_variable, "user name")
         password = _value(values, auth.password_variable, "password")
+        # RFC 7617: user and password are sent as UTF-8, so any character can be sent.
         headers.append(("Authorization", basic_credentials(user, password)))
         credential_headers.append("Authorization")
     elif kind is AuthType.BEARER:
         token = _value(values, auth.token_variable, "bearer token")
-        _check_header("Authorization", token, "bearer token")
+        _check_header("Authorization", token, "bearer token", {auth.token_variable}, values)
         headers.append(("Authorization", f"Bearer {token}"))
         credential_headers.append("Authorization")
     elif kind is AuthType.OAUTH2_CLIENT_CREDENTIALS:
         if not auth.token_url_template:
             raise Misconfigured("the authentication section has no token URL template")
-        token_url = render(auth.token_url_template, values, "token URL")
-        _check_url(token_url, "token URL")
+        token_url = render(auth.token_url_template, values, "token URL", secret_keys, position=Position.URL)
+        _check_url(token_url.text, "token URL")
         token_request = TokenRequest(
-            url=token_url,
+            url=token_url.text,
             client_id=_value(values, auth.client_id_variable, "client id"),
             client_secret=_value(values, auth.client_secret_variable, "client secret"),
             scopes=tuple(auth.scopes),
+            shown_url=describe_shown(token_url.shown),
         )
         credential_headers.append("Authorization")
     else:  # pragma: no cover - every enum member is handled above
@@ -274,12 +408,15 @@ def build_plan(spec: ConnectionSpec | None, values: dict[str, str], secret_keys:
     secrets = tuple(sorted(raw | encoded, key=len, reverse=True))
     return RequestPlan(
         method=method, url=url, headers=tuple(headers), expected_status=expected,
-        token_request=token_request, credential_headers=tuple(credential_headers), secrets=secrets,
+        token_request=token_request, credential_headers=tuple(credential_headers),
+        shown_url=describe_shown(target.shown), url_carries_secret=url_credential,
+        url_secret_names=tuple(sorted(url_secrets)), secrets=secrets,
     )
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every secret value replaced (belt and braces: messages are built without them)."""
+    """``text`` with every whole secret value replaced: a last layer only. Messages are built from
+    ``shown`` texts, so they hold no secret-derived part in the first place."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted]")

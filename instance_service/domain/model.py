@@ -50,7 +50,8 @@ class VersionPolicy(enum.Enum):
 
 @dataclass(frozen=True)
 class VariableInput:
-    """One variable as the caller sent it. ``value`` is plaintext, secret or not."""
+    """One variable as the caller sent it. ``value`` is plaintext, secret or not. An update may name a
+    stored variable by its ``id`` instead of (or as well as) its ``key``."""
 
     key: str
     value: str = ""
@@ -61,6 +62,7 @@ class VariableInput:
     configurable: bool = False
     required: bool = False
     advanced: bool = False
+    id: str = ""
 
     def __repr__(self) -> str:  # never print a value: it may be a secret
         return f"VariableInput(key={self.key!r}, secret={self.secret}, value=<{len(self.value)} chars>)"

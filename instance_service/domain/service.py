@@ -35,6 +35,7 @@ from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, 
 
 from plugboard.page import Page
 
+from .binding import changed_keys, require_resupplied, supplied_keys
 from .listing import ListQuery, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
 from .secrets import Keyring
@@ -222,11 +223,15 @@ class Instances:
 
     # ------------------------------------------------------------------------------------ update
 
-    def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch) -> Instance:
+    async def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch, *,
+                     timeout: float = 10.0) -> Instance:
         """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise).
 
         Bad input is reported at once: the request's own problems together with those found against
-        the stored instance (locked values, keys unknown to its connector version).
+        the stored instance (locked values, keys unknown to its connector version). A change of a
+        variable that decides where the connection goes must re-supply the connection's secrets
+        (``binding``; FAILED_PRECONDITION SECRETS_MUST_BE_RESUPPLIED): the version's connection section
+        is asked of the catalog then, and only then (a value changed while secrets are stored).
         """
         v = update_violations(project, instance_id, expected_version, patch)
         if not project or not instance_id or expected_version <= 0:
@@ -242,10 +247,20 @@ class Instances:
         now = self._clock()
         variables = None
         if patch.variables is not None:
-            variables = merge_variables(self._keyring, current, patch.variables, now, validator=v)
+            variables = merge_variables(self._keyring, current, patch.variables, now, validator=v,
+                                        explicit=patch.variable_fields)
         v.raise_if_any()
         if patch.is_empty:
             return current
+        changed_values = changed_keys(current, patch.variables or (), variables or ())
+        if changed_values and any(item.secret and item.value_set for item in variables or ()):
+            usable = await self._catalog.check_connector_usable(
+                connector_id=current.connector_id, connector_key="", project=project,
+                version=current.connector_version, timeout=timeout,
+            )
+            require_resupplied(before=usable.connection, after=usable.connection, old_variables=current.variables,
+                               new_variables=variables or (), changed=changed_values,
+                               supplied=supplied_keys(current, patch.variables or ()))
         changed = replace(current, **dict(patch.fields), update_time=now)
         if variables is not None:
             changed = replace(changed, variables=variables)

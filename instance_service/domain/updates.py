@@ -53,6 +53,11 @@ NOT_UPDATABLE: Mapping[str, str] = {
 
 OPTIONAL_FIELDS = frozenset({"connection_pool_id", "certificate_id", "session_id"})
 
+# Fields of the given variables a mask may name ("variables.label"): each is then replaced even when the
+# request leaves it empty (or false), which is how a caller clears it. Without such a path, an update
+# merges: what a given variable leaves empty (or false) keeps its stored value.
+VARIABLE_FIELDS: tuple[str, ...] = ("value", "label", "alias", "configurable", "advanced", "secret")
+
 
 @dataclass(frozen=True)
 class InstancePatch:
@@ -62,6 +67,8 @@ class InstancePatch:
     variables: tuple[VariableInput, ...] | None = None
     # Problems with the update mask, reported together with the other fields' problems.
     mask_violations: tuple[FieldViolation, ...] = ()
+    # Variable fields the mask names explicitly (VARIABLE_FIELDS): replaced even when empty or false.
+    variable_fields: frozenset[str] = frozenset()
 
     @property
     def is_empty(self) -> bool:
@@ -80,6 +87,12 @@ def check_mask_paths(
         elif path in UPDATABLE_FIELDS:
             if path not in chosen:
                 chosen.append(path)
+        elif path.startswith("variables.") and path.split(".", 1)[1] in VARIABLE_FIELDS:
+            if path not in chosen:
+                chosen.append(path)
+        elif path.startswith("variables."):
+            v.add(f"{field_name}[{index}]", f"unknown variable field {path!r}; a mask may name "
+                  + ", ".join(f"variables.{name}" for name in VARIABLE_FIELDS))
         elif path in NOT_UPDATABLE:
             v.add(f"{field_name}[{index}]", f"{path!r} {NOT_UPDATABLE[path]}")
         else:
@@ -127,7 +140,7 @@ def update_violations(
         type=values.get("type"),
     )
     if patch.variables is not None:
-        check_variable_shapes(v, patch.variables, f"{prefix}.variables")
+        check_variable_shapes(v, patch.variables, f"{prefix}.variables", by_id=True)
     return v
 
 
@@ -136,6 +149,7 @@ __all__ = [
     "NOT_UPDATABLE",
     "OPTIONAL_FIELDS",
     "UPDATABLE_FIELDS",
+    "VARIABLE_FIELDS",
     "check_mask_paths",
     "update_violations",
     "validate_update",

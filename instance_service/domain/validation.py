@@ -6,9 +6,11 @@ point at the exact input. Two stages, as in the create protocol:
 1. ``validate_draft``: the instance's own fields and the shape of its variables (key pattern, no duplicates),
    before anything is written.
 2. ``resolve_variables``: the variables against the connector version's configuration keys, once the
-   catalog has answered: secured keys are secrets (whatever the caller said), standard keys settings,
-   defaults fill missing standard values, and each missing required key or unknown key is one violation.
-   A configuration with no keys at all accepts the caller's variables and ``secret`` flags as given.
+   catalog has answered: secured keys are secrets (whatever the caller said), standard keys are settings
+   unless the caller sends ``secret: true`` (then they are secrets too: a caller may make any value
+   secret, never the reverse), defaults fill missing standard values, and each missing required key or
+   unknown key is one violation. A configuration with no keys at all accepts the caller's variables and
+   ``secret`` flags as given.
 """
 
 from __future__ import annotations
@@ -92,15 +94,24 @@ def check_optional_fields(
             v.check_max_length(value, f"{prefix}.{name}", TEXT_MAX)
 
 
-def check_variable_shapes(v: Validator, variables: Sequence[VariableInput], field: str) -> None:
-    """Keys match the pattern, appear once, and values and labels have sane sizes."""
+def check_variable_shapes(v: Validator, variables: Sequence[VariableInput], field: str, *,
+                          by_id: bool = False) -> None:
+    """Keys match the pattern, appear once, and values and labels have sane sizes. With ``by_id`` (an
+    update), a variable may be named by its ``id`` alone; the key then comes from the stored variable."""
     if len(variables) > VARIABLES_MAX:
         v.add(field, f"must have at most {VARIABLES_MAX} variables")
     first_index: dict[str, int] = {}
+    first_id: dict[str, int] = {}
     for index, variable in enumerate(variables):
         path = f"{field}[{index}]"
+        if by_id and variable.id:
+            if v.check_max_length(variable.id, f"{path}.id", TEXT_MAX):
+                if variable.id in first_id:
+                    v.add(f"{path}.id", f"duplicates variables[{first_id[variable.id]}].id")
+                first_id.setdefault(variable.id, index)
         if not variable.key:
-            v.add(f"{path}.key", "is required")
+            if not (by_id and variable.id):
+                v.add(f"{path}.key", "is required (or, in an update, the variable's id)" if by_id else "is required")
         elif not VARIABLE_KEY.match(variable.key):
             v.add(f"{path}.key", f"must match {VARIABLE_KEY.pattern}")
         elif variable.key in first_index:
@@ -203,7 +214,7 @@ def resolve_variables(
         if spec.required and not value:
             v.add(f"{field}[{index}].value", f"variable {item.key!r} is required and has no value")
         out.append(ResolvedVariable(
-            key=item.key, value=value, secret=spec.secret, required=spec.required,
+            key=item.key, value=value, secret=spec.secret or item.secret, required=spec.required,
             label=item.label, locked=item.locked, alias=item.alias,
             configurable=item.configurable, advanced=item.advanced,
         ))

@@ -17,6 +17,14 @@ what was last seen. Then, for each instance read:
 version after the same validation; a dry run reports and changes nothing. An instance moved to a version
 older than the latest becomes PINNED unless the request says otherwise (a following one would move
 straight back).
+
+Secrets stay bound to their destination (``binding``): when the target version's connection goes to
+another origin than the current one (or the request's variables change one that decides the
+destination), the upgrade of one instance must re-supply, in its ``variables``, every secret the new
+connection uses, or it is refused with FAILED_PRECONDITION SECRETS_MUST_BE_RESUPPLIED. A dry run and an
+upgrade of all of a connector's instances (which cannot carry variables) report it as that instance's
+problem instead, and leave it where it is; a following instance is not moved there by a read either
+(``blocked_reasons`` says why), until an upgrade of it re-supplies its secrets.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from datetime import datetime
 
 from plugboard.errors import ConcurrentModification, InvalidArgument, NotFound, PlugboardError, Validator
 
+from .binding import changed_keys, require_resupplied, secrets_to_resupply, supplied_keys
 from .model import Configuration, Instance, UsableConnector, Variable, VariableInput, VersionPolicy
 from .secrets import Keyring
 from .validation import TEXT_MAX, check_project, check_variable_shapes
@@ -52,9 +61,8 @@ def revalidate(
         if spec is None:
             problems.append(f"variable {item.key!r} is not a configuration key of version {version}")
             continue
-        if spec.secret != item.secret:
-            kind = "a secret" if spec.secret else "a setting"
-            problems.append(f"variable {item.key!r} is {kind} in version {version}")
+        if spec.secret and not item.secret:  # a caller may keep any value secret, never the reverse
+            problems.append(f"variable {item.key!r} is a secret in version {version}")
             continue
         if spec.required and not item.value_set:
             if not spec.secret and spec.default:
@@ -85,6 +93,11 @@ def moved(instance: Instance, usable: UsableConnector, variables: tuple[Variable
     )
 
 
+def _would_move(instance: Instance, usable: UsableConnector) -> bool:
+    return (instance.version_policy is VersionPolicy.FOLLOW_LATEST and usable.version == usable.latest_version
+            and instance.connector_version < usable.latest_version)
+
+
 class VersionStore:
     """What versions need from the repository (see InstanceRepository)."""
 
@@ -107,6 +120,7 @@ class Follower:
         self._clock = clock
         self._monotonic = monotonic
         self._cache: dict[tuple[str, str], tuple[float, UsableConnector | None]] = {}
+        self._versions: dict[tuple[str, str, int], UsableConnector] = {}
 
     async def latest(self, project: str, connector_id: str, timeout: float) -> UsableConnector | None:
         """The catalog's latest version of a connector for a project (cached); None when unknown."""
@@ -133,10 +147,39 @@ class Follower:
         out = []
         for instance in instances:
             usable = await self.latest(instance.project, instance.connector_id, timeout)
-            out.append(self.apply(instance, usable) if usable is not None else instance)
+            if usable is None:
+                out.append(instance)
+                continue
+            current = None
+            if _would_move(instance, usable) and any(item.secret and item.value_set for item in instance.variables):
+                # Where does the current version's connection go? Unknown: stay where it is for now.
+                current = await self._version(instance, timeout)
+                if current is None:
+                    out.append(instance)
+                    continue
+            out.append(self.apply(instance, usable, current))
         return out
 
-    def apply(self, instance: Instance, usable: UsableConnector) -> Instance:
+    async def _version(self, instance: Instance, timeout: float) -> UsableConnector | None:
+        """The instance's own (immutable) version as the catalog answers it, cached; None when unknown."""
+        key = (instance.project, instance.connector_id, instance.connector_version)
+        found = self._versions.get(key)
+        if found is not None:
+            return found
+        try:
+            found = await self._catalog.check_connector_usable(
+                connector_id=instance.connector_id, connector_key="", project=instance.project,
+                version=instance.connector_version, timeout=max(0.0, min(timeout, self._check_timeout)),
+            )
+        except PlugboardError as exc:
+            log.info("version check of connector %s skipped: %s", instance.connector_id, exc.reason)
+            return None
+        if len(self._versions) > 10_000:
+            self._versions.clear()
+        self._versions[key] = found
+        return found
+
+    def apply(self, instance: Instance, usable: UsableConnector, current: UsableConnector | None = None) -> Instance:
         latest = usable.latest_version
         if instance.connector_version >= latest or instance.version_policy is not VersionPolicy.FOLLOW_LATEST \
                 or usable.version != latest:
@@ -146,6 +189,13 @@ class Follower:
             return self._status(instance, latest, blocked)
         now = self._clock()
         variables, problems = revalidate(instance, usable.configuration, latest, now)
+        if not problems and current is not None:  # secrets are not moved to another origin unasked
+            missing, why = secrets_to_resupply(before=current.connection, after=usable.connection,
+                                               old_variables=instance.variables, new_variables=variables,
+                                               changed=set(), supplied=set(), version=latest)
+            if missing:
+                problems = (f"{why}: re-enter the secret{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                            "with an upgrade of this instance",)
         if problems:
             if instance.latest_version == latest and instance.blocked_reasons == problems:
                 return instance
@@ -187,7 +237,7 @@ def validate_upgrade(project: str, instance_id: str, connector_id: str, target_v
     v = Validator()
     if variables and not instance_id:
         v.add("variables", "variables can only be given together with instance_id")
-    check_variable_shapes(v, variables, "variables")
+    check_variable_shapes(v, variables, "variables", by_id=True)
     check_project(v, project)
     if bool(instance_id) == bool(connector_id):
         v.add("instance_id", "give exactly one of instance_id and connector_id")
@@ -227,14 +277,34 @@ class Upgrades:
         if chosen is None and usable.version < usable.latest_version:
             chosen = VersionPolicy.PINNED
         results = []
+        versions: dict[int, UsableConnector] = {usable.version: usable}
         for instance in targets:
             now = self._clock()
+            original = instance
             if variables:  # values for the target version: merged as an update against its keys would be
                 target = replace(instance, configuration=usable.configuration, connector_version=usable.version)
                 instance = replace(instance, variables=merge_variables(self._keyring, target, variables, now,
                                                                        field="variables"))
             merged, problems = revalidate(instance, usable.configuration, usable.version, now)
             moves = not problems and instance.connector_version != usable.version
+            if (moves or variables) and any(item.secret and item.value_set for item in merged):
+                number = original.connector_version
+                if number not in versions:
+                    versions[number] = await self._catalog.check_connector_usable(
+                        connector_id=connector_id, connector_key="", project=project, version=number,
+                        timeout=timeout,
+                    )
+                binding = dict(before=versions[number].connection, after=usable.connection,
+                               old_variables=original.variables, new_variables=merged,
+                               changed=changed_keys(original, variables, merged),
+                               supplied=supplied_keys(original, variables), version=usable.version)
+                if instance_id and not dry_run:
+                    require_resupplied(**binding)  # type: ignore[arg-type]
+                missing, why = secrets_to_resupply(**binding)  # type: ignore[arg-type]
+                if missing:
+                    problems += (f"{why}: re-enter the secret{'s' if len(missing) > 1 else ''} "
+                                 f"{', '.join(missing)} with an upgrade of this instance",)
+                    moves = False
             policy_changes = chosen is not None and chosen is not instance.version_policy
             if not problems and not dry_run and (moves or policy_changes or bool(variables)):
                 changed = moved(instance, usable, merged, now, chosen)

@@ -136,13 +136,17 @@ class AddressPolicy:
             return True
         return is_public(address)
 
-    def _judge(self, host: str, address: IPAddress) -> None:
+    def _judge(self, host: str, address: IPAddress, label: str = "") -> None:
         if not self.allowed(address):
-            shown = host if host == str(address) else f"{host} ({address})"
+            if label:  # the host came from a secret: name it by its placeholder only
+                shown = label if host.strip("[]") == str(address) else f"{label} ({address})"
+            else:
+                shown = host if host == str(address) else f"{host} ({address})"
             raise Blocked(f"address {shown} is not public (private, loopback, link-local or reserved)")
 
-    async def check(self, url: str) -> Target:
-        """The target to connect to; Blocked or Unresolvable."""
+    async def check(self, url: str, label: str = "") -> Target:
+        """The target to connect to; Blocked or Unresolvable. ``label`` stands for the host in messages
+        (the prober passes the placeholder when the host came from a secret variable)."""
         try:
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
@@ -151,20 +155,28 @@ class AddressPolicy:
         except ValueError:
             raise Blocked("the URL cannot be parsed") from None
         if scheme not in ("http", "https"):
-            raise Blocked(f"scheme {scheme or '(none)'!r} is not allowed: only http and https")
+            shown = "of the URL" if label else repr(scheme or "(none)")
+            raise Blocked(f"scheme {shown} is not allowed: only http and https")
         if not host:
             raise Blocked("the URL has no host")
         port = port or (443 if scheme == "https" else 80)
         literal = _ip_literal(host)
         if literal is not None:
-            self._judge(host, literal)
+            self._judge(host, literal, label)
             return Target(scheme, host, port, str(literal))
-        legacy = legacy_ipv4(host)
+        try:
+            legacy = legacy_ipv4(host)
+        except Blocked:
+            if label:
+                raise Blocked(f"host {label} is a malformed numeric address") from None
+            raise
         if legacy is not None:
+            if label:
+                raise Blocked(f"host {label} is a non-canonical spelling of a numeric address")
             raise Blocked(f"host {host!r} is a non-canonical spelling of address {legacy}; write it as {legacy}")
-        addresses = await _resolve(host, port)
+        addresses = await _resolve(host, port, label)
         for address in addresses:
-            self._judge(host, address)
+            self._judge(host, address, label)
         return Target(scheme, host, port, str(addresses[0]))
 
 
@@ -175,12 +187,13 @@ def _ip_literal(host: str) -> IPAddress | None:
         return None
 
 
-async def _resolve(host: str, port: int) -> list[IPAddress]:
+async def _resolve(host: str, port: int, label: str = "") -> list[IPAddress]:
     loop = asyncio.get_running_loop()
+    shown = label or repr(host)
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise Unresolvable(f"host {host!r} could not be resolved") from None
+        raise Unresolvable(f"host {shown} could not be resolved") from None
     addresses: list[IPAddress] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -189,5 +202,5 @@ async def _resolve(host: str, port: int) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise Unresolvable(f"host {host!r} has no IPv4 or IPv6 address")
+        raise Unresolvable(f"host {shown} has no IPv4 or IPv6 address")
     return addresses

@@ -93,6 +93,7 @@ def variable_input(msg: instance_pb2.Variable) -> VariableInput:
     return VariableInput(
         key=msg.key, value=msg.value, label=msg.label, secret=msg.secret, locked=msg.locked,
         alias=msg.alias, configurable=msg.configurable, required=msg.required, advanced=msg.advanced,
+        id=msg.id,
     )
 
 
@@ -134,6 +135,11 @@ def patch_from_request(request: instance_service_pb2.UpdateInstanceRequest) -> I
         chosen, violations = [name for name in UPDATABLE_FIELDS if _present(msg, name)], ()
     fields: dict[str, object] = {}
     variables: tuple[VariableInput, ...] | None = None
+    variable_fields = frozenset(path.split(".", 1)[1] for path in chosen if path.startswith("variables."))
+    if variable_fields:
+        chosen = [name for name in chosen if not name.startswith("variables.")]
+        if "variables" not in chosen:
+            chosen.append("variables")
     for name in chosen:
         if name == "variables":
             variables = tuple(variable_input(item) for item in msg.variables)
@@ -145,7 +151,8 @@ def patch_from_request(request: instance_service_pb2.UpdateInstanceRequest) -> I
             fields[name] = version_policy(msg.version_policy)
         else:
             fields[name] = getattr(msg, name)
-    return InstancePatch(fields=fields, variables=variables, mask_violations=violations)
+    return InstancePatch(fields=fields, variables=variables, mask_violations=violations,
+                         variable_fields=variable_fields)
 
 
 def list_query_from_request(request: instance_service_pb2.ListInstancesRequest) -> ListQuery:

@@ -66,8 +66,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def UpdateInstance(
         self, request: instance_service_pb2.UpdateInstanceRequest, context: grpc.aio.ServicerContext
     ) -> instance_pb2.Instance:
-        instance = self._instances.update(
-            request.project, request.instance.id, request.instance.version, convert.patch_from_request(request)
+        instance = await self._instances.update(
+            request.project, request.instance.id, request.instance.version, convert.patch_from_request(request),
+            timeout=self._timeout(context),
         )
         return convert.instance_to_proto(instance)
 

@@ -136,7 +136,8 @@ def test_specification_decides_secret_and_fills_defaults():
     )
     by_key = {item.key: item for item in resolved}
     assert by_key["API_TOKEN"].secret and by_key["API_TOKEN"].required
-    assert not by_key["REGION"].secret and by_key["REGION"].value == "us"
+    # The caller may make a setting secret (issue 14.5: secret from the caller is never ignored).
+    assert by_key["REGION"].secret and by_key["REGION"].value == "us"
     assert by_key["PAGE_SIZE"].value == "50" and by_key["PAGE_SIZE"].required  # default filled
     assert "WEBHOOK_SECRET" not in by_key  # optional secret without a value stays absent
 

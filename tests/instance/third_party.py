@@ -10,6 +10,8 @@
 - ``/slow``: answers after 5 s. ``/drip``: 200 with a 100-byte body sent one byte a second.
   ``/huge``: 200 with an endless body (counts the bytes it managed to send).
 - ``/redirect?to=URL``: 302 to URL. ``/teapot``: 418.
+- ``/moved/REST?QUERY``: 301 to ``moved_to + /REST?QUERY`` (a server that moved, keeping path and query;
+  ``moved_to`` defaults to this server's own base, ``/none/ping`` answers there).
 
 Every request is recorded (path with query, headers). ``Canary`` is a bare TCP listener that counts the
 connections it accepts (it must see none when the SSRF guard blocks).
@@ -37,6 +39,7 @@ class ThirdParty:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.tokens: set[str] = set()
         self.huge_bytes_sent = 0
+        self.moved_to = ""
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,6 +124,10 @@ class ThirdParty:
                     return None
                 if path == "/redirect":
                     return self._answer(302, b"", {"Location": parse_qs(parts.query)["to"][0]})
+                if path.startswith("/moved/"):
+                    query = f"?{parts.query}" if parts.query else ""
+                    target = (owner.moved_to or owner.base) + path[len("/moved"):] + query
+                    return self._answer(301, b"", {"Location": target})
                 if path == "/teapot":
                     return self._answer(418)
                 return self._answer(404)

@@ -259,3 +259,130 @@ def test_scan_finds_a_planted_canary(tmp_path):
     hits = scan([planted], transcript, [record], _Stack())  # type: ignore[arg-type]
     assert len(hits) == 2, hits
     assert os.path.exists(tmp_path)
+
+
+# --- template positions, other origins, values HTTP cannot carry, moved destinations (issue 13) ----
+
+# The secret sits in the base URL's path and in a header; the test request goes to a server that
+# redirects (keeping path and query) to another origin.
+TEMPLATE_SPECS = {
+    "path": """\
+deployAs:
+  - name: service-app
+    applicationType: service
+    configuration:
+      standardConfiguration:
+        - {key: HOST, description: Host and port}
+      securedConfiguration:
+        - {key: API_TOKEN, description: API token}
+        - {key: PASSWORD, description: Password}
+connection:
+  baseUrl: "http://{HOST}/{API_TOKEN}/v1"
+  authentication: {type: none}
+  testRequest: {method: GET, path: /ping, expectedStatus: [200], headers: {X-Token: "Token {PASSWORD}"}}
+""",
+    "header": """\
+deployAs:
+  - name: service-app
+    applicationType: service
+    configuration:
+      standardConfiguration:
+        - {key: HOST, description: Host and port}
+      securedConfiguration:
+        - {key: API_TOKEN, description: API token}
+        - {key: PASSWORD, description: Password}
+connection:
+  baseUrl: "http://{HOST}"
+  authentication: {type: none}
+  testRequest:
+    method: GET
+    path: /ping
+    expectedStatus: [200]
+    headers: {Authorization: "Bearer {API_TOKEN}", X-Token: "{PASSWORD}"}
+""",
+}
+
+
+class Redirector(ThirdParty):
+    """Answers every request with 302 to ``to`` + the same path and query (a server that moved)."""
+
+    def __init__(self, to: str) -> None:
+        seen = self.seen = []  # type: list[str]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                seen.append(f"{self.path}\n{self.headers}")
+                self.send_response(302)
+                self.send_header("Location", f"http://{to}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+
+def test_secret_template_parts_never_reach_another_origin_a_message_or_the_database(canary_stack, caplog):
+    """Issue 13.1, 13.6, 13.9, 13.10 on the whole stack: secrets with # and ? in a URL path, secrets in
+    headers behind a cross-origin redirect, a secret HTTP cannot carry, a host moved without the secrets."""
+    from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
+    from tests.instance.helpers import publish
+
+    stack = canary_stack
+    caplog.set_level(logging.DEBUG)
+    run = uuid.uuid4().hex
+    fragments = {name: [f"cnry{name}{i}{run[:12]}" for i in range(3)] for name in ("path", "header", "ascii")}
+    path_token = f"{fragments['path'][0]}#{fragments['path'][1]}?{fragments['path'][2]}"
+    header_token, header_password = fragments["header"][0], fragments["header"][1]
+    non_ascii = f"{fragments['ascii'][0]}€{fragments['ascii'][1]}"
+    other = ThirdParty()
+    origin = Redirector(other.host)
+    transcript = Transcript()
+    try:
+        catalog = cgrpc.CatalogServiceStub(stack.catalog.channel)
+        keys = {name: f"tmpl-{name}-{run[:8]}" for name in TEMPLATE_SPECS}
+        for name, spec in TEMPLATE_SPECS.items():
+            publish(catalog, stack.project, keys[name], spec=spec)
+        stub = igrpc.InstanceServiceStub(stack.gateway.channel)
+        project, call = stack.project, transcript.call
+
+        def probe(name: str, key: str, secrets: dict[str, str], host: str) -> ipb.ConnectionTestResult | None:
+            created = call(f"{name} create", lambda: create_instance(
+                stub, project, key, f"tmpl {name}", secrets=secrets, plain={"HOST": host}))
+            assert isinstance(created, ipb.Instance), transcript.codes
+            result = call(f"{name} test", lambda: stub.TestInstanceConnection(
+                ispb.TestInstanceConnectionRequest(project=project, id=created.id), timeout=15))
+            call(f"{name} tests", lambda: stub.ListConnectionTests(
+                ispb.ListConnectionTestsRequest(project=project, instance_id=created.id)))
+            moved = call(f"{name} move host", lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+                project=project, instance=ipb.Instance(id=created.id, version=created.version, variables=[
+                    ipb.Variable(key="HOST", value=other.host)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["variables"]))))
+            assert moved is None and transcript.codes[-1].endswith("FAILED_PRECONDITION"), transcript.codes
+            return result  # type: ignore[return-value]
+
+        by_path = probe("path", keys["path"], {"API_TOKEN": path_token, "PASSWORD": header_password}, origin.host)
+        assert by_path is not None and by_path.outcome == ipb.CONNECTION_TEST_OUTCOME_UNEXPECTED_RESPONSE, by_path
+        by_header = probe("header", keys["header"], {"API_TOKEN": header_token, "PASSWORD": header_password},
+                          origin.host)
+        assert by_header is not None and by_header.outcome == ipb.CONNECTION_TEST_OUTCOME_OK, by_header
+        unsendable = probe("ascii", keys["header"], {"API_TOKEN": non_ascii, "PASSWORD": "p"}, origin.host)
+        assert unsendable is not None and unsendable.outcome == ipb.CONNECTION_TEST_OUTCOME_MISCONFIGURED
+
+        # Positive controls: the origin received the secrets (the tests used them), and the other origin
+        # received the header probe's redirected request (it was followed), without its headers.
+        assert any(fragments["path"][0] in seen for seen in origin.seen)
+        assert any(header_token in seen for seen in origin.seen)
+        assert other.seen, "the cross-origin redirect was never followed: the scan proves nothing about it"
+        leaked = [seen for seen in other.seen for part in (*fragments["path"], header_token, header_password)
+                  if part in seen]
+        assert not leaked, leaked
+        hits = scan([part for parts in fragments.values() for part in parts], transcript, caplog.records, stack)
+        assert not hits, hits[:10]
+        print(f"template canary ({stack.kind}): {transcript.codes}, 0 hits")
+    finally:
+        origin.close()
+        other.close()

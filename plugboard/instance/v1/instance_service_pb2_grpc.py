@@ -138,10 +138,16 @@ class InstanceServiceServicer:
 
     def UpdateInstance(self, request, context):
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request replace the values of those keys; a secret left
-        out keeps its value.
-        Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
-        ABORTED (stale version; reason CONCURRENT_MODIFICATION).
+        checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+        field a variable leaves empty or false keeps its stored value, unless the mask names it
+        ("variables.value", "variables.label", "variables.alias", "variables.configurable",
+        "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
+        variable left out keeps everything. A change to a variable that decides where the connection goes
+        (the base URL or token URL) must re-supply every secret the connection uses.
+        Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value, unknown variable
+        id), NOT_FOUND, ABORTED (stale version; reason CONCURRENT_MODIFICATION), FAILED_PRECONDITION (reason
+        SECRETS_MUST_BE_RESUPPLIED, a PreconditionFailure naming each secret to re-enter), UNAVAILABLE
+        (the catalog, asked for the connection section in that case, cannot be reached).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -178,9 +184,13 @@ class InstanceServiceServicer:
     def UpgradeInstance(self, request, context):
         """Moves one instance, or all of a project's instances of a connector, to a published version after
         validating their variables against it. A dry run reports what would fail and changes nothing.
+        When the target version's connection goes to another origin, the upgrade of one instance must
+        re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
+        reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
+        unreachable).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -64,10 +64,16 @@ class InstanceServiceStub:
     """
     UpdateInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request replace the values of those keys; a secret left
-    out keeps its value.
-    Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
-    ABORTED (stale version; reason CONCURRENT_MODIFICATION).
+    checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+    field a variable leaves empty or false keeps its stored value, unless the mask names it
+    ("variables.value", "variables.label", "variables.alias", "variables.configurable",
+    "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
+    variable left out keeps everything. A change to a variable that decides where the connection goes
+    (the base URL or token URL) must re-supply every secret the connection uses.
+    Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value, unknown variable
+    id), NOT_FOUND, ABORTED (stale version; reason CONCURRENT_MODIFICATION), FAILED_PRECONDITION (reason
+    SECRETS_MUST_BE_RESUPPLIED, a PreconditionFailure naming each secret to re-enter), UNAVAILABLE
+    (the catalog, asked for the connection section in that case, cannot be reached).
     """
     DeleteInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.DeleteInstanceRequest, _instance_service_pb2.DeleteInstanceResponse]
     """Deletes an instance and its secrets and test history.
@@ -88,9 +94,13 @@ class InstanceServiceStub:
     UpgradeInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
     validating their variables against it. A dry run reports what would fail and changes nothing.
+    When the target version's connection goes to another origin, the upgrade of one instance must
+    re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
+    reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
+    unreachable).
     """
     CountConnectorReferences: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]
     """Counts, and names the first few of, the instances referencing a connector in any project,
@@ -134,10 +144,16 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     UpdateInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request replace the values of those keys; a secret left
-    out keeps its value.
-    Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
-    ABORTED (stale version; reason CONCURRENT_MODIFICATION).
+    checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+    field a variable leaves empty or false keeps its stored value, unless the mask names it
+    ("variables.value", "variables.label", "variables.alias", "variables.configurable",
+    "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
+    variable left out keeps everything. A change to a variable that decides where the connection goes
+    (the base URL or token URL) must re-supply every secret the connection uses.
+    Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value, unknown variable
+    id), NOT_FOUND, ABORTED (stale version; reason CONCURRENT_MODIFICATION), FAILED_PRECONDITION (reason
+    SECRETS_MUST_BE_RESUPPLIED, a PreconditionFailure naming each secret to re-enter), UNAVAILABLE
+    (the catalog, asked for the connection section in that case, cannot be reached).
     """
     DeleteInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.DeleteInstanceRequest, _instance_service_pb2.DeleteInstanceResponse]  # type: ignore[assignment]
     """Deletes an instance and its secrets and test history.
@@ -158,9 +174,13 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     UpgradeInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]  # type: ignore[assignment]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
     validating their variables against it. A dry run reports what would fail and changes nothing.
+    When the target version's connection goes to another origin, the upgrade of one instance must
+    re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
+    reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
+    unreachable).
     """
     CountConnectorReferences: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]  # type: ignore[assignment]
     """Counts, and names the first few of, the instances referencing a connector in any project,
@@ -225,10 +245,16 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_pb2.Instance, _abc.Awaitable[_instance_pb2.Instance]]:
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request replace the values of those keys; a secret left
-        out keeps its value.
-        Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
-        ABORTED (stale version; reason CONCURRENT_MODIFICATION).
+        checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+        field a variable leaves empty or false keeps its stored value, unless the mask names it
+        ("variables.value", "variables.label", "variables.alias", "variables.configurable",
+        "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
+        variable left out keeps everything. A change to a variable that decides where the connection goes
+        (the base URL or token URL) must re-supply every secret the connection uses.
+        Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value, unknown variable
+        id), NOT_FOUND, ABORTED (stale version; reason CONCURRENT_MODIFICATION), FAILED_PRECONDITION (reason
+        SECRETS_MUST_BE_RESUPPLIED, a PreconditionFailure naming each secret to re-enter), UNAVAILABLE
+        (the catalog, asked for the connection section in that case, cannot be reached).
         """
 
     @_abc_1.abstractmethod
@@ -273,9 +299,13 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_instance_service_pb2.UpgradeInstanceResponse, _abc.Awaitable[_instance_service_pb2.UpgradeInstanceResponse]]:
         """Moves one instance, or all of a project's instances of a connector, to a published version after
         validating their variables against it. A dry run reports what would fail and changes nothing.
+        When the target version's connection goes to another origin, the upgrade of one instance must
+        re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
+        reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING), UNAVAILABLE (catalog unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
+        unreachable).
         """
 
     @_abc_1.abstractmethod
