@@ -11,12 +11,12 @@ Also ``ensure_dev_key``: the key ``plugboard up`` creates for local development.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from gateway import keys as keys_domain
 from plugboard.errors import Unauthenticated
+from plugboard.storage.files import write_private_file
 
 DEV_KEY_FILE = "dev-api-key"
 DEV_PROJECT = "dev"
@@ -145,7 +145,5 @@ def ensure_dev_key(settings, data_dir: Path) -> tuple[str, bool]:  # type: ignor
         new = store.create(DEV_PROJECT, list(keys_domain.SCOPES), DEV_KEY_NAME)
     finally:
         store.close()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new.key + "\n")
+    write_private_file(path, new.key + "\n")
     return new.key, True
