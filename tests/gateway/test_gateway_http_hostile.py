@@ -213,3 +213,10 @@ def test_deeply_nested_protobuf_is_invalid_argument(gateway, build, method):
     assert cgrpc.CatalogServiceStub(gateway.channel).ListConnectors(cpb.ListConnectorsRequest(), timeout=10)
     expect_error(grpc.StatusCode.NOT_FOUND, lambda: igrpc.InstanceServiceStub(gateway.channel).GetInstance(
         ispb.GetInstanceRequest(id="missing"), timeout=10))
+
+
+def test_a_body_over_the_limit_is_413_in_the_error_format(gateway, base, settings):
+    body = b'{"key": "big", "description": "' + b"x" * settings.max_message_bytes + b'"}'
+    response = httpx.post(f"{base}/connectors/drafts", content=body, headers=auth(gateway), timeout=30)
+    error = assert_json_error(response, 413, "RESOURCE_EXHAUSTED")
+    assert str(settings.max_message_bytes) in error["message"]
