@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway import keys as keys_domain
 from plugboard.errors import Unauthenticated
-from plugboard.storage.files import write_private_file
+from plugboard.storage.files import make_private, write_private_file
 
 DEV_KEY_FILE = "dev-api-key"
 DEV_PROJECT = "dev"
@@ -135,6 +135,7 @@ def ensure_dev_key(settings, data_dir: Path) -> tuple[str, bool]:  # type: ignor
     store = _store(settings)
     try:
         if path.exists():
+            make_private(path)
             existing = path.read_text().strip()
             try:
                 key_id, secret = keys_domain.parse(existing)

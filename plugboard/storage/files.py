@@ -9,7 +9,8 @@ with its ``-wal`` and ``-shm`` files taking the database file's mode) are relied
 - ``private_sqlite_file``: creates an empty database file 0600 before SQLite opens it, so the ``-wal``
   and ``-shm`` files SQLite creates next to it are 0600 too; an existing one (and its ``-wal``/``-shm``)
   is tightened to 0600;
-- ``write_private_file``: writes a small file (a key) 0600, also when it already existed.
+- ``write_private_file``: writes a small file (a key) 0600, also when it already existed;
+  ``make_private``: tightens an existing file to 0600.
 """
 
 from __future__ import annotations
@@ -53,11 +54,16 @@ def private_sqlite_file(path: str | os.PathLike[str]) -> None:
     else:
         os.close(fd)  # an empty file is a valid, empty SQLite database
     for name in (os.fspath(path), *(os.fspath(path) + suffix for suffix in SQLITE_COMPANIONS)):
-        try:
-            if _mode(name) != FILE_MODE:
-                os.chmod(name, FILE_MODE)
-        except FileNotFoundError:
-            continue
+        make_private(name)
+
+
+def make_private(path: str | os.PathLike[str]) -> None:
+    """The file at ``path``, when there is one, is 0600."""
+    try:
+        if _mode(path) != FILE_MODE:
+            os.chmod(path, FILE_MODE)
+    except FileNotFoundError:
+        pass
 
 
 def write_private_file(path: str | os.PathLike[str], text: str) -> None:
