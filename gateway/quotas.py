@@ -22,6 +22,13 @@ from plugboard.settings import Settings
 
 _METRIC = {"calls": "plugboard.dev/gateway/concurrent_calls", "streams": "plugboard.dev/gateway/open_streams"}
 _WHAT = {"calls": "concurrent calls", "streams": "open streams"}
+# The setting each limit comes from (named in QuotaFailure.quota_id).
+LIMIT_SETTINGS = {
+    ("calls", "key"): "PLUGBOARD_GATEWAY_MAX_CALLS_PER_KEY",
+    ("calls", "project"): "PLUGBOARD_GATEWAY_MAX_CALLS_PER_PROJECT",
+    ("streams", "key"): "PLUGBOARD_GATEWAY_MAX_STREAMS_PER_KEY",
+    ("streams", "project"): "PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT",
+}
 
 
 @dataclass(frozen=True)
@@ -32,14 +39,6 @@ class TenantLimits:
     calls_per_project: int
     streams_per_key: int
     streams_per_project: int
-
-    # The settings each limit comes from (named in QuotaFailure.quota_id and in refusals).
-    SETTINGS = {
-        ("calls", "key"): "PLUGBOARD_GATEWAY_MAX_CALLS_PER_KEY",
-        ("calls", "project"): "PLUGBOARD_GATEWAY_MAX_CALLS_PER_PROJECT",
-        ("streams", "key"): "PLUGBOARD_GATEWAY_MAX_STREAMS_PER_KEY",
-        ("streams", "project"): "PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT",
-    }
 
     @classmethod
     def of(cls, settings: Settings) -> TenantLimits:
@@ -117,5 +116,5 @@ class Quotas:
         return QuotaViolation(
             subject=subject,
             description=f"at most {limit} {_WHAT[kind]} per {who} at this gateway",
-            quota_id=TenantLimits.SETTINGS[(kind, holder)], quota_metric=_METRIC[kind],
+            quota_id=LIMIT_SETTINGS[(kind, holder)], quota_metric=_METRIC[kind],
             quota_value=limit, dimensions={holder: name})
