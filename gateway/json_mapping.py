@@ -22,8 +22,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from itertools import accumulate
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 import grpc
