@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +41,14 @@ from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
 from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
-from plugboard.errors import Internal, InvalidArgument, NotFound, PlugboardError, ResourceExhausted
+from plugboard.errors import (
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PlugboardError,
+    ResourceExhausted,
+)
 from plugboard.logs import exception_summary
 from plugboard.rpc.status import details_of, to_rich_status
 
@@ -138,7 +146,8 @@ class HttpFacade:
             return error_response(err)
         rule = self.rules[route.path]
         try:
-            deadline = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
+            # Absolute: the time spent on admission and on the body counts against the caller's deadline.
+            deadline = time.monotonic() + http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
             principal = await self.gatekeeper.authorize(rule, credential_from(request.headers.items()))
             slot = self.gatekeeper.hold(principal, rule)
         except PlugboardError as err:
@@ -151,7 +160,8 @@ class HttpFacade:
     async def _admitted(self, request: web.Request, route: HttpRoute, rule: MethodRule,
                         variables: dict[str, str], principal: Principal, deadline: float
                         ) -> web.StreamResponse:
-        """The rest of a call once its caller is authorized and holds its slot."""
+        """The rest of a call once its caller is authorized and holds its slot (``deadline``: a
+        ``time.monotonic()`` instant)."""
         try:
             message = await self._request(route, rule, variables, request)
             rule.admit_message(principal, message)
@@ -163,7 +173,7 @@ class HttpFacade:
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
         if rule.path == DELETE_CONNECTOR:
             try:
-                response = await self.delete.run(message, CallScope(metadata, deadline))
+                response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))
             except PlugboardError as err:
                 downstream = getattr(err, "downstream", None)
                 if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
@@ -171,12 +181,16 @@ class HttpFacade:
                 return error_response(err)
             return _json_response(200, to_json(response))
         callable_, backend = self._calls[route.path]
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:  # spent already: nothing is sent (a backend might still answer in time)
+            return error_response(DeadlineExceeded(
+                f"the deadline expired before the call reached the {backend} service", metadata={"backend": backend}))
         payload = message.SerializeToString()
         if route.method.server_streaming:
             return await self._stream(request, rule, callable_(
-                payload, timeout=deadline, metadata=metadata), backend)
+                payload, timeout=timeout, metadata=metadata), backend)
         try:
-            raw = await callable_(payload, timeout=deadline, metadata=metadata)
+            raw = await callable_(payload, timeout=timeout, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             return rpc_error_response(exc, backend)
         return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
