@@ -147,7 +147,8 @@ class HttpFacade:
         rule = self.rules[route.path]
         try:
             # Absolute: the time spent on admission and on the body counts against the caller's deadline.
-            deadline = time.monotonic() + http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
+            timeout = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
+            deadline = time.monotonic() + timeout
             principal = await self.gatekeeper.authorize(rule, credential_from(request.headers.items()))
             slot = self.gatekeeper.hold(principal, rule)
         except PlugboardError as err:
@@ -184,7 +185,8 @@ class HttpFacade:
         timeout = deadline - time.monotonic()
         if timeout <= 0:  # spent already: nothing is sent (a backend might still answer in time)
             return error_response(DeadlineExceeded(
-                f"the deadline expired before the call reached the {backend} service", metadata={"backend": backend}))
+                f"the deadline expired before the call reached the {backend} service",
+                metadata={"backend": backend}))
         payload = message.SerializeToString()
         if route.method.server_streaming:
             return await self._stream(request, rule, callable_(

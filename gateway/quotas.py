@@ -76,6 +76,9 @@ class Quotas:
         self.limits = limits
         # (kind, holder, name) -> in flight, e.g. ("streams", "project", "acme") -> 3; no zero entries.
         self._in_flight: dict[tuple[str, str, str], int] = {}
+        # kind -> (per key, per project): read once per call on the forwarding path.
+        self._limits = {kind: (limits.limit(kind, "key"), limits.limit(kind, "project"))
+                        for kind in ("calls", "streams")}
 
     def in_flight(self, kind: str, holder: str, name: str) -> int:
         """How many calls (``kind`` "calls") or streams ("streams") the key or project holds now."""
@@ -88,18 +91,17 @@ class Quotas:
     def acquire(self, principal: Principal, *, stream: bool) -> Slot:
         """A slot for one call of ``principal``, or ResourceExhausted naming every limit it is at."""
         kind = "streams" if stream else "calls"
-        counters = ((kind, "key", principal.key_id), (kind, "project", principal.project))
-        violations = [self._violation(kind, holder, name) for _, holder, name in counters
-                      if self._in_flight.get((kind, holder, name), 0) >= self.limits.limit(kind, holder)]
-        if violations:
-            first = violations[0]
-            raise ResourceExhausted(
-                f"too many {_WHAT[kind]}: {first.description}; retry when one has ended",
-                violations=violations, reason="TOO_MANY_OPEN_STREAMS" if stream else "TOO_MANY_CONCURRENT_CALLS",
-                metadata={"limit": first.quota_id, "max": first.quota_value})
-        for counter in counters:
-            self._in_flight[counter] = self._in_flight.get(counter, 0) + 1
-        return Slot(self, counters)
+        per_key, per_project = self._limits[kind]
+        key = (kind, "key", principal.key_id)
+        project = (kind, "project", principal.project)
+        in_flight = self._in_flight
+        by_key, by_project = in_flight.get(key, 0), in_flight.get(project, 0)
+        if by_key >= per_key or by_project >= per_project:
+            raise self._refusal(kind, [counter for counter, count, limit in (
+                (key, by_key, per_key), (project, by_project, per_project)) if count >= limit])
+        in_flight[key] = by_key + 1
+        in_flight[project] = by_project + 1
+        return Slot(self, (key, project))
 
     def _release(self, counters: tuple[tuple[str, str, str], ...]) -> None:
         for counter in counters:
@@ -108,6 +110,14 @@ class Quotas:
                 self._in_flight[counter] = left
             else:
                 self._in_flight.pop(counter, None)
+
+    def _refusal(self, kind: str, reached: list[tuple[str, str, str]]) -> ResourceExhausted:
+        violations = [self._violation(kind, holder, name) for _, holder, name in reached]
+        first = violations[0]
+        reason = "TOO_MANY_OPEN_STREAMS" if kind == "streams" else "TOO_MANY_CONCURRENT_CALLS"
+        return ResourceExhausted(
+            f"too many {_WHAT[kind]}: {first.description}; retry when one has ended",
+            violations=violations, reason=reason, metadata={"limit": first.quota_id, "max": first.quota_value})
 
     def _violation(self, kind: str, holder: str, name: str) -> QuotaViolation:
         limit = self.limits.limit(kind, holder)
