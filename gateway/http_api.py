@@ -183,7 +183,7 @@ class HttpFacade:
             return _json_response(200, to_json(response))
         callable_, backend = self._calls[route.path]
         timeout = deadline - time.monotonic()
-        if timeout <= 0:  # spent already: nothing is sent (a backend might still answer in time)
+        if timeout <= 0:  # spent: never sent (a fast backend could answer within grpc's timer resolution)
             return error_response(DeadlineExceeded(
                 f"the deadline expired before the call reached the {backend} service",
                 metadata={"backend": backend}))
