@@ -15,8 +15,11 @@ gateway by changing the address only.
   digests, bound to a project and scopes), their database and ``plugboard keys create|list|revoke``.
 - ``gateway.policy`` / ``gateway.auth``: per-method rules derived from the descriptors (scope, project,
   internal methods) and the ``Gatekeeper`` that authenticates and admits each call (gRPC and HTTP).
+- ``gateway.quotas``: concurrent calls and open streams per API key and per project (RESOURCE_EXHAUSTED
+  with a QuotaFailure past them), one mechanism for gRPC and HTTP.
 - ``gateway.http_rules`` / ``gateway.json_mapping`` / ``gateway.http_api`` / ``gateway.openapi``: the
-  HTTP/JSON facade (aiohttp) and its OpenAPI document, both from the ``google.api.http`` annotations.
+  HTTP/JSON facade (aiohttp) and its OpenAPI document, both from the ``google.api.http`` annotations;
+  ``gateway.http_protocol``: aiohttp's own refusals of malformed HTTP as the same JSON errors.
 - ``gateway.health``: the gateway's health follows its backends'.
 - ``gateway.server``: ``create_server`` / ``serve``.
 """

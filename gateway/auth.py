@@ -9,8 +9,10 @@
   lookup). Only verified keys are remembered, so a wrong secret always goes through the constant-time
   digest comparison; the lookup hashes the whole presented string with Python's randomized hash, so
   its timing says nothing about how much of a secret was right.
-- ``Gatekeeper``: authenticate, then apply the method's ``MethodRule`` (scope, project); the single
-  entry used by gRPC forwarding, DeleteConnector and the HTTP facade alike.
+- ``Gatekeeper``: authenticate, then apply the method's ``MethodRule`` (scope, project) and take the
+  call's slot from the per-tenant ``Quotas`` (``gateway.quotas``); the single entry used by gRPC
+  forwarding, DeleteConnector and the HTTP facade alike. The HTTP facade authorizes (key and scope)
+  before it reads a body, and applies the project rule once the body is decoded.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from typing import Any
 from google.protobuf.message import Message
 
 from gateway import keys
+from gateway.forwarding import Admission
 from gateway.key_store import KeyStore
 from gateway.policy import MethodRule
+from gateway.quotas import UNLIMITED, Quotas, Slot
 
 KEY_CACHE_SECONDS = 10.0
 _MAX_CACHED = 10_000
@@ -90,23 +94,37 @@ class Authenticator:
 
 
 class Gatekeeper:
-    """Authenticate a call and admit it under its method's rule."""
+    """Authenticate a call, admit it under its method's rule and hold its tenant's slot."""
 
-    def __init__(self, authenticator: Authenticator, rules: Mapping[str, MethodRule]) -> None:
+    def __init__(self, authenticator: Authenticator, rules: Mapping[str, MethodRule],
+                 quotas: Quotas | None = None) -> None:
         self.authenticator = authenticator
         self.rules = rules
+        self.quotas = quotas
 
-    async def admit_key(self, path: str, request: bytes | None, credential: str | None) -> bytes | None:
-        """The request bytes to forward (project set), or a ``PlugboardError``. A streamed request
-        (``None``) is only authenticated and checked for scope."""
+    async def admit_key(self, path: str, request: bytes | None, credential: str | None) -> Admission:
+        """The request bytes to forward (project set) and the call's slot, or a ``PlugboardError``. A
+        streamed request (``None``) is only authenticated and checked for scope. The caller releases
+        the slot when the call ends."""
         principal = await self.authenticator.authenticate(credential)
         rule = self.rules[path]
         if request is None:
             rule.check_scope(principal)
-            return None
-        return rule.admit_bytes(principal, request)
+            forwarded = None
+        else:
+            forwarded = rule.admit_bytes(principal, request)
+        return Admission(forwarded, self.hold(principal, rule))
 
-    async def admit_message(self, rule: MethodRule, message: Message, credential: str | None) -> None:
-        """The HTTP facade's admission of a decoded request (identity field set in place)."""
+    async def authorize(self, rule: MethodRule, credential: str | None) -> keys.Principal:
+        """The principal of a caller allowed to call ``rule``'s method (key and scope), before its
+        request is read; ``rule.admit_message`` applies the project rule to the decoded request."""
         principal = await self.authenticator.authenticate(credential)
-        rule.admit_message(principal, message)
+        rule.check_scope(principal)
+        return principal
+
+    def hold(self, principal: keys.Principal, rule: MethodRule) -> Slot:
+        """The slot of one call of ``rule``'s method (a stream slot for a server stream), or
+        ResourceExhausted when the key or its project is at its limit."""
+        if self.quotas is None:
+            return UNLIMITED
+        return self.quotas.acquire(principal, stream=rule.method.server_streaming)

@@ -11,9 +11,10 @@ cardinalities. Each call goes to the backend with
   ``grpc-status-details-bin``). An error the channel produced itself (backend down: UNAVAILABLE at
   once, never a hang) becomes a rich Plugboard error naming the backend, not its address.
 
-A ``guard`` (``gateway.auth.Gatekeeper.admit_key``: API key, scope, project) admits each call before
-it is forwarded: it returns the request bytes to send (the key's project set in them) or refuses the
-call by raising a ``PlugboardError``. Credentials are never forwarded (``backends.split_metadata``).
+A ``guard`` (``gateway.auth.Gatekeeper.admit_key``: API key, scope, project, tenant limits) admits each
+call before it is forwarded: it returns the request bytes to send (the key's project set in them) and
+the tenant's slot, released when the call ends however it ends, or refuses the call by raising a
+``PlugboardError``. Credentials are never forwarded (``backends.split_metadata``).
 
 The per-call path is kept short, as a pass-through proxy's should be: the backend multicallable is made
 once per method; the caller's metadata is read once and split (forwarded pairs, key) in one pass; the
@@ -25,18 +26,28 @@ when the backend sent some.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
 from gateway.backends import Backend, forwardable_metadata, split_metadata
+from gateway.quotas import UNLIMITED, Slot
 from plugboard.errors import PlugboardError
 from plugboard.rpc.status import from_rpc_error, has_rich_details, to_status
 
+
+class Admission(NamedTuple):
+    """An admitted call: the request bytes to forward (None for a streamed request) and the tenant's
+    slot it holds until it ends."""
+
+    request: bytes | None
+    slot: Slot
+
+
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
-# API key the caller presented (None: none); returns the bytes to forward, or raises a PlugboardError.
-Guard = Callable[[str, bytes | None, str | None], Awaitable[bytes | None]]
+# API key the caller presented (None: none); returns the ``Admission``, or raises a PlugboardError.
+Guard = Callable[[str, bytes | None, str | None], Awaitable[Admission]]
 
 
 def method_path(method: MethodDescriptor) -> str:
@@ -66,21 +77,22 @@ class _Forward:
         self.guard = guard
 
     async def prepare(self, request: Any, context: grpc.aio.ServicerContext
-                      ) -> tuple[Any, float, tuple[tuple[str, Any], ...]]:
+                      ) -> tuple[Any, float, tuple[tuple[str, Any], ...], Slot]:
         """The request to forward (once the guard admitted the call, else the call ends here), the
-        downstream timeout and metadata."""
+        downstream timeout and metadata, and the slot the call holds (the caller releases it)."""
         metadata, credential = split_metadata(context.invocation_metadata())
+        slot = UNLIMITED
         if self.guard is not None:
             streamed = not isinstance(request, bytes)
             try:
-                admitted = await self.guard(self.path, None if streamed else request, credential)
+                admitted, slot = await self.guard(self.path, None if streamed else request, credential)
             except PlugboardError as err:
                 await abort_with_error(context, err)
             if not streamed:
                 request = admitted
         remaining = context.time_remaining()
         timeout = self.default_deadline if remaining is None else (remaining if remaining > 0.0 else 0.0)
-        return request, timeout, metadata
+        return request, timeout, metadata, slot
 
 
 async def _pass_initial_metadata(call: Any, context: grpc.aio.ServicerContext) -> None:
@@ -101,15 +113,18 @@ async def _pass_trailing_metadata(call: Any, context: grpc.aio.ServicerContext) 
 
 def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awaitable[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> bytes:
-        request, timeout, metadata = await forward.prepare(request, context)
-        call = multicallable(request, timeout=timeout, metadata=metadata)
+        request, timeout, metadata, slot = await forward.prepare(request, context)
         try:
-            response = await call
-        except grpc.aio.AioRpcError as exc:
-            await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
+            call = multicallable(request, timeout=timeout, metadata=metadata)
+            try:
+                response = await call
+            except grpc.aio.AioRpcError as exc:
+                await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
+            finally:
+                if not call.done():  # the caller went away: so does the backend call
+                    call.cancel()
         finally:
-            if not call.done():  # the caller went away: so does the backend call
-                call.cancel()
+            slot.release()
         await _pass_initial_metadata(call, context)
         await _pass_trailing_metadata(call, context)
         return response
@@ -119,18 +134,21 @@ def _unary_response(forward: _Forward, multicallable: Any) -> Callable[..., Awai
 
 def _stream_response(forward: _Forward, multicallable: Any) -> Callable[..., AsyncIterator[bytes]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
-        request, timeout, metadata = await forward.prepare(request, context)
-        call = multicallable(request, timeout=timeout, metadata=metadata)
+        request, timeout, metadata, slot = await forward.prepare(request, context)
         try:
-            await _pass_initial_metadata(call, context)
-            async for response in call:
-                yield response
-            await _pass_trailing_metadata(call, context)
-        except grpc.aio.AioRpcError as exc:
-            await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
+            call = multicallable(request, timeout=timeout, metadata=metadata)
+            try:
+                await _pass_initial_metadata(call, context)
+                async for response in call:
+                    yield response
+                await _pass_trailing_metadata(call, context)
+            except grpc.aio.AioRpcError as exc:
+                await abort_with_error(context, from_rpc_error(exc, forward.backend.name))
+            finally:
+                if not call.done():
+                    call.cancel()
         finally:
-            if not call.done():
-                call.cancel()
+            slot.release()
 
     return behaviour
 
@@ -161,6 +179,7 @@ def forwarding_handler(
 
 
 __all__ = [
+    "Admission",
     "Guard",
     "abort_with_error",
     "forwarding_handler",

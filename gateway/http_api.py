@@ -1,8 +1,16 @@
 """The HTTP/JSON facade (aiohttp), in the gateway process, for callers that don't speak gRPC.
 
 Routes come from the ``google.api.http`` annotations (``gateway.http_rules``); every route runs the same
-admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project) and the
-same backend call, with the default deadline. ``DeleteConnector`` runs the deletion protocol.
+admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project, the
+tenant's slot from ``gateway.quotas``) and the same backend call, with the default deadline.
+``DeleteConnector`` runs the deletion protocol.
+
+A request is authorized (key and scope) and given its tenant's slot before its body is read: a caller
+without a valid key is refused without the body being read at all. A body is read within
+``max_body_bytes`` (more: 413), decoded per its ``Content-Encoding`` (undecodable: 400), checked for
+depth (``json_mapping.MAX_JSON_DEPTH``) and parsed; one over ``THREAD_PARSE_BYTES`` is parsed in a
+worker thread so the event loop keeps serving other calls meanwhile. aiohttp's own refusals (malformed
+HTTP) are JSON errors too (``gateway.http_protocol``).
 ``WatchConnectorStaged`` (server streaming) answers ``application/x-ndjson``: one JSON event per line,
 and a final ``{"error": ...}`` line when the stream fails after it started.
 
@@ -17,6 +25,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,12 +34,21 @@ from aiohttp import web
 
 from gateway.auth import Gatekeeper, credential_from
 from gateway.backends import Backend, CallScope, forwardable_metadata
+from gateway.http_protocol import JsonErrorsRunner
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
+from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
 from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
-from plugboard.errors import Internal, InvalidArgument, NotFound, PlugboardError
+from plugboard.errors import (
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PlugboardError,
+    ResourceExhausted,
+)
 from plugboard.logs import exception_summary
 from plugboard.rpc.status import details_of, from_rpc_error, to_rich_status
 
@@ -39,6 +57,8 @@ CREATED_SERVICES = frozenset({"plugboard.catalog.v1.CatalogService"})
 _JSON = "application/json"
 # HTTP headers handed on to the backend as metadata.
 FORWARDED_HEADERS = ("x-request-id",)
+# Bodies larger than this are parsed in a worker thread.
+THREAD_PARSE_BYTES = 64 * 1024
 
 
 def _json_response(status: int, body: Any) -> web.Response:
@@ -53,8 +73,11 @@ def error_answer(err: PlugboardError) -> tuple[int, dict[str, Any]]:
     return error_json(rich or to_rich_status(err))
 
 
-def error_response(err: PlugboardError) -> web.Response:
+def error_response(err: PlugboardError, http_status: int | None = None) -> web.Response:
+    """The JSON error answer of ``err`` (with ``http_status`` instead of the code's usual one)."""
     status, body = error_answer(err)
+    if http_status is not None:
+        status = body["error"]["code"] = http_status
     return _json_response(status, body)
 
 
@@ -123,26 +146,50 @@ class HttpFacade:
             return error_response(err)
         rule = self.rules[route.path]
         try:
-            deadline = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
+            # Absolute: the time spent on admission and on the body counts against the caller's deadline.
+            timeout = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
+            deadline = time.monotonic() + timeout
+            principal = await self.gatekeeper.authorize(rule, credential_from(request.headers.items()))
+            slot = self.gatekeeper.hold(principal, rule)
+        except PlugboardError as err:
+            return error_response(err)
+        try:
+            return await self._admitted(request, route, rule, variables, principal, deadline)
+        finally:
+            slot.release()
+
+    async def _admitted(self, request: web.Request, route: HttpRoute, rule: MethodRule,
+                        variables: dict[str, str], principal: Principal, deadline: float
+                        ) -> web.StreamResponse:
+        """The rest of a call once its caller is authorized and holds its slot (``deadline``: a
+        ``time.monotonic()`` instant)."""
+        try:
             message = await self._request(route, rule, variables, request)
-            await self.gatekeeper.admit_message(rule, message, credential_from(request.headers.items()))
+            rule.admit_message(principal, message)
+        except _BodyTooLarge as exc:
+            return error_response(exc.error, 413)
         except PlugboardError as err:
             return error_response(err)
         metadata = forwardable_metadata(
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
         if rule.path == DELETE_CONNECTOR:
             try:
-                response = await self.delete.run(message, CallScope(metadata, deadline))
+                response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))
             except PlugboardError as err:
                 return error_response(err)
             return _json_response(200, to_json(response))
         callable_, backend = self._calls[route.path]
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:  # spent: never sent (a fast backend could answer within grpc's timer resolution)
+            return error_response(DeadlineExceeded(
+                f"the deadline expired before the call reached the {backend} service",
+                metadata={"backend": backend}))
         payload = message.SerializeToString()
         if route.method.server_streaming:
             return await self._stream(request, rule, callable_(
-                payload, timeout=deadline, metadata=metadata), backend)
+                payload, timeout=timeout, metadata=metadata), backend)
         try:
-            raw = await callable_(payload, timeout=deadline, metadata=metadata)
+            raw = await callable_(payload, timeout=timeout, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             return error_response(from_rpc_error(exc, backend))
         return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
@@ -151,14 +198,13 @@ class HttpFacade:
                        request: web.Request) -> Any:
         message = rule.request_class()
         if route.body:
-            try:
-                text = (await request.read()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise InvalidArgument.single("body", "is not UTF-8 text") from None
-            if route.body == "*":
-                parse_body(text, message, "body")
+            text = await self._body_text(request)
+            target = message if route.body == "*" else getattr(message, route.body)
+            where = "body" if route.body == "*" else route.body
+            if len(text) > THREAD_PARSE_BYTES:
+                await asyncio.to_thread(parse_body, text, target, where)
             else:
-                parse_body(text, getattr(message, route.body), route.body)
+                parse_body(text, target, where)
         if route.body != "*":
             for name in set(request.query.keys()):
                 if name in variables:
@@ -167,6 +213,22 @@ class HttpFacade:
         for field, value in variables.items():
             set_from_strings(message, field, [value])
         return message
+
+    async def _body_text(self, request: web.Request) -> str:
+        """The body as text: within ``max_body_bytes`` once decoded, per its Content-Encoding, UTF-8."""
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise _BodyTooLarge(ResourceExhausted(
+                f"the body is larger than {self.max_body_bytes} bytes", reason="BODY_TOO_LARGE",
+                metadata={"max_bytes": self.max_body_bytes})) from None
+        except web.RequestPayloadError:  # an undecodable Content-Encoding, a broken chunked body
+            raise InvalidArgument.single("body", "cannot be decoded (Content-Encoding or Transfer-Encoding)",
+                                         reason="MALFORMED_HTTP_REQUEST") from None
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument.single("body", "is not UTF-8 text") from None
 
     async def _stream(self, request: web.Request, rule: MethodRule, call: Any,
                       backend: str) -> web.StreamResponse:
@@ -257,6 +319,14 @@ def _line(body: Any) -> bytes:
     return json.dumps(body).encode() + b"\n"
 
 
+class _BodyTooLarge(Exception):
+    """A body over the limit: answered 413 (the HTTP status for it) with the JSON error."""
+
+    def __init__(self, error: PlugboardError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class _MethodNotAllowed(Exception):
     def __init__(self, allowed: list[str]) -> None:
         super().__init__("method not allowed")
@@ -269,7 +339,7 @@ async def start_http(app: web.Application, host: str, port: int, *, grace_second
 
     A client that disconnects cancels its handler (and so its backend call: watch streams end at
     once); stopping waits up to ``grace_seconds`` for requests in flight."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
+    runner = JsonErrorsRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
                            shutdown_timeout=grace_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_port=False)

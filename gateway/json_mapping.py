@@ -9,6 +9,9 @@
   ignored. Any other unknown field is INVALID_ARGUMENT.
 - Path variables and query parameters set request fields (dotted paths for nested fields; a repeated
   field from a repeated parameter), converted by the field's type.
+- A body nested deeper than ``MAX_JSON_DEPTH`` arrays/objects is INVALID_ARGUMENT before it is parsed
+  (``check_depth``: a scan that skips strings and counts brackets), so no parser below ever recurses
+  past it; the deepest request the API defines is far shallower.
 - Errors are the ``google.rpc.Status`` as JSON, in the shape of Google's HTTP APIs:
   ``{"error": {"code": 404, "status": "NOT_FOUND", "message": ..., "details": [...]}}``, with the HTTP
   status that matches the gRPC code.
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 import grpc
@@ -57,6 +62,11 @@ REPRESENTATION_OF: dict[str, str] = {
     "plugboard.catalog.v1.ConnectorStagedDraft": "plugboard.catalog.v1.ConnectorStaged",
 }
 ACTION_KEY = "action"
+# Arrays/objects nested in a request body at most (the API's own requests nest under 10).
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 _INTEGER_TYPES = {
     FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
@@ -147,10 +157,29 @@ def _is_map(field: FieldDescriptor) -> bool:
     return field.message_type is not None and field.message_type.GetOptions().map_entry
 
 
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """True when arrays and objects in the JSON ``text`` nest more than ``limit`` deep. Strings are
+    skipped (their brackets do not count; an unterminated one runs to the end, so the scan stays
+    linear), the remaining brackets are counted: no recursion, whatever the input."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if brackets.count("[") + brackets.count("{") <= limit:  # cannot nest deeper than it opens
+        return False
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets))) > limit
+
+
+def check_depth(text: str, where: str) -> None:
+    """InvalidArgument when ``text`` nests deeper than ``MAX_JSON_DEPTH``."""
+    if nests_deeper_than(text, MAX_JSON_DEPTH):
+        raise InvalidArgument.single(
+            where or "body", f"is nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects",
+            reason="JSON_TOO_DEEP")
+
+
 def parse_body(text: str, message: Message, where: str) -> None:
     """Merge the JSON ``text`` into ``message`` (InvalidArgument when it is not valid for it)."""
     if not text.strip():
         return
+    check_depth(text, where)
     try:
         data = json.loads(text)
     except ValueError:

@@ -12,12 +12,12 @@ Registered in the ``plugboard.cli`` entry points (``pyproject.toml``), which ``p
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from gateway import keys as keys_domain
 from plugboard.errors import Unauthenticated
+from plugboard.storage.files import make_private, write_private_file
 
 DEV_KEY_FILE = "dev-api-key"
 DEV_PROJECT = "dev"
@@ -136,6 +136,7 @@ def ensure_dev_key(settings, data_dir: Path) -> tuple[str, bool]:  # type: ignor
     store = _store(settings)
     try:
         if path.exists():
+            make_private(path)
             existing = path.read_text().strip()
             try:
                 key_id, secret = keys_domain.parse(existing)
@@ -146,9 +147,7 @@ def ensure_dev_key(settings, data_dir: Path) -> tuple[str, bool]:  # type: ignor
         new = store.create(DEV_PROJECT, list(keys_domain.SCOPES), DEV_KEY_NAME)
     finally:
         store.close()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(new.key + "\n")
+    write_private_file(path, new.key + "\n")
     return new.key, True
 
 

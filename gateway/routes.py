@@ -24,6 +24,7 @@ from gateway import deletion
 from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances, split_metadata
 from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
 from gateway.policy import internal_method, rules_of
+from gateway.quotas import UNLIMITED
 from plugboard.catalog.v1 import (
     catalog_service_pb2,
     catalog_service_pb2_grpc,
@@ -95,15 +96,19 @@ class DeleteConnectorHandler:
                      ) -> catalog_service_pb2.DeleteConnectorResponse:
         try:
             metadata, credential = split_metadata(context.invocation_metadata())
+            slot = UNLIMITED
             if self.guard is not None:
-                request = await self.guard(DELETE_CONNECTOR, request, credential)
+                request, slot = await self.guard(DELETE_CONNECTOR, request, credential)
             try:
-                message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)
-            except Exception:
-                raise InvalidArgument.single("", "the request is not a valid DeleteConnectorRequest") from None
-            remaining = context.time_remaining()
-            return await self.run(message, CallScope(
-                metadata, self.default_deadline if remaining is None else remaining))
+                try:
+                    message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)
+                except Exception:
+                    raise InvalidArgument.single("", "the request is not a valid DeleteConnectorRequest") from None
+                remaining = context.time_remaining()
+                return await self.run(message, CallScope(
+                    metadata, self.default_deadline if remaining is None else remaining))
+            finally:
+                slot.release()
         except PlugboardError as err:
             await abort_with_error(context, err)
 

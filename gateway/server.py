@@ -22,6 +22,7 @@ from gateway.health import BackendHealth
 from gateway.http_api import HttpFacade, start_http
 from gateway.http_rules import routes as http_routes
 from gateway.key_store import KeyStore
+from gateway.quotas import Quotas, TenantLimits
 from gateway.routes import (
     BACKEND_OF,
     RULES,
@@ -38,9 +39,10 @@ _log = logging.getLogger("plugboard.gateway")
 
 @dataclass(eq=False)
 class GatewayServed(Served):
-    """The gateway's ``Served``, with the port of its HTTP/JSON facade."""
+    """The gateway's ``Served``, with the port of its HTTP/JSON facade and its per-tenant counts."""
 
     http_port: int = 0
+    quotas: Quotas | None = None
 
 
 def _spec(name: str, handler: grpc.GenericRpcHandler) -> ServiceSpec:
@@ -62,7 +64,9 @@ async def create_server(
     None: settings.gateway_port; HTTP on ``http_port``, None: settings.http_port; 0: a free port).
 
     Stopping it (``plugboard.rpc.server.shutdown``) also stops HTTP and closes channels and database.
+    SettingsError when the per-tenant limits do not fit ``settings.max_concurrent_rpcs``.
     """
+    settings.check_gateway_limits()
     store = KeyStore.open(settings.gateway_database_url)
     backends: dict[str, Backend] = {
         "catalog": open_backend("catalog", settings.catalog_target,
@@ -78,7 +82,8 @@ async def create_server(
         store.close()
 
     try:
-        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES)
+        quotas = Quotas(TenantLimits.of(settings))
+        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES, quotas)
         deadline = settings.default_deadline_seconds
         delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], deadline,
                                         gatekeeper.admit_key)
@@ -106,7 +111,7 @@ async def create_server(
         await close_backends()
         raise
     served = GatewayServed(server=built.server, port=built.port, health=built.health,
-                           service_names=built.service_names, http_port=bound_http)
+                           service_names=built.service_names, http_port=bound_http, quotas=quotas)
     services_of = {name: [service.full_name for service, backend in SERVICES if backend == name]
                    for name in backends}
     watcher = BackendHealth(served.health, backends, services_of, interval=health_interval)

@@ -103,6 +103,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except _BadSettings as exc:
         return _fail(f"bad setting: {exc}", EXIT_USAGE)
     configure_logging(settings.log_level)
+    if Path(settings.data_dir).is_dir():  # created (0700) by whatever first stores a file in it
+        from plugboard.storage.files import private_directory
+
+        private_directory(settings.data_dir)
     server = importlib.import_module(f"{COMPONENTS[args.component]}.server")
     try:
         _run(server.serve(settings), settings.event_loop)
@@ -256,7 +260,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     host = _connect_host(settings.bind_host)
     addresses = {name: f"{host}:{port}" for name, port in ports.items()}
     data_dir = Path(settings.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from plugboard.storage.files import private_directory
+
+    private_directory(data_dir)  # 0700: databases and key files are the user's alone
 
     env = dict(os.environ)
     env["PLUGBOARD_DATA_DIR"] = str(data_dir)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any, ClassVar
 
 _REASON_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,62}$")
@@ -272,10 +273,35 @@ class DeadlineExceeded(PlugboardError):
     default_reason = "DEADLINE_EXCEEDED"
 
 
+@dataclass(frozen=True)
+class QuotaViolation:
+    """One exhausted quota (``google.rpc.QuotaFailure.Violation``): ``subject`` (who hit it, e.g.
+    ``projects/acme``), ``description``; ``quota_id`` names the limit (its setting), ``quota_metric`` what
+    it counts, ``quota_value`` the limit, ``dimensions`` the facts it applies to (``{"project": "acme"}``)."""
+
+    subject: str
+    description: str
+    quota_id: str = ""
+    quota_metric: str = ""
+    quota_value: int = 0
+    dimensions: Mapping[str, str] = _field(default_factory=dict)
+
+
 class ResourceExhausted(PlugboardError):
-    """A quota or limit is exhausted (RESOURCE_EXHAUSTED)."""
+    """A quota or limit is exhausted (RESOURCE_EXHAUSTED); ``violations`` name the quotas."""
 
     default_reason = "RESOURCE_EXHAUSTED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        violations: Iterable[QuotaViolation] = (),
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.violations: list[QuotaViolation] = list(violations)
+        super().__init__(message, reason=reason, metadata=metadata)
 
 
 class Unimplemented(PlugboardError):

@@ -42,6 +42,12 @@ class Settings:
     event_loop: str = "uvloop"
     max_message_bytes: int = 4 * 1024 * 1024
     max_concurrent_rpcs: int = 1000
+    # Gateway, per process: unary calls in flight and server streams open, per API key and per project.
+    # A project's calls plus streams stay below max_concurrent_rpcs (check_gateway_limits).
+    gateway_max_calls_per_key: int = 100
+    gateway_max_calls_per_project: int = 200
+    gateway_max_streams_per_key: int = 50
+    gateway_max_streams_per_project: int = 100
     # Deadline given to a downstream call when the caller set none.
     default_deadline_seconds: float = 10.0
     # Secret encryption keys, "id:base64key" comma-separated, newest last; empty: a local key file.
@@ -84,6 +90,27 @@ class Settings:
         if self.secret_key_file is None:
             object.__setattr__(self, "secret_key_file", data_dir / "secret.key")
 
+    def check_gateway_limits(self) -> None:
+        """SettingsError unless the gateway's per-tenant limits are usable: each at least 1, a key's at
+        most its project's, and one project's calls plus streams below ``max_concurrent_rpcs``, so that
+        a single tenant at its limits still leaves the server room for the others."""
+        pairs = (("PLUGBOARD_GATEWAY_MAX_CALLS_PER_KEY", self.gateway_max_calls_per_key,
+                  "PLUGBOARD_GATEWAY_MAX_CALLS_PER_PROJECT", self.gateway_max_calls_per_project),
+                 ("PLUGBOARD_GATEWAY_MAX_STREAMS_PER_KEY", self.gateway_max_streams_per_key,
+                  "PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT", self.gateway_max_streams_per_project))
+        for key_name, per_key, project_name, per_project in pairs:
+            for name, value in ((key_name, per_key), (project_name, per_project)):
+                if value < 1:
+                    raise SettingsError(f"{name} must be at least 1")
+            if per_key > per_project:
+                raise SettingsError(f"{key_name} ({per_key}) must not exceed {project_name} ({per_project})")
+        tenant = self.gateway_max_calls_per_project + self.gateway_max_streams_per_project
+        if tenant >= self.max_concurrent_rpcs:
+            raise SettingsError(
+                "PLUGBOARD_GATEWAY_MAX_CALLS_PER_PROJECT + PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT "
+                f"({tenant}) must be below PLUGBOARD_MAX_CONCURRENT_RPCS ({self.max_concurrent_rpcs}): "
+                "one project at its limits must leave room for the others")
+
     def with_overrides(self, **changes: object) -> "Settings":
         """A copy with some fields changed (derived defaults recomputed when left empty)."""
         return replace(self, **changes)
@@ -93,7 +120,7 @@ class Settings:
         """Read every PLUGBOARD_* variable; raise SettingsError naming the first bad one."""
         env = os.environ if env is None else env
         reader = _Reader(env)
-        return cls(
+        settings = cls(
             data_dir=Path(reader.text("PLUGBOARD_DATA_DIR", "data")),
             bind_host=reader.text("PLUGBOARD_BIND_HOST", "127.0.0.1"),
             gateway_port=reader.port("PLUGBOARD_GATEWAY_PORT", 50050),
@@ -110,7 +137,11 @@ class Settings:
             shutdown_notice_seconds=reader.number("PLUGBOARD_SHUTDOWN_NOTICE_SECONDS", 0.0),
             event_loop=reader.choice("PLUGBOARD_EVENT_LOOP", "UVLOOP", ("UVLOOP", "ASYNCIO")).lower(),
             max_message_bytes=int(reader.number("PLUGBOARD_MAX_MESSAGE_BYTES", 4 * 1024 * 1024)),
-            max_concurrent_rpcs=int(reader.number("PLUGBOARD_MAX_CONCURRENT_RPCS", 1000)),
+            max_concurrent_rpcs=reader.count("PLUGBOARD_MAX_CONCURRENT_RPCS", 1000),
+            gateway_max_calls_per_key=reader.count("PLUGBOARD_GATEWAY_MAX_CALLS_PER_KEY", 100),
+            gateway_max_calls_per_project=reader.count("PLUGBOARD_GATEWAY_MAX_CALLS_PER_PROJECT", 200),
+            gateway_max_streams_per_key=reader.count("PLUGBOARD_GATEWAY_MAX_STREAMS_PER_KEY", 50),
+            gateway_max_streams_per_project=reader.count("PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT", 100),
             default_deadline_seconds=reader.number("PLUGBOARD_DEFAULT_DEADLINE_SECONDS", 10.0),
             secret_keys=reader.text("PLUGBOARD_SECRET_KEYS", ""),
             secret_key_file=_optional_path(reader.text("PLUGBOARD_SECRET_KEY_FILE", "")),
@@ -128,6 +159,8 @@ class Settings:
             job_lease_seconds=reader.number("PLUGBOARD_JOB_LEASE_SECONDS", 180.0),
             catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
         )
+        settings.check_gateway_limits()
+        return settings
 
 
 def _connect_host(bind_host: str) -> str:
@@ -149,6 +182,12 @@ class _Reader:
         value = self.number(name, default)
         if not value.is_integer() or not 0 <= value <= 65535:
             raise SettingsError(f"{name} must be a port number from 0 to 65535")
+        return int(value)
+
+    def count(self, name: str, default: int) -> int:
+        value = self.number(name, default)
+        if not value.is_integer() or value < 1:
+            raise SettingsError(f"{name} must be a whole number of at least 1")
         return int(value)
 
     def number(self, name: str, default: float) -> float:

@@ -146,7 +146,7 @@ def stop(process: subprocess.Popen[str]) -> None:
 def test_up_starts_the_stack_prints_the_addresses_and_stops_on_sigterm(tmp_path):
     env, ports = stack_env(tmp_path)
     log = (tmp_path / "up.log").open("w")  # the children's logs: a file, never a pipe left full
-    process = plugboard("up", "--timeout", "60", env=env, stderr=log)
+    process = plugboard("up", "--timeout", "60", env=env, stderr=log, umask=0o022)
     try:
         banner = read_until(process, "Press Ctrl-C", timeout=90)
         for name, port in ports.items():
@@ -157,6 +157,15 @@ def test_up_starts_the_stack_prints_the_addresses_and_stops_on_sigterm(tmp_path)
         assert check_health(f"127.0.0.1:{ports['gateway']}",
                             "plugboard.instance.v1.InstanceService") == "SERVING"
         assert (tmp_path / "data").is_dir()
+        # With the usual umask 022, the data directory is 0700 and every file in it 0600: databases,
+        # their -wal/-shm files, the secret key file and the development API key.
+        data = tmp_path / "data"
+        assert data.stat().st_mode & 0o777 == 0o700
+        modes = {path.name: path.stat().st_mode & 0o777 for path in data.iterdir()}
+        for expected in ("catalog.db", "instance.db", "gateway.db", "secret.key", "dev-api-key",
+                         "gateway.db-wal", "gateway.db-shm"):
+            assert expected in modes, sorted(modes)
+        assert modes == {name: 0o600 for name in modes}
 
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)

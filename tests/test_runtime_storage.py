@@ -415,3 +415,33 @@ def test_a_token_holds_null_only_for_a_nullable_column() -> None:
     assert tokens.open(token, "q", nullable).values == (None, "d1")
     with pytest.raises(InvalidArgument):
         tokens.open(token, "q", [peewee.DateTimeField(), peewee.CharField(max_length=36)])
+
+
+def _mode(path) -> int:  # type: ignore[no-untyped-def]
+    return os.stat(path).st_mode & 0o777
+
+
+def test_sqlite_files_are_private_whatever_the_umask(tmp_path) -> None:
+    """A new SQLite database, its -wal and -shm files are 0600 and a directory created for it 0700,
+    with the usual umask 022; an existing world-readable database is tightened when opened."""
+    previous = os.umask(0o022)
+    try:
+        path = tmp_path / "new" / "nested" / "service.db"
+        db = open_database(f"sqlite:///{path}")
+        db.execute_sql("CREATE TABLE t (x INTEGER)")
+        db.execute_sql("INSERT INTO t VALUES (1)")
+        files = [path, path.with_name("service.db-wal"), path.with_name("service.db-shm")]
+        assert all(f.exists() for f in files), sorted(p.name for p in path.parent.iterdir())
+        assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert _mode(path.parent) == 0o700 and _mode(path.parent.parent) == 0o700
+        _close(db)
+
+        old = tmp_path / "old.db"
+        sqlite3.connect(old).execute("CREATE TABLE t (x INTEGER)").connection.close()
+        os.chmod(old, 0o644)
+        reopened = open_database(f"sqlite:///{old}")
+        reopened.execute_sql("INSERT INTO t VALUES (1)")
+        assert _mode(old) == 0o600 and _mode(tmp_path / "old.db-wal") == 0o600
+        _close(reopened)
+    finally:
+        os.umask(previous)

@@ -1,10 +1,10 @@
 """The one table at the edge: domain errors <-> gRPC status with ``google.rpc`` details.
 
 ``to_status`` turns a ``PlugboardError`` into a ``grpc.Status`` whose trailing metadata carries a
-``google.rpc.Status`` with ``ErrorInfo`` (always) plus ``BadRequest``, ``PreconditionFailure`` or
-``ResourceInfo`` as the error calls for. ``from_rpc_error`` does the reverse for an error coming
-back from a call: the one converter of failed calls (gateway to backends, instance service to catalog),
-so a service can re-raise or pass on what a downstream service said.
+``google.rpc.Status`` with ``ErrorInfo`` (always) plus ``BadRequest``, ``PreconditionFailure``,
+``QuotaFailure`` or ``ResourceInfo`` as the error calls for. ``from_rpc_error`` does the reverse for an
+error coming back from a call: the one converter of failed calls (gateway to backends, instance service
+to catalog), so a service can re-raise or pass on what a downstream service said.
 """
 
 from __future__ import annotations
@@ -94,6 +94,19 @@ def to_rich_status(err: e.PlugboardError) -> status_pb2.Status:
         details.append(
             error_details_pb2.ResourceInfo(
                 resource_type=err.resource_type, resource_name=err.resource_name
+            )
+        )
+    elif isinstance(err, e.ResourceExhausted) and err.violations:
+        details.append(
+            error_details_pb2.QuotaFailure(
+                violations=[
+                    error_details_pb2.QuotaFailure.Violation(
+                        subject=v.subject, description=v.description, quota_id=v.quota_id,
+                        quota_metric=v.quota_metric, quota_value=v.quota_value,
+                        quota_dimensions=dict(v.dimensions),
+                    )
+                    for v in err.violations
+                ]
             )
         )
     elif isinstance(err, e.AlreadyExists):

@@ -1,8 +1,9 @@
 """Opening a service database from a URL: SQLite file (default) or PostgreSQL.
 
 - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` (``sqlite:///:memory:`` for a
-  throw-away database): WAL journal, foreign keys on, 5 s busy timeout, synchronous=NORMAL; the
-  parent directory is created.
+  throw-away database): WAL journal, foreign keys on, 5 s busy timeout, synchronous=NORMAL; a missing
+  parent directory is created 0700, the database file (and so its ``-wal``/``-shm`` files) is 0600
+  (``plugboard.storage.files``).
 - ``postgresql://user[:password]@host[:port]/dbname[?param=value...]``: a connection pool
   (``max_connections``, ``stale_timeout``, ``pool_timeout`` query parameters; the others, e.g.
   ``sslmode``, ``connect_timeout``, go to psycopg2) that checks a pooled connection before reuse
@@ -19,6 +20,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.shortcuts import ReconnectMixin
+
+from plugboard.storage.files import private_directory, private_sqlite_file
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -91,8 +94,8 @@ def _open_sqlite(url: str) -> peewee.SqliteDatabase:
     if not path or path.endswith("/"):
         raise ValueError("malformed SQLite URL: the file path is missing")
     if path != ":memory:":
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
+        private_directory(os.path.dirname(os.path.abspath(path)), tighten=False)
+        private_sqlite_file(path)
     return WalSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5)
 
 

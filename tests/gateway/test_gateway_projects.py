@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 import grpc
+import pytest
 
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
+from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.rpc.status import details_of
@@ -89,3 +91,27 @@ def test_private_connectors_are_visible_to_creator_and_private_projects_only(gat
     expect_error(grpc.StatusCode.PERMISSION_DENIED,
                  lambda: initech.GetConnector(cpb.GetConnectorRequest(id=private, project="acme")),
                  reason="PROJECT_MISMATCH")
+
+
+def test_a_taken_draft_key_tells_another_project_only_that_it_is_taken(gateway, keys, unique):
+    """Draft keys are unique across the catalog (seed 002: "User-defined unique identifier of the
+    Connector"): another project creating the same key gets ALREADY_EXISTS, which names the key it sent
+    and nothing of the draft (no id, project, name or repository), while reading that key answers
+    NOT_FOUND. Accepted behaviour, documented in docs/security.md."""
+    key = f"secret-plan-{unique}"
+    acme = cgrpc.CatalogServiceStub(gateway.channel)
+    mine = acme.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(draft=spb.ConnectorStagedDraft(
+        key=key, name="Confidential name", repository=spb.Repository(url="https://github.com/acme/hidden.git",
+                                                                    tag="v1"))))
+    globex = cgrpc.CatalogServiceStub(keys.channel("globex"))
+    with pytest.raises(grpc.RpcError) as info:
+        globex.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(draft=spb.ConnectorStagedDraft(
+            key=key, name="Other", repository=spb.Repository(url="https://github.com/globex/x.git", tag="v1"))))
+    exc = info.value
+    assert exc.code() == grpc.StatusCode.ALREADY_EXISTS
+    told = f"{exc.details()} {details_of(exc)}"
+    for hidden in (mine.id, "acme", "Confidential name", "hidden.git"):
+        assert hidden not in told, (hidden, told)
+    assert key in told
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: globex.GetConnectorStagedByKey(
+        cpb.GetConnectorStagedByKeyRequest(key=key)))

@@ -10,6 +10,9 @@ the facade's error format.
 The bugs it found have their own tests below: a JSON body that is ``true``/a number/``null`` (was a
 plain-text 500), a newline in a path segment (was aiohttp's plain-text 404), a query integer outside the
 int32 range (was 500), a body that is not UTF-8 (was 500); all are now 400/404 in the error format.
+So have those an outside review found: JSON nested 100 000 deep, or 5 000 deep inside a field, on every
+route with a body (was 500 RecursionError), an undecodable ``Content-Encoding: deflate`` body (was 500),
+and a keyless request that was parsed before it was refused.
 
 Default: 2 examples per operation and mode (27 operations) on SQLite; PostgreSQL with ``-m slow``. Full run (``PLUGBOARD_FULL=1``): 1 000, or
 ``PLUGBOARD_HTTP_FUZZ_EXAMPLES=N``.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 
 import pytest
 import requests
@@ -28,6 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+from gateway.http_rules import routes as http_routes
+from gateway.routes import SERVICES
 from tests.reliability.conftest import storage_url
 from tests.reliability.fuzz import FULL, TRACEBACK_MARKS
 from tests.reliability.stack import start_stack
@@ -142,3 +148,49 @@ def test_a_newline_in_a_path_segment_answers_in_the_error_format(stack):
                             headers={"Authorization": f"Bearer {stack.gateway_key}"})
     assert response.status_code == 404
     assert json.loads(response.text)["error"]["status"] == "NOT_FOUND", response.text[:80]
+
+
+BODY_ROUTES = [route for route in http_routes([m for service, _ in SERVICES for m in service.methods]) if route.body]
+DEEP = {
+    "100k-arrays": "[" * 100_000 + "]" * 100_000,
+    "5k-inside-a-field": '{"repository": {"url": ' + "[" * 5_000 + "]" * 5_000 + '}, "name": {"a":'
+                         + '{"b":' * 5_000 + "1" + "}" * 5_001 + "}",
+}
+
+
+def route_path(route, stack) -> str:  # type: ignore[no-untyped-def]
+    """The route's template with its variables filled in (the stack's project, else "x")."""
+    return re.sub(r"\{([^}=]+)(?:=[^}]*)?\}", lambda found: stack.project if found.group(1) == "project" else "x",
+                                route.template)
+
+
+@pytest.mark.parametrize("depth", sorted(DEEP))
+def test_deeply_nested_json_is_400_on_every_route_with_a_body(stack, depth):
+    base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
+    assert len(BODY_ROUTES) >= 10
+    for route in BODY_ROUTES:
+        path = route_path(route, stack)
+        response = requests.request(route.verb, base + path, data=DEEP[depth], timeout=30, headers={
+            "Authorization": f"Bearer {stack.gateway_key}", "Content-Type": "application/json"})
+        where = f"{route.verb} {path} ({depth})"
+        assert response.status_code == 400, f"{where} -> {response.status_code} {response.text[:200]}"
+        error = json.loads(response.text)["error"]
+        assert error["status"] == "INVALID_ARGUMENT" and "nested deeper" in error["message"], where
+
+
+def test_an_undecodable_content_encoding_is_400(stack):
+    base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
+    response = requests.post(f"{base}/projects/{stack.project}/instances", data=b"\x78\x9cgarbage" * 100,
+                             timeout=30, headers={"Authorization": f"Bearer {stack.gateway_key}",
+                                                  "Content-Encoding": "deflate"})
+    assert response.status_code == 400, f"-> {response.status_code} {response.text[:200]}"
+    assert json.loads(response.text)["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_a_keyless_request_is_refused_before_its_body_is_parsed(stack):
+    base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
+    for route in BODY_ROUTES:
+        response = requests.request(route.verb, base + route_path(route, stack), data=DEEP["100k-arrays"],
+                                    timeout=30, headers={"Content-Type": "application/json"})
+        assert response.status_code == 401, f"{route.verb} {route.template} -> {response.status_code}"
+        assert json.loads(response.text)["error"]["status"] == "UNAUTHENTICATED"

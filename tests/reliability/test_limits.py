@@ -1,9 +1,11 @@
 """Resource limits: a message over ``max_message_bytes`` and a call over ``max_concurrent_rpcs`` are
 refused with RESOURCE_EXHAUSTED at once (never a hang, never UNKNOWN/INTERNAL), on each server and
-through the gateway.
+through the gateway; so is one tenant past its own limits at the gateway (``gateway.quotas``), while
+other tenants are served.
 
-The concurrent slots are held by health ``Watch`` streams, which stay open until cancelled, so the
-test knows exactly how many calls are in flight without relying on timing.
+The concurrent slots are held by health ``Watch`` streams (global limit) and ``WatchConnectorStaged``
+streams (tenant limits), which stay open until cancelled, so the test knows exactly how many calls are
+in flight without relying on timing.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import time
 
 import grpc
 import pytest
+import requests
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
 
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
@@ -21,7 +26,7 @@ from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from tests.reliability import fuzz
-from tests.reliability.stack import keyed_channel, start_stack
+from tests.reliability.stack import gateway_key, keyed_channel, start_stack
 
 MAX_MESSAGE = 64 * 1024
 MAX_CONCURRENT = 3
@@ -33,7 +38,9 @@ CALL_TIMEOUT = 10.0
 def limited(tmp_path_factory):
     directory = tmp_path_factory.mktemp("limits")
     stack = start_stack("sqlite", f"sqlite:///{directory / 'plugboard.db'}", directory,
-                        max_message_bytes=MAX_MESSAGE, max_concurrent_rpcs=MAX_CONCURRENT)
+                        max_message_bytes=MAX_MESSAGE, max_concurrent_rpcs=MAX_CONCURRENT,
+                        gateway_max_calls_per_key=1, gateway_max_calls_per_project=1,
+                        gateway_max_streams_per_key=1, gateway_max_streams_per_project=1)
     yield stack
     stack.stop()
 
@@ -120,3 +127,80 @@ def test_a_call_over_the_concurrency_limit_is_resource_exhausted(limited, server
                 if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+
+# --- per-tenant limits at the gateway --------------------------------------------------------------
+
+STREAMS_PER_KEY, STREAMS_PER_PROJECT = 4, 6
+# Bounds a wait for the gateway to see cancelled streams; never asserted on.
+SETTLE_SECONDS = 10.0
+
+
+@pytest.fixture(scope="module")
+def tenants(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tenants")
+    stack = start_stack("sqlite", f"sqlite:///{directory / 'plugboard.db'}", directory, max_concurrent_rpcs=40,
+                        gateway_max_calls_per_key=10, gateway_max_calls_per_project=20,
+                        gateway_max_streams_per_key=STREAMS_PER_KEY,
+                        gateway_max_streams_per_project=STREAMS_PER_PROJECT)
+    yield stack
+    stack.stop()
+
+
+def _watch(channel: grpc.Channel, draft_id: str):  # type: ignore[no-untyped-def]
+    stream = cgrpc.CatalogServiceStub(channel).WatchConnectorStaged(
+        cpb.WatchConnectorStagedRequest(id=draft_id), timeout=60)
+    next(stream)  # the draft as it is now: the stream is open
+    return stream
+
+
+def _quota_ids(exc: grpc.RpcError) -> list[str]:
+    status = rpc_status.from_call(exc)
+    failure = error_details_pb2.QuotaFailure()
+    assert status is not None and any(d.Unpack(failure) for d in status.details if d.Is(failure.DESCRIPTOR))
+    return [v.quota_id for v in failure.violations]
+
+
+def test_one_tenant_at_its_stream_limits_leaves_the_gateway_to_the_others(tenants):
+    """One key opens its maximum of WatchConnectorStaged streams, the next is refused with a QuotaFailure
+    (gRPC and HTTP), the project's other key fills the project, another project is served throughout;
+    once the streams are cancelled the key opens its maximum again (nothing leaked)."""
+    quotas = tenants.gateway.served.quotas
+    base = f"http://127.0.0.1:{tenants.gateway.served.http_port}"
+    second_key = gateway_key(tenants.settings, tenants.project)
+    other_key = gateway_key(tenants.settings, "other-project")
+    with keyed_channel(tenants.gateway.target, tenants.gateway_key) as first, \
+            keyed_channel(tenants.gateway.target, second_key) as second, \
+            keyed_channel(tenants.gateway.target, other_key) as other:
+        for _round in range(2):
+            streams = [_watch(first, tenants.connector_id) for _ in range(STREAMS_PER_KEY)]
+            with pytest.raises(grpc.RpcError) as info:
+                _watch(first, tenants.connector_id)
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert _quota_ids(info.value) == ["PLUGBOARD_GATEWAY_MAX_STREAMS_PER_KEY"]
+            over_http = requests.get(f"{base}/connectors/drafts/{tenants.connector_id}:watch", timeout=30,
+                                     headers={"Authorization": f"Bearer {tenants.gateway_key}"})
+            assert over_http.status_code == 429 and "QuotaFailure" in over_http.text
+            streams += [_watch(second, tenants.connector_id) for _ in range(STREAMS_PER_PROJECT - STREAMS_PER_KEY)]
+            with pytest.raises(grpc.RpcError) as info:
+                _watch(second, tenants.connector_id)
+            assert _quota_ids(info.value) == ["PLUGBOARD_GATEWAY_MAX_STREAMS_PER_PROJECT"]
+
+            # Another project: served over gRPC and HTTP, its own streams too.
+            listed = cgrpc.CatalogServiceStub(other).ListConnectors(cpb.ListConnectorsRequest(), timeout=CALL_TIMEOUT)
+            assert listed is not None
+            assert requests.get(f"{base}/connectors", timeout=30,
+                                headers={"X-API-Key": other_key}).status_code == 200
+            with pytest.raises(grpc.RpcError) as info:  # a draft it cannot see: refused by the catalog
+                _watch(other, tenants.connector_id)
+            assert info.value.code() == grpc.StatusCode.NOT_FOUND
+            # The tenant's unary calls are a limit of their own: still served.
+            assert cgrpc.CatalogServiceStub(first).GetConnector(cpb.GetConnectorRequest(
+                id=tenants.connector_id), timeout=CALL_TIMEOUT).id == tenants.connector_id
+
+            for stream in streams:
+                stream.cancel()
+            deadline = time.monotonic() + SETTLE_SECONDS
+            while quotas.held() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert quotas.held() == {}
