@@ -440,6 +440,7 @@ def test_client_and_bidi_streaming(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_a_generated_not_implemented_stub_answers_unimplemented(caplog: pytest.LogCaptureFixture) -> None:
     """grpc_health's servicer inherits the generated base's plain List stub: UNIMPLEMENTED, not INTERNAL."""
+    caplog.set_level(logging.DEBUG)  # health methods log at DEBUG
     async def scenario() -> grpc.aio.AioRpcError:
         async with serving() as (_, ch, _echo):
             call = ch.unary_unary("/grpc.health.v1.Health/List")
