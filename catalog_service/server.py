@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from catalog_service.catalog import Catalog
-from catalog_service.certification import Certification
+from catalog_service.domain.service import Catalog, Certification
 from catalog_service.publishing.worker import JobWorker, ReadSource
 from catalog_service.publishing.source import read_connector_source
 from catalog_service.storage.migrations import MIGRATIONS

@@ -9,7 +9,8 @@ Status rules (seed 002): content edits are refused while a publish is Processing
 (CONNECTOR_STAGED_IN_CERTIFICATION); a content edit of a Published or Failed draft makes it a Draft again;
 private-project actions need a private draft (CONNECTOR_STAGED_NOT_PRIVATE); a second preview request
 while one is pending is refused (CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS), and so is a publish
-(one job per draft at a time).
+(one job per draft at a time). A draft can be deleted only while it was never published
+(CONNECTOR_STAGED_ALREADY_PUBLISHED) and runs no job.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .model import Comment, Creator, Draft, Previewable, PublishedVersion, Repos
 from .publishing import JobKind, JobRequest, draft_checks  # noqa: F401  (draft_checks: re-exported)
 
 NOT_PRIVATE = "CONNECTOR_STAGED_NOT_PRIVATE"
+ALREADY_PUBLISHED = "CONNECTOR_STAGED_ALREADY_PUBLISHED"
 PREVIEW_UNDER_PROCESS = "CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS"
 PUBLISH_UNDER_PROCESS = "CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS"
 IN_CERTIFICATION = "CONNECTOR_STAGED_IN_CERTIFICATION"
@@ -209,9 +211,12 @@ def _request_publish(draft: Draft, subject: str) -> Draft:
     return replace(draft, status=Status.PROCESSING, publishing_report=())
 
 
-def refuse_delete_while_busy(draft: Draft) -> None:
-    """A draft with a running job cannot be deleted (the job would write to nothing)."""
+def check_deletable(draft: Draft) -> None:
+    """Only a draft that was never published and runs no job (it would write to nothing) can be deleted."""
     subject = f"connectors/drafts/{draft.id}"
+    if draft.published_version:
+        raise FailedPrecondition.single(ALREADY_PUBLISHED, subject,
+                                        "the draft was published; delete the connector instead")
     if draft.status == Status.PROCESSING:
         raise refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
     if draft.is_previewable == Previewable.PENDING:

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from catalog_service.domain.jobs import Job
 from catalog_service.domain.publishing import JobKind, JobRequest
 
 from . import codec
@@ -24,18 +25,6 @@ from .models import JobRow
 PENDING = "pending"
 RUNNING = "running"
 DONE = "done"
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed job, as its worker sees it."""
-
-    id: str
-    draft_id: str
-    kind: JobKind
-    certification: bool
-    attempts: int
-    owner: str
 
 
 @dataclass(frozen=True)
