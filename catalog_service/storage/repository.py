@@ -204,10 +204,6 @@ class CatalogStore:
         with translate_errors(), self.db.atomic():
             return jobs.release(job)
 
-    @translate_errors()
-    def job_records(self, draft_id: str) -> list[JobRecord]:
-        return jobs.records(draft_id)
-
     # --- published connectors -----------------------------------------------------------------
 
     @translate_errors()
