@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from plugboard.errors import ConcurrentModification, FailedPrecondition, PreconditionViolation, Validator
 
@@ -150,34 +151,11 @@ def _refuse_while_busy(draft: Draft, subject: str) -> None:
 
 
 def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
-    creator = draft.creator
     match action:
-        case a.SetName(name=name):
-            return replace(draft, name=name)
-        case a.SetDescription(description=description):
-            return replace(draft, description=description)
-        case a.SetRepository(url=url, tag=tag):
-            return replace(draft, repository=Repository(url=url, tag=tag))
-        case a.SetSupportedRegions(regions=regions):
-            return replace(draft, supported_regions=regions)
-        case a.SetDocumentationUrl(documentation_url=url):
-            return replace(draft, documentation_url=url)
-        case a.SetIntegrationTypes(integration_types=types):
-            return replace(draft, integration_types=types)
-        case a.SetCreatorName(creator_name=value):
-            return replace(draft, creator=replace(creator, name=value))
-        case a.SetCreatorTitle(creator_title=value):
-            return replace(draft, creator=replace(creator, title=value))
-        case a.SetCreatorEmail(creator_email=value):
-            return replace(draft, creator=replace(creator, email=value))
-        case a.SetCreatorCompany(creator_company=value):
-            return replace(draft, creator=replace(creator, company=value))
-        case a.SetCreatorNoOfContributors(creator_no_of_contributors=value):
-            return replace(draft, creator=replace(creator, no_of_contributors=value))
-        case a.SetCreatorSupportUrl(creator_support_url=value):
-            return replace(draft, creator=replace(creator, support_url=value))
-        case a.SetCreatorLogo(creator_logo_url=value):
-            return replace(draft, creator=replace(creator, logo_url=value))
+        case a.SetField():
+            for field, value in action.assignments():
+                draft = _assign(draft, field.target, value)
+            return draft
         case a.AddPrivateProject(private_project=project):
             _require_private(draft, subject)
             if project in draft.private_projects:
@@ -187,6 +165,12 @@ def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
             _require_private(draft, subject)
             return replace(draft, private_projects=tuple(p for p in draft.private_projects if p != project))
     raise AssertionError(f"not a content action: {type(action).__name__}")
+
+
+def _assign(target: Any, attribute: str, value: Any) -> Any:
+    """``target`` (a frozen dataclass) with ``attribute`` set; "creator.email" sets a nested one."""
+    name, _, rest = attribute.partition(".")
+    return replace(target, **{name: _assign(getattr(target, name), rest, value) if rest else value})
 
 
 def _require_private(draft: Draft, subject: str) -> None:

@@ -225,7 +225,8 @@ class Catalog:
     def revert_stale_deletions(self, stale_after_seconds: float) -> int:
         return self.store.revert_stale_deletions(self.clock() - timedelta(seconds=stale_after_seconds))
 
-    def check_usable(self, *, connector_id: str, key: str, project: str, version: int) -> tuple[Connector, PublishedVersion]:
+    def check_usable(self, *, connector_id: str, key: str, project: str,
+                     version: int) -> tuple[Connector, PublishedVersion]:
         """The connector is ACTIVE, published and visible to ``project``; return it and the asked version."""
         v = Validator()
         v.require(bool(connector_id) != bool(key), "id", "exactly one of id and key is required")
