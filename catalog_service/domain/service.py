@@ -148,7 +148,7 @@ class Catalog:
 
     def delete_draft(self, *, draft_id: str, version: int, project: str) -> Draft:
         """Delete a draft that was never published and runs no job; ``version`` 0 means any version."""
-        for _ in range(DELETE_ATTEMPTS):
+        for _ in range(DELETE_ATTEMPTS):  # changed between the read and the delete: check the rules again
             draft = self.get_draft(draft_id=draft_id, project=project)
             if version:
                 drafts.check_version(draft, version)
@@ -156,7 +156,8 @@ class Catalog:
             if self.store.delete_draft(draft.id, draft.version):
                 self.on_draft_changed(draft.id)
                 return draft
-        raise ConcurrentModification(expected_version=version, current_version=self.store.get_draft(draft_id).version)
+        raise ConcurrentModification(expected_version=draft.version,
+                                     current_version=self.store.get_draft(draft_id).version)
 
     # --- published connectors -----------------------------------------------------------------
 
