@@ -66,16 +66,10 @@ def seed_catalog(url: str, count: int) -> dict:
     """Write ``count`` published connectors; return their ids and keys."""
     from catalog_service.domain import model as m
     from catalog_service.domain.drafts import draft_checks
-    from catalog_service.storage.migrations import MIGRATIONS
-    from catalog_service.storage.models import database_proxy
-    from catalog_service.storage.repository import CatalogStore
-    from plugboard.storage.database import open_database
-    from plugboard.storage.migrations import migrate
+    from catalog_service.storage import open_store
 
-    db = open_database(url)
-    database_proxy.initialize(db)
-    migrate(db, "catalog", MIGRATIONS)
-    store = CatalogStore(db)
+    store = open_store(url)
+    db = store.db
     spec = _specification()
     now = datetime.now(timezone.utc)
     connectors = []

@@ -6,13 +6,10 @@ import asyncio
 import contextlib
 import logging
 
-from catalog_service.catalog import Catalog
-from catalog_service.certification import Certification
+from catalog_service.domain.service import Catalog, Certification
 from catalog_service.publishing.worker import JobWorker, ReadSource
 from catalog_service.publishing.source import read_connector_source
-from catalog_service.storage.migrations import MIGRATIONS
-from catalog_service.storage.models import database_proxy
-from catalog_service.storage.repository import CatalogStore
+from catalog_service.storage import open_store
 from catalog_service.transport.servicer import CatalogServicer, CertificationServicer
 from catalog_service.watch import DraftNotifier
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
@@ -20,8 +17,6 @@ from plugboard.catalog.v1 import certification_service_pb2, certification_servic
 from plugboard.errors import PlugboardError
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
-from plugboard.storage.database import open_database
-from plugboard.storage.migrations import migrate
 from plugboard.storage.paging import PageTokens
 
 CATALOG_SERVICE = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
@@ -53,12 +48,7 @@ async def create_server(settings: Settings, *, port: int | None = None,
     the database for work or changes made by other processes). Stopping the server
     (``plugboard.rpc.server.shutdown``) also stops the workers and the reconciler and closes the database.
     """
-    db = open_database(settings.catalog_database_url)
-    database_proxy.initialize(db)
-    applied = migrate(db, "catalog", MIGRATIONS)
-    if applied:
-        _log.info("catalog database migrated to version %d", applied[-1])
-    store = CatalogStore(db, tokens=PageTokens.from_settings(settings))
+    store = open_store(settings.catalog_database_url, tokens=PageTokens.from_settings(settings))
     notifier = DraftNotifier()
     catalog = Catalog(store, on_draft_changed=notifier.notify)
     worker = JobWorker(store, settings, clock=catalog.clock, on_draft_changed=notifier.notify,
@@ -79,16 +69,15 @@ async def create_server(settings: Settings, *, port: int | None = None,
     )
     await start(served)
     worker.start()
-    runtime = CatalogRuntime(catalog, db, worker, asyncio.create_task(_reconcile(catalog, settings)))
+    runtime = CatalogRuntime(store.db, worker, asyncio.create_task(_reconcile(catalog, settings)))
     served.cleanups.append(runtime.stop)
     return served
 
 
 class CatalogRuntime:
-    """What runs beside the server: the use cases, the database, the job worker and the reconciler."""
+    """What runs beside the server: the database, the job worker and the reconciler."""
 
-    def __init__(self, catalog: Catalog, db, worker: JobWorker, reconciler: asyncio.Task) -> None:
-        self.catalog = catalog
+    def __init__(self, db, worker: JobWorker, reconciler: asyncio.Task) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.worker = worker
         self._tasks = [reconciler]

@@ -43,9 +43,6 @@ class DraftNotifier:
             if not watchers:
                 del self._events[draft_id]
 
-    def watcher_count(self, draft_id: str) -> int:
-        return len(self._events.get(draft_id, ()))
-
 
 async def watch_draft(draft_id: str, read: Callable[[], Draft], notifier: DraftNotifier,
                       reread_seconds: float = 1.0) -> AsyncIterator[tuple[str, Draft]]:

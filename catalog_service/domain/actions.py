@@ -1,82 +1,80 @@
-"""The update actions of seed 002, one dataclass each, and their validation.
+"""The update actions of seed 002 and their validation.
 
-The transport layer turns each protobuf action into one of these; ``validate_actions`` reports every
-wrong field of every action at once, with paths such as ``actions[2].set_name.name``.
+The set-a-field actions are declared once, in ``SET_ACTIONS``: for each action (its name in the
+protobuf oneof) the fields of its message, the draft attribute each one sets and the check it must pass.
+Conversion (``transport.convert``), validation (``validate_actions``) and application
+(``drafts.apply_actions``) all follow that table, so a new set-a-field action is one row. The actions that
+change state (publish, preview, unlist, certification comments, private projects) are classes of their own.
+
+``validate_actions`` reports every wrong field of every action at once, with paths such as
+``actions[2].set_name.name``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from plugboard.errors import Validator
 
 from . import validation as rules
 
+Check = Callable[[Validator, str, Any], None]
+
 
 @dataclass(frozen=True)
-class SetName:
+class Field:
+    """One field of a set action's message: the draft attribute it sets (dotted when nested) and its check."""
+
     name: str
+    target: str
+    check: Check
+
+
+def _short_text(v: Validator, path: str, text: str) -> None:
+    rules.check_text(v, path, text, rules.MAX_NAME)
+
+
+SET_ACTIONS: dict[str, tuple[Field, ...]] = {
+    "set_name": (Field("name", "name", rules.check_name),),
+    "set_description": (Field("description", "description", rules.check_text),),
+    "set_repository": (Field("url", "repository.url", rules.check_repository_url),
+                       Field("tag", "repository.tag", rules.check_tag)),
+    "set_supported_regions": (Field(
+        "regions", "supported_regions",
+        lambda v, path, regions: rules.check_regions(v, path, regions, at_least_one=True)),),
+    "set_documentation_url": (Field("documentation_url", "documentation_url", rules.check_http_url),),
+    "set_integration_types": (Field("integration_types", "integration_types", rules.check_integration_types),),
+    "set_creator_name": (Field("creator_name", "creator.name", _short_text),),
+    "set_creator_title": (Field("creator_title", "creator.title", _short_text),),
+    "set_creator_email": (Field("creator_email", "creator.email", rules.check_email),),
+    "set_creator_company": (Field("creator_company", "creator.company", _short_text),),
+    "set_creator_no_of_contributors": (Field(
+        "creator_no_of_contributors", "creator.no_of_contributors",
+        lambda v, path, count: rules.check_no_of_contributors(v, path, count, required=True)),),
+    "set_creator_support_url": (Field("creator_support_url", "creator.support_url", rules.check_http_url),),
+    "set_creator_logo": (Field("creator_logo_url", "creator.logo_url", rules.check_http_url),),
+}
 
 
 @dataclass(frozen=True)
-class SetDescription:
-    description: str
+class SetField:
+    """A set action of ``SET_ACTIONS``: its name and its message's values, in the table's field order."""
+
+    action: str
+    values: tuple[Any, ...]
+
+    def assignments(self) -> list[tuple[Field, Any]]:
+        return list(zip(SET_ACTIONS[self.action], self.values))
 
 
-@dataclass(frozen=True)
-class SetRepository:
-    url: str
-    tag: str
-
-
-@dataclass(frozen=True)
-class SetSupportedRegions:
-    regions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SetDocumentationUrl:
-    documentation_url: str
-
-
-@dataclass(frozen=True)
-class SetIntegrationTypes:
-    integration_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SetCreatorName:
-    creator_name: str
-
-
-@dataclass(frozen=True)
-class SetCreatorTitle:
-    creator_title: str
-
-
-@dataclass(frozen=True)
-class SetCreatorEmail:
-    creator_email: str
-
-
-@dataclass(frozen=True)
-class SetCreatorCompany:
-    creator_company: str
-
-
-@dataclass(frozen=True)
-class SetCreatorNoOfContributors:
-    creator_no_of_contributors: int
-
-
-@dataclass(frozen=True)
-class SetCreatorSupportUrl:
-    creator_support_url: str
-
-
-@dataclass(frozen=True)
-class SetCreatorLogo:
-    creator_logo_url: str
+def set_field(action: str, **values: Any) -> SetField:
+    """``set_field("set_name", name="New name")``: a set action from its message's fields by name."""
+    fields = SET_ACTIONS[action]
+    if set(values) != {field.name for field in fields}:
+        raise TypeError(f"{action} takes {', '.join(field.name for field in fields)}")
+    return SetField(action, tuple(values[field.name] for field in fields))
 
 
 @dataclass(frozen=True)
@@ -110,19 +108,7 @@ class AddCertificationComment:
 
 
 Action = (
-    SetName
-    | SetDescription
-    | SetRepository
-    | SetSupportedRegions
-    | SetDocumentationUrl
-    | SetIntegrationTypes
-    | SetCreatorName
-    | SetCreatorTitle
-    | SetCreatorEmail
-    | SetCreatorCompany
-    | SetCreatorNoOfContributors
-    | SetCreatorSupportUrl
-    | SetCreatorLogo
+    SetField
     | AddPrivateProject
     | RemovePrivateProject
     | UpdatePreviewable
@@ -132,23 +118,7 @@ Action = (
 )
 
 # Actions that change the draft's content; refused while a publish is processing or in certification.
-CONTENT_ACTIONS = (
-    SetName,
-    SetDescription,
-    SetRepository,
-    SetSupportedRegions,
-    SetDocumentationUrl,
-    SetIntegrationTypes,
-    SetCreatorName,
-    SetCreatorTitle,
-    SetCreatorEmail,
-    SetCreatorCompany,
-    SetCreatorNoOfContributors,
-    SetCreatorSupportUrl,
-    SetCreatorLogo,
-    AddPrivateProject,
-    RemovePrivateProject,
-)
+CONTENT_ACTIONS = (SetField, AddPrivateProject, RemovePrivateProject)
 
 MAX_ACTIONS = 100
 
@@ -167,33 +137,9 @@ def validate_actions(v: Validator, actions: list[Action | None], names: list[str
 
 def _validate_one(v: Validator, path: str, action: Action) -> None:
     match action:
-        case SetName(name=name):
-            rules.check_name(v, f"{path}.name", name)
-        case SetDescription(description=text):
-            rules.check_text(v, f"{path}.description", text)
-        case SetRepository(url=url, tag=tag):
-            rules.check_repository_url(v, f"{path}.url", url)
-            rules.check_tag(v, f"{path}.tag", tag)
-        case SetSupportedRegions(regions=regions):
-            rules.check_regions(v, f"{path}.regions", regions, at_least_one=True)
-        case SetDocumentationUrl(documentation_url=url):
-            rules.check_http_url(v, f"{path}.documentation_url", url)
-        case SetIntegrationTypes(integration_types=types):
-            rules.check_integration_types(v, f"{path}.integration_types", types)
-        case SetCreatorName(creator_name=text):
-            rules.check_text(v, f"{path}.creator_name", text, rules.MAX_NAME)
-        case SetCreatorTitle(creator_title=text):
-            rules.check_text(v, f"{path}.creator_title", text, rules.MAX_NAME)
-        case SetCreatorEmail(creator_email=email):
-            rules.check_email(v, f"{path}.creator_email", email)
-        case SetCreatorCompany(creator_company=text):
-            rules.check_text(v, f"{path}.creator_company", text, rules.MAX_NAME)
-        case SetCreatorNoOfContributors(creator_no_of_contributors=count):
-            rules.check_no_of_contributors(v, f"{path}.creator_no_of_contributors", count, required=True)
-        case SetCreatorSupportUrl(creator_support_url=url):
-            rules.check_http_url(v, f"{path}.creator_support_url", url)
-        case SetCreatorLogo(creator_logo_url=url):
-            rules.check_http_url(v, f"{path}.creator_logo_url", url)
+        case SetField():
+            for field, value in action.assignments():
+                field.check(v, f"{path}.{field.name}", value)
         case AddPrivateProject(private_project=project) | RemovePrivateProject(private_project=project):
             rules.check_private_project(v, f"{path}.private_project", project)
         case AddCertificationComment(comment=comment):

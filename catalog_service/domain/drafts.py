@@ -9,13 +9,15 @@ Status rules (seed 002): content edits are refused while a publish is Processing
 (CONNECTOR_STAGED_IN_CERTIFICATION); a content edit of a Published or Failed draft makes it a Draft again;
 private-project actions need a private draft (CONNECTOR_STAGED_NOT_PRIVATE); a second preview request
 while one is pending is refused (CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS), and so is a publish
-(one job per draft at a time).
+(one job per draft at a time). A draft can be deleted only while it was never published
+(CONNECTOR_STAGED_ALREADY_PUBLISHED) and runs no job.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from plugboard.errors import ConcurrentModification, FailedPrecondition, PreconditionViolation, Validator
 
@@ -25,6 +27,7 @@ from .model import Comment, Creator, Draft, Previewable, PublishedVersion, Repos
 from .publishing import JobKind, JobRequest, draft_checks  # noqa: F401  (draft_checks: re-exported)
 
 NOT_PRIVATE = "CONNECTOR_STAGED_NOT_PRIVATE"
+ALREADY_PUBLISHED = "CONNECTOR_STAGED_ALREADY_PUBLISHED"
 PREVIEW_UNDER_PROCESS = "CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS"
 PUBLISH_UNDER_PROCESS = "CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS"
 IN_CERTIFICATION = "CONNECTOR_STAGED_IN_CERTIFICATION"
@@ -148,34 +151,11 @@ def _refuse_while_busy(draft: Draft, subject: str) -> None:
 
 
 def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
-    creator = draft.creator
     match action:
-        case a.SetName(name=name):
-            return replace(draft, name=name)
-        case a.SetDescription(description=description):
-            return replace(draft, description=description)
-        case a.SetRepository(url=url, tag=tag):
-            return replace(draft, repository=Repository(url=url, tag=tag))
-        case a.SetSupportedRegions(regions=regions):
-            return replace(draft, supported_regions=regions)
-        case a.SetDocumentationUrl(documentation_url=url):
-            return replace(draft, documentation_url=url)
-        case a.SetIntegrationTypes(integration_types=types):
-            return replace(draft, integration_types=types)
-        case a.SetCreatorName(creator_name=value):
-            return replace(draft, creator=replace(creator, name=value))
-        case a.SetCreatorTitle(creator_title=value):
-            return replace(draft, creator=replace(creator, title=value))
-        case a.SetCreatorEmail(creator_email=value):
-            return replace(draft, creator=replace(creator, email=value))
-        case a.SetCreatorCompany(creator_company=value):
-            return replace(draft, creator=replace(creator, company=value))
-        case a.SetCreatorNoOfContributors(creator_no_of_contributors=value):
-            return replace(draft, creator=replace(creator, no_of_contributors=value))
-        case a.SetCreatorSupportUrl(creator_support_url=value):
-            return replace(draft, creator=replace(creator, support_url=value))
-        case a.SetCreatorLogo(creator_logo_url=value):
-            return replace(draft, creator=replace(creator, logo_url=value))
+        case a.SetField():
+            for field, value in action.assignments():
+                draft = _assign(draft, field.target, value)
+            return draft
         case a.AddPrivateProject(private_project=project):
             _require_private(draft, subject)
             if project in draft.private_projects:
@@ -185,6 +165,12 @@ def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
             _require_private(draft, subject)
             return replace(draft, private_projects=tuple(p for p in draft.private_projects if p != project))
     raise AssertionError(f"not a content action: {type(action).__name__}")
+
+
+def _assign(target: Any, attribute: str, value: Any) -> Any:
+    """``target`` (a frozen dataclass) with ``attribute`` set; "creator.email" sets a nested one."""
+    name, _, rest = attribute.partition(".")
+    return replace(target, **{name: _assign(getattr(target, name), rest, value) if rest else value})
 
 
 def _require_private(draft: Draft, subject: str) -> None:
@@ -209,9 +195,12 @@ def _request_publish(draft: Draft, subject: str) -> Draft:
     return replace(draft, status=Status.PROCESSING, publishing_report=())
 
 
-def refuse_delete_while_busy(draft: Draft) -> None:
-    """A draft with a running job cannot be deleted (the job would write to nothing)."""
+def check_deletable(draft: Draft) -> None:
+    """Only a draft that was never published and runs no job (it would write to nothing) can be deleted."""
     subject = f"connectors/drafts/{draft.id}"
+    if draft.published_version:
+        raise FailedPrecondition.single(ALREADY_PUBLISHED, subject,
+                                        "the draft was published; delete the connector instead")
     if draft.status == Status.PROCESSING:
         raise refused(PUBLISH_UNDER_PROCESS, subject, "a publish request is being processed")
     if draft.is_previewable == Previewable.PENDING:

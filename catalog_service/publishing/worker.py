@@ -1,9 +1,9 @@
 """The job worker: runs publishing and preview jobs stored in the database, in the catalog process.
 
 Each worker loop claims the oldest claimable job (``storage.jobs``: compare-and-swap with a lease, so two
-catalog processes on one database never run a job twice), reads the repository with
-``read_connector_source`` in a thread, lets ``domain.publishing`` decide the outcome and writes it together
-with the job's completion in one transaction, then wakes the draft's watchers.
+catalog processes on one database never run a job twice) and runs it: ``domain.jobs`` decides whether the
+repository must be read and what the outcome does to the draft; the worker reads the repository with
+``read_connector_source`` in a thread. This module holds the I/O and the loop, no rule.
 
 It wakes when a request in this process queued a job (``wake()``) and otherwise looks for jobs every
 ``poll_seconds``: jobs queued by another process, jobs left pending by a restart, and jobs whose worker
@@ -22,27 +22,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable
 
-from catalog_service.domain.model import Draft, EntryType, Previewable, ReportEntry, Status
-from catalog_service.domain.publishing import (
-    FAILED,
-    Completed,
-    JobKind,
-    complete_preview,
-    complete_publish,
-    draft_checks,
-    has_errors,
-)
+from catalog_service.domain.jobs import Job, Jobs
+from catalog_service.domain.model import Draft, EntryType, ReportEntry
+from catalog_service.domain.publishing import FAILED
+from catalog_service.domain.service import CatalogStore
 from catalog_service.publishing.source import SourceResult, read_connector_source
-from catalog_service.storage import jobs
-from catalog_service.storage.repository import CatalogStore
-from plugboard.errors import ConcurrentModification, NotFound, PlugboardError
+from plugboard.errors import PlugboardError
 from plugboard.logs import exception_summary
 from plugboard.settings import Settings
 
 _log = logging.getLogger("plugboard.catalog.jobs")
 
-MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed rather than retried again
-MAX_WRITE_RETRIES = 5
 ReadSource = Callable[..., SourceResult]
 
 
@@ -60,7 +50,7 @@ class JobWorker:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.on_draft_changed = on_draft_changed
+        self.jobs = Jobs(store, clock, on_draft_changed)
         self.read_source = read_source
         self.concurrency = max(0, concurrency)
         self.poll_seconds = poll_seconds
@@ -107,7 +97,7 @@ class JobWorker:
             except Exception as exc:  # a bug or the database: leave the job to be re-claimed after its lease
                 _log.error("job %s of draft %s failed: %s", job.id, job.draft_id, exception_summary(exc))
 
-    def _release(self, job: jobs.Job) -> None:
+    def _release(self, job: Job) -> None:
         try:
             self.store.release_job(job)
             _log.info("job %s released at shutdown", job.id)
@@ -115,25 +105,12 @@ class JobWorker:
             _log.warning("releasing job %s failed (it is re-claimed when its lease expires): %s", job.id,
                          exception_summary(exc))
 
-    async def run(self, job: jobs.Job) -> None:
-        """Run one claimed job to its outcome."""
-        now = self.clock()
-        try:
-            draft = self.store.get_draft(job.draft_id)
-        except NotFound:
-            self.store.finish_job(job, "obsolete", now)
-            return
-        if not _still_wanted(job, draft):
-            self.store.finish_job(job, "obsolete", now)
-            return
-        if job.attempts > MAX_ATTEMPTS:
-            source = SourceResult(None, (ReportEntry(
-                EntryType.ERROR, FAILED, f"the job was interrupted {job.attempts - 1} times; request it again", now),))
-            entries: tuple[ReportEntry, ...] = ()
-        else:
-            entries = draft_checks(draft, now)
-            source = SourceResult(None, ()) if has_errors(entries) else await self._read(draft, now)
-        await self._write(job, draft, entries + source.entries, source)
+    async def run(self, job: Job) -> None:
+        """Run one claimed job to its outcome (``domain.jobs`` decides it; this reads the repository)."""
+        run = self.jobs.begin(job)
+        if run is not None:
+            source = await self._read(run.draft, self.clock())
+            self.jobs.finish(job, run.draft, run.entries + source.entries, source.specification)
 
     async def _read(self, draft: Draft, now: datetime) -> SourceResult:
         loop = asyncio.get_running_loop()
@@ -147,43 +124,3 @@ class JobWorker:
             _log.error("reading the repository of draft %s failed: %s", draft.id, exception_summary(exc))
             return SourceResult(None, (ReportEntry(
                 EntryType.ERROR, FAILED, "the repository could not be read (internal error)", now),))
-
-    async def _write(self, job: jobs.Job, draft: Draft, entries: tuple[ReportEntry, ...],
-                     source: SourceResult) -> None:
-        for _ in range(MAX_WRITE_RETRIES):
-            now = self.clock()
-            completed = _complete(job, draft, entries, source, now)
-            if completed is None:
-                self.store.finish_job(job, "obsolete", now)
-                return
-            try:
-                done = self.store.finish_job(job, completed.outcome, now, completed.draft, draft.version,
-                                             completed.published)
-            except ConcurrentModification:  # edited meanwhile (previews allow edits): apply to the new draft
-                try:
-                    draft = self.store.get_draft(job.draft_id)
-                except NotFound:
-                    self.store.finish_job(job, "obsolete", now)
-                    return
-                continue
-            if done:
-                _log.info("job %s (%s) of draft %s: %s", job.id, job.kind.value, job.draft_id, completed.outcome)
-                self.on_draft_changed(job.draft_id)
-            else:
-                _log.warning("job %s lost its lease before finishing; its result was discarded", job.id)
-            return
-        _log.warning("job %s: the draft kept changing; it is retried when its lease expires", job.id)
-
-
-def _still_wanted(job: jobs.Job, draft: Draft) -> bool:
-    if job.kind == JobKind.PUBLISH:
-        return draft.status == Status.PROCESSING
-    return draft.is_previewable == Previewable.PENDING
-
-
-def _complete(job: jobs.Job, draft: Draft, entries: tuple[ReportEntry, ...], source: SourceResult,
-              now: datetime) -> Completed | None:
-    if job.kind == JobKind.PUBLISH:
-        return complete_publish(draft, certification=job.certification, specification=source.specification,
-                                entries=entries, now=now)
-    return complete_preview(draft, specification=source.specification, entries=entries, now=now)

@@ -13,9 +13,9 @@ UPDATE's WHERE clause, so several catalog processes on one database never run a 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from catalog_service.domain.jobs import Job
 from catalog_service.domain.publishing import JobKind, JobRequest
 
 from . import codec
@@ -24,31 +24,6 @@ from .models import JobRow
 PENDING = "pending"
 RUNNING = "running"
 DONE = "done"
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed job, as its worker sees it."""
-
-    id: str
-    draft_id: str
-    kind: JobKind
-    certification: bool
-    attempts: int
-    owner: str
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A job row as stored (for tests and operators)."""
-
-    id: str
-    draft_id: str
-    kind: str
-    state: str
-    attempts: int
-    lease_owner: str
-    outcome: str
 
 
 def insert_job(draft_id: str, job: JobRequest, now: datetime) -> str:
@@ -112,8 +87,3 @@ def release(job: Job) -> bool:
 def delete_jobs(draft_id: str) -> None:
     JobRow.delete().where(JobRow.draft_id == draft_id).execute()
 
-
-def records(draft_id: str) -> list[JobRecord]:
-    """Every job of a draft, oldest first."""
-    rows = JobRow.select().where(JobRow.draft_id == draft_id).order_by(JobRow.created_at, JobRow.id)
-    return [JobRecord(r.id, r.draft_id, r.kind, r.state, r.attempts, r.lease_owner, r.outcome) for r in rows]

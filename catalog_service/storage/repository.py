@@ -11,11 +11,11 @@ from typing import Sequence
 
 import peewee
 
+from catalog_service.domain.jobs import Job
+from catalog_service.domain.listing import Page
 from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion, Status
-from catalog_service.domain import drafts as drafts_rules
 from catalog_service.domain.publishing import JobRequest
-from plugboard.errors import AlreadyExists, ConcurrentModification, FailedPrecondition, NotFound
-from plugboard.page import Page
+from plugboard.errors import AlreadyExists, ConcurrentModification, NotFound
 from plugboard.storage import paging
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
@@ -49,7 +49,7 @@ CONNECTOR_SORTS = {
 
 
 class CatalogStore:
-    """Reads and writes the catalog's tables on the bound database."""
+    """Reads and writes the catalog's tables on the bound database (the port ``domain.service.CatalogStore``)."""
 
     def __init__(self, database: peewee.Database, *, tokens: paging.PageTokens | None = None) -> None:
         """``tokens`` signs page tokens: the server passes the configured key (``PageTokens.from_settings``),
@@ -130,23 +130,14 @@ class CatalogStore:
                 (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
             ).execute()
 
-    def delete_draft(self, draft_id: str, expected_version: int) -> Draft:
-        """Delete a draft that was never published."""
+    def delete_draft(self, draft_id: str, expected_version: int) -> bool:
+        """Delete the draft and its jobs if its stored version is still ``expected_version``; False when not."""
         with translate_errors(), self.db.atomic():
-            draft = self.get_draft(draft_id)
-            if draft.published_version:
-                raise FailedPrecondition.single(
-                    "CONNECTOR_STAGED_ALREADY_PUBLISHED", f"connectors/drafts/{draft_id}",
-                    "the draft was published; delete the connector instead",
-                )
-            drafts_rules.refuse_delete_while_busy(draft)
+            deleted = DraftRow.delete().where((DraftRow.id == draft_id) & (DraftRow.version == expected_version))
+            if deleted.execute() != 1:
+                return False
             jobs.delete_jobs(draft_id)
-            query = DraftRow.delete().where(DraftRow.id == draft_id)
-            if expected_version:
-                query = query.where(DraftRow.version == expected_version)
-            if query.execute() != 1:
-                raise ConcurrentModification(expected_version=expected_version, current_version=draft.version)
-        return draft
+        return True
 
     @translate_errors()
     def query_drafts(
@@ -190,7 +181,7 @@ class CatalogStore:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    def claim_job(self, owner: str, now: datetime, lease_seconds: float, batch: int = 5) -> jobs.Job | None:
+    def claim_job(self, owner: str, now: datetime, lease_seconds: float, batch: int = 5) -> Job | None:
         """Claim the oldest claimable job for ``owner`` (compare-and-swap; see ``jobs``), or None."""
         with translate_errors():
             for job_id in jobs.claimable_ids(now, batch):
@@ -200,7 +191,7 @@ class CatalogStore:
                     return job
         return None
 
-    def finish_job(self, job: jobs.Job, outcome: str, now: datetime, draft: Draft | None = None,
+    def finish_job(self, job: Job, outcome: str, now: datetime, draft: Draft | None = None,
                    expected_version: int = 0, published: PublishedVersion | None = None) -> bool:
         """Mark ``job`` done and write its draft (and new version) in one transaction, only while ``job.owner``
         still holds the lease; False (nothing written) when it lost it."""
@@ -212,13 +203,9 @@ class CatalogStore:
         self._listing.changed()
         return True
 
-    def release_job(self, job: jobs.Job) -> bool:
+    def release_job(self, job: Job) -> bool:
         with translate_errors(), self.db.atomic():
             return jobs.release(job)
-
-    @translate_errors()
-    def job_records(self, draft_id: str) -> list[jobs.JobRecord]:
-        return jobs.records(draft_id)
 
     # --- published connectors -----------------------------------------------------------------
 
@@ -302,8 +289,8 @@ class CatalogStore:
 
     # --- deletion protocol ----------------------------------------------------------------------
 
-    def begin_deletion(self, connector_id: str, now: datetime) -> Connector:
-        """ACTIVE -> DELETING by compare-and-swap; FAILED_PRECONDITION when not ACTIVE."""
+    def begin_deletion(self, connector_id: str, now: datetime) -> tuple[Connector, bool]:
+        """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed."""
         with translate_errors(), self.db.atomic():
             changed = (
                 ConnectorRow.update(lifecycle=Lifecycle.DELETING.value, lifecycle_changed_at=codec.naive_utc(now))
@@ -311,12 +298,9 @@ class CatalogStore:
                 .execute()
             )
             connector = self.get_connector(connector_id)
-            if not changed:
-                raise FailedPrecondition.single(
-                    "CONNECTOR_DELETING", f"connectors/{connector_id}", "another delete of this connector is under way"
-                )
-        self._listing.changed()
-        return connector
+        if changed:
+            self._listing.changed()
+        return connector, bool(changed)
 
     def cancel_deletion(self, connector_id: str) -> Connector:
         """DELETING -> ACTIVE; a no-op on an ACTIVE connector."""
@@ -328,8 +312,9 @@ class CatalogStore:
         self._listing.changed()
         return connector
 
-    def complete_deletion(self, connector_id: str) -> tuple[Connector, int]:
-        """Delete a DELETING connector with its versions and draft; returns it and the version count."""
+    def complete_deletion(self, connector_id: str) -> tuple[Connector, int] | None:
+        """Delete a DELETING connector with its versions and draft: it and its version count; None (nothing
+        deleted) when it is not DELETING."""
         with translate_errors(), self.db.atomic():
             connector = self.get_connector(connector_id)
             versions = VersionRow.select().where(VersionRow.connector == connector_id).count()
@@ -339,10 +324,7 @@ class CatalogStore:
                 .execute()
             )
             if not deleted:
-                raise FailedPrecondition.single(
-                    "CONNECTOR_NOT_DELETING", f"connectors/{connector_id}",
-                    "the connector is not being deleted; begin the deletion first",
-                )
+                return None
             for table in (VersionRow, ConnectorIntegrationType, ConnectorAccess):
                 table.delete().where(table.connector == connector_id).execute()
             DraftIntegrationType.delete().where(DraftIntegrationType.draft == connector_id).execute()

@@ -324,33 +324,10 @@ def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | 
     if not name:
         return None, ""
     body = getattr(msg, name)
+    fields = a.SET_ACTIONS.get(name)
+    if fields is not None:
+        return a.SetField(name, tuple(_plain(getattr(body, field.name)) for field in fields)), name
     match name:
-        case "set_name":
-            return a.SetName(body.name), name
-        case "set_description":
-            return a.SetDescription(body.description), name
-        case "set_repository":
-            return a.SetRepository(body.url, body.tag), name
-        case "set_supported_regions":
-            return a.SetSupportedRegions(tuple(body.regions)), name
-        case "set_documentation_url":
-            return a.SetDocumentationUrl(body.documentation_url), name
-        case "set_integration_types":
-            return a.SetIntegrationTypes(tuple(body.integration_types)), name
-        case "set_creator_name":
-            return a.SetCreatorName(body.creator_name), name
-        case "set_creator_title":
-            return a.SetCreatorTitle(body.creator_title), name
-        case "set_creator_email":
-            return a.SetCreatorEmail(body.creator_email), name
-        case "set_creator_company":
-            return a.SetCreatorCompany(body.creator_company), name
-        case "set_creator_no_of_contributors":
-            return a.SetCreatorNoOfContributors(body.creator_no_of_contributors), name
-        case "set_creator_support_url":
-            return a.SetCreatorSupportUrl(body.creator_support_url), name
-        case "set_creator_logo":
-            return a.SetCreatorLogo(body.creator_logo_url), name
         case "add_private_project":
             return a.AddPrivateProject(body.private_project), name
         case "remove_private_project":
@@ -364,6 +341,11 @@ def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | 
         case "add_certification_comment":
             return a.AddCertificationComment(body.comment), name
     return None, name
+
+
+def _plain(value: object) -> object:
+    """A scalar field's value as it is; a repeated field's values as a tuple."""
+    return value if isinstance(value, (str, int, float, bool)) else tuple(value)  # type: ignore[arg-type]
 
 
 EVENT_TYPE = {

@@ -5,8 +5,7 @@ Handlers raise domain errors; the server's edge wrapper turns them into rich sta
 
 from __future__ import annotations
 
-from catalog_service.catalog import Catalog, require
-from catalog_service.certification import Certification
+from catalog_service.domain.service import Catalog, Certification, require
 from catalog_service.domain.validation import check_create_request
 from catalog_service.watch import DraftNotifier, watch_draft
 from plugboard.catalog.v1 import catalog_service_pb2 as pb

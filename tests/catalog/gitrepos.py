@@ -1,8 +1,9 @@
 """Real git repositories for publishing tests, and waiting for a draft's job through the watch stream.
 
-``make_repo`` commits files into a fresh repository and tags them; ``shared_repo_url()`` is one good
-connector repository per test process (for tests of other services that only need *a* published
-connector). A catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
+The one git-repository helper of the suite. ``make_repo`` commits files into a fresh repository and
+tags them; ``connector_repo(spec)`` is a repository with ``spec`` as its connect.yaml, made once per test
+process and spec; ``shared_repo_url()`` is one good connector repository (for tests of other services that
+only need *a* published connector). A catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
 ``wait_for`` follows ``WatchConnectorStaged`` until a draft satisfies a condition: no polling.
 """
 
@@ -62,16 +63,21 @@ def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated:
     return root.as_uri()
 
 
-_shared: list[str] = []
+_repos: dict[tuple[str, str], str] = {}
+
+
+def connector_repo(spec: str, tag: str = "v1.0.0") -> str:
+    """The file:// URL of a repository with ``spec`` as connect.yaml at ``tag``, made once per test process."""
+    if (spec, tag) not in _repos:
+        root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
+        atexit.register(shutil.rmtree, root, True)
+        _repos[spec, tag] = make_repo(root / "connector", {"connect.yaml": spec}, tag=tag)
+    return _repos[spec, tag]
 
 
 def shared_repo_url() -> str:
     """One good connector repository (tag v1.0.0) for this test process."""
-    if not _shared:
-        root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
-        atexit.register(shutil.rmtree, root, True)
-        _shared.append(make_repo(root / "connector", {"connect.yaml": GOOD_SPEC}))
-    return _shared[0]
+    return connector_repo(GOOD_SPEC)
 
 
 def wait_for(catalog, draft_id: str, done: Callable[[spb.ConnectorStaged], bool], *, project: str = "",  # type: ignore[no-untyped-def]
@@ -117,5 +123,5 @@ def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str 
         id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
 
 
-__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "publish_and_wait", "settled",
-           "shared_repo_url", "wait_for"]
+__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_repo", "publish_and_wait",
+           "settled", "shared_repo_url", "wait_for"]

@@ -31,9 +31,14 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SPEC = Specification(applications=(Application("app", "service"),))
 BUSY = (Status.PROCESSING, Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION)
 CONTENT = st.sampled_from([
-    a.SetName("renamed"), a.SetDescription("text"), a.SetDocumentationUrl("https://example.com/docs"),
-    a.SetDocumentationUrl(""), a.SetSupportedRegions(("europe-west1.gcp",)), a.SetCreatorEmail(""),
-    a.SetCreatorEmail("a@example.com"), a.AddPrivateProject("eu.gcp:proj-1"), a.RemovePrivateProject("eu.gcp:proj-1"),
+    a.set_field("set_name", name="renamed"), a.set_field("set_description", description="text"),
+    a.set_field("set_documentation_url", documentation_url="https://example.com/docs"),
+    a.set_field("set_documentation_url", documentation_url=""),
+    a.set_field("set_supported_regions", regions=("europe-west1.gcp",)),
+    a.set_field("set_creator_email", creator_email=""),
+    a.set_field("set_creator_email", creator_email="a@example.com"),
+    a.set_field("set_repository", url="https://github.com/acme/other.git", tag="v2"),
+    a.AddPrivateProject("eu.gcp:proj-1"), a.RemovePrivateProject("eu.gcp:proj-1"),
 ])
 
 
@@ -171,7 +176,7 @@ class DraftMachine(RuleBasedStateMachine):
         if self.draft.status in BUSY:
             before = self.draft
             with pytest.raises(FailedPrecondition):
-                drafts.apply_actions(before, [a.SetName("x")], actor="acme", now=self.now)
+                drafts.apply_actions(before, [a.set_field("set_name", name="x")], actor="acme", now=self.now)
             assert self.draft == before
 
 

@@ -8,15 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 from catalog_service.domain.publishing import JobKind, JobRequest
 from catalog_service.server import create_server
-from catalog_service.storage import jobs
-from catalog_service.storage.migrations import MIGRATIONS
-from catalog_service.storage.models import database_proxy
-from catalog_service.storage.repository import CatalogStore
+from catalog_service.storage import jobs, open_store
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.storage.database import open_database
-from plugboard.storage.migrations import migrate
 from tests.catalog.conftest import POLL_SECONDS
 from tests.catalog.gitrepos import settled
 from tests.catalog.test_drafts_rpc import Action, create, update
@@ -35,14 +31,13 @@ def job_rows(database_url: str, draft_id: str) -> list[tuple]:
 
 def claim_as_dead_process(database_url: str, lease_seconds: float) -> str:
     """Claim the oldest pending job as a process that then dies (never finishes or releases it)."""
-    db = open_database(database_url)
+    store = open_store(database_url)  # no server runs meanwhile; the next one binds the models again
     try:
-        database_proxy.initialize(db)  # no server runs meanwhile; the next one binds the models again
-        job = CatalogStore(db).claim_job("dead-process", datetime.now(timezone.utc), lease_seconds)
+        job = store.claim_job("dead-process", datetime.now(timezone.utc), lease_seconds)
         assert job is not None
         return job.id
     finally:
-        db.close()
+        store.db.close()
 
 
 def start_catalog(settings, workers: int):
@@ -86,10 +81,8 @@ def test_a_restart_in_the_middle_of_publishing_completes_each_job_exactly_once(
 
 def test_concurrent_claims_take_each_job_once(database_url):
     """Four workers on their own connections race for twelve jobs: each job is claimed exactly once."""
-    db = open_database(database_url)
-    database_proxy.initialize(db)
-    migrate(db, "catalog", MIGRATIONS)
-    store = CatalogStore(db)
+    store = open_store(database_url)
+    db = store.db
     now = datetime.now(timezone.utc)
     with db.atomic():
         job_ids = {jobs.insert_job(f"draft-{n}", JobRequest(JobKind.PUBLISH), now + timedelta(microseconds=n))

@@ -106,3 +106,26 @@ def test_get_by_key_versions_and_draft_privacy(catalog, market, unique):
     both = catalog.QueryConnectorStaged(pb.QueryConnectorStagedRequest(
         project="acme", sort=["status asc", "name desc"], integration_types=["other", "payment"]))
     assert both.total == 3
+
+
+def test_the_deletion_protocol_refuses_out_of_order_steps_and_changes_nothing(catalog, unique, repo_url):
+    draft = create(catalog, f"delete-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+    publish_and_wait(catalog, draft)
+    by_id = pb.GetConnectorRequest(id=draft.id, project="acme")
+    error = expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: catalog.CompleteConnectorDeletion(
+        pb.CompleteConnectorDeletionRequest(id=draft.id)), reason="CONNECTOR_NOT_DELETING")
+    assert error.violations[0].subject == f"connectors/{draft.id}"
+    assert catalog.GetConnector(by_id).lifecycle_state == 1  # still ACTIVE, nothing deleted
+    assert catalog.BeginConnectorDeletion(pb.BeginConnectorDeletionRequest(id=draft.id)).lifecycle_state == 2
+    expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: catalog.BeginConnectorDeletion(
+        pb.BeginConnectorDeletionRequest(id=draft.id)), reason="CONNECTOR_DELETING")
+    assert catalog.CancelConnectorDeletion(pb.CancelConnectorDeletionRequest(id=draft.id)).lifecycle_state == 1
+    assert catalog.CancelConnectorDeletion(pb.CancelConnectorDeletionRequest(id=draft.id)).lifecycle_state == 1
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: catalog.BeginConnectorDeletion(
+        pb.BeginConnectorDeletionRequest(id=f"missing-{unique}")))
+    catalog.BeginConnectorDeletion(pb.BeginConnectorDeletionRequest(id=draft.id))
+    done = catalog.CompleteConnectorDeletion(pb.CompleteConnectorDeletionRequest(id=draft.id))
+    assert (done.id, done.deleted_versions) == (draft.id, 1)
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: catalog.GetConnector(by_id))
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: catalog.CompleteConnectorDeletion(
+        pb.CompleteConnectorDeletionRequest(id=draft.id)))

@@ -16,14 +16,10 @@ import pytest
 
 from catalog_service.domain import model as m
 from catalog_service.storage import reads
-from catalog_service.storage.migrations import MIGRATIONS
-from catalog_service.storage.models import database_proxy
-from catalog_service.storage.repository import CatalogStore
+from catalog_service.storage import CatalogStore, open_store
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.errors import NotFound
-from plugboard.storage.database import open_database
-from plugboard.storage.migrations import migrate
 from tests.catalog.gitrepos import publish_and_wait
 from tests.catalog.test_drafts_rpc import Action, create, update
 from tests.rich import expect_error
@@ -76,11 +72,9 @@ def test_cached_connector_is_not_served_after_a_new_version_or_its_deletion(cata
 
 @pytest.fixture
 def store(database_url):
-    db = open_database(database_url)
-    database_proxy.initialize(db)
-    migrate(db, "catalog", MIGRATIONS)
-    yield CatalogStore(db)
-    db.close()
+    store = open_store(database_url)
+    yield store
+    store.db.close()
 
 
 def publish(store: CatalogStore, name: str, *, created_at: datetime | None = None) -> str:

@@ -1,5 +1,6 @@
 """Fixtures of the instance tests: the repository on SQLite and PostgreSQL, real catalog and instance
-servers on free ports, and a stand-in catalog for answers the real one cannot give yet."""
+servers on free ports (``faulty_catalog.FaultyCatalog`` stands in for the catalog where a test needs it
+slow or failing)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""CreateInstance against catalog answers the real catalog cannot give yet: specifications with
-configuration keys, slow answers (deadline propagation, replays while PENDING), failures. Over real gRPC;
-the catalog side is ``FakeCatalog``, a real gRPC server answering CheckConnectorUsable."""
+"""CreateInstance and the catalog's answers, over real gRPC. The specification shapes come from the real
+catalog, publishing real connect.yaml files from real git repositories; slow answers (deadline
+propagation, replays while PENDING) and failures come from ``FaultyCatalog``, a real gRPC server that
+delays or fails CheckConnectorUsable on demand."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from instance_service.server import create_server as create_instance_server
+from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.errors import Internal, NotFound
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
@@ -19,14 +21,37 @@ from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.settings import Settings
 from tests.harness import start_server
 from tests.instance.conftest import TEST_KEYS
-from tests.instance.fake_catalog import FakeCatalog, serve_fake_catalog, specification
+from tests.instance.faulty_catalog import FaultyCatalog, serve_faulty_catalog
+from tests.instance.helpers import publish, publish_version
 from tests.rich import expect_error, fields
+
+SHOP_SPEC = """\
+deployAs:
+  - name: service-app
+    applicationType: service
+    configuration:
+      standardConfiguration:
+        - {key: SHOP_DOMAIN, description: Shop host, required: true}
+        - {key: REGION, description: Region, default: eu}
+        - {key: PAGE_SIZE, description: Page size, required: true, default: "50"}
+      securedConfiguration:
+        - {key: API_TOKEN, description: API token, required: true}
+inheritAs:
+  configuration:
+    securedConfiguration:
+      - {key: WEBHOOK_SECRET, description: Webhook signing secret}
+"""
+
+
+@pytest.fixture
+def catalog(catalog_server):
+    return cgrpc.CatalogServiceStub(catalog_server.channel)
 
 
 @pytest.fixture
 def fake():
-    fake = FakeCatalog()
-    server = start_server(lambda: serve_fake_catalog(fake))
+    fake = FaultyCatalog()
+    server = start_server(lambda: serve_faulty_catalog(fake))
     fake.target = server.target  # type: ignore[attr-defined]
     yield fake
     server.stop()
@@ -57,16 +82,10 @@ def references(stub, connector_id="c-1") -> int:  # type: ignore[no-untyped-def]
     return stub.CountConnectorReferences(ispb.CountConnectorReferencesRequest(connector_id=connector_id)).total
 
 
-SHOP_SPEC = specification(
-    standard=[("SHOP_DOMAIN", True, ""), ("REGION", False, "eu"), ("PAGE_SIZE", True, "50")],
-    secured=[("API_TOKEN", True)],
-    global_secured=[("WEBHOOK_SECRET", False)],
-)
-
-
-def test_the_specification_decides_variables(stub, fake):
-    fake.spec = SHOP_SPEC
-    created = create(stub, variables=[
+def test_the_specification_decides_variables(instances, catalog, unique):
+    connector_id = publish(catalog, "acme", f"shop-{unique}", SHOP_SPEC)
+    assert publish_version(catalog, "acme", connector_id, SHOP_SPEC) == 2
+    created = create(instances, connector_id=connector_id, connector_version=1, variables=[
         ipb.Variable(key="SHOP_DOMAIN", value="shop.example"),
         ipb.Variable(key="API_TOKEN", value="tok", secret=False),       # secured: a secret anyway
         ipb.Variable(key="WEBHOOK_SECRET", value="hook"),                # global secured key
@@ -76,35 +95,37 @@ def test_the_specification_decides_variables(stub, fake):
     assert by_key["API_TOKEN"].secret and by_key["API_TOKEN"].required and by_key["API_TOKEN"].value == ""
     assert by_key["WEBHOOK_SECRET"].secret and by_key["WEBHOOK_SECRET"].value_set
     assert by_key["REGION"].value == "eu" and by_key["PAGE_SIZE"].value == "50" and by_key["PAGE_SIZE"].required
-    assert created.connector_version == 2 and created.upgrade.latest_version == 3
+    assert created.connector_version == 1 and created.upgrade.latest_version == 2
     assert created.upgrade.newer_version_available
 
     # Update: a key outside the specification is refused; a new spec key is accepted as the spec says.
-    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: instances.UpdateInstance(ispb.UpdateInstanceRequest(
         project="acme", instance=ipb.Instance(id=created.id, version=1, variables=[ipb.Variable(key="EXTRA", value="x")]),
         update_mask=field_mask_pb2.FieldMask(paths=["variables"]))))
-    assert fields(error) == {"instance.variables[0].key"} and "connector version 2" in error.violations[0].description
+    assert fields(error) == {"instance.variables[0].key"} and "connector version 1" in error.violations[0].description
 
 
-def test_missing_required_and_unknown_keys_fail_and_leave_nothing(stub, fake):
-    fake.spec = SHOP_SPEC
-    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: create(stub, request_id="r-1", variables=[
-        ipb.Variable(key="NOT_IN_SPEC", value="x"), ipb.Variable(key="REGION", value="us")]))
+def test_missing_required_and_unknown_keys_fail_and_leave_nothing(instances, catalog, unique):
+    connector_id = publish(catalog, "acme", f"shop-{unique}", SHOP_SPEC)
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: create(
+        instances, request_id="r-1", connector_id=connector_id, variables=[
+            ipb.Variable(key="NOT_IN_SPEC", value="x"), ipb.Variable(key="REGION", value="us")]))
     assert [v.field for v in error.violations].count("instance.variables") == 2  # SHOP_DOMAIN, API_TOKEN
     assert "instance.variables[0].key" in fields(error)
-    assert references(stub) == 0
+    assert references(instances, connector_id) == 0
     # The request id was released with the PENDING row: a corrected replay creates the instance.
-    fixed = create(stub, request_id="r-1", variables=[ipb.Variable(key="SHOP_DOMAIN", value="s"),
-                                                      ipb.Variable(key="API_TOKEN", value="t")])
-    assert fixed.state == ipb.INSTANCE_STATE_READY and references(stub) == 1
+    fixed = create(instances, request_id="r-1", connector_id=connector_id, variables=[
+        ipb.Variable(key="SHOP_DOMAIN", value="s"), ipb.Variable(key="API_TOKEN", value="t")])
+    assert fixed.state == ipb.INSTANCE_STATE_READY and references(instances, connector_id) == 1
 
 
-def test_create_by_key_resolves_the_id_before_writing(stub, fake):
-    created = create(stub, connector_id="", connector_key="shop")
-    assert created.connector_id == "id-of-shop" and created.connector_key == "shop"
-    first, second = fake.requests
-    assert (first.key, first.id) == ("shop", "")
-    assert (second.id, second.key, second.project) == ("id-of-shop", "", "acme")
+def test_create_by_key_resolves_the_id_before_writing(instances, catalog, unique):
+    key = f"shop-{unique}"
+    connector_id = publish(catalog, "acme", key, SHOP_SPEC)
+    created = create(instances, connector_id="", connector_key=key, variables=[
+        ipb.Variable(key="SHOP_DOMAIN", value="s"), ipb.Variable(key="API_TOKEN", value="t")])
+    assert created.connector_id == connector_id and created.connector_key == key
+    assert references(instances, connector_id) == 1  # the row names the id the reference count looks for
 
 
 def test_the_callers_deadline_reaches_the_catalog_and_nothing_is_left(stub, fake):

@@ -11,6 +11,7 @@ from pathlib import Path
 import peewee
 
 from instance_service.server import create_server as create_instance_server
+from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.cli import main
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
@@ -18,7 +19,7 @@ from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from tests.harness import start_server
-from tests.instance.fake_catalog import FakeCatalog, connection_section, serve_fake_catalog, specification
+from tests.instance.helpers import publish
 from tests.instance.third_party import PASSWORD, USER, ThirdParty
 
 K1 = "k1:" + base64.b64encode(bytes(range(32))).decode()
@@ -53,14 +54,27 @@ def database_text(database_url: str) -> bytes:
         db.close()
 
 
-def test_rotate_moves_every_secret_to_the_newest_key(database_url, tmp_path, monkeypatch, capsys):
-    fake = FakeCatalog()
-    catalog = start_server(lambda: serve_fake_catalog(fake))
+BASIC_SPEC = """\
+deployAs:
+  - name: service-app
+    applicationType: service
+    configuration:
+      standardConfiguration: [{key: BASE, description: Host, required: true}]
+      securedConfiguration:
+        - {key: USER, description: User, required: true}
+        - {key: PASS, description: Password, required: true}
+connection:
+  baseUrl: "http://{BASE}"
+  authentication: {type: basic, usernameVariable: USER, passwordVariable: PASS}
+  testRequest: {method: GET, path: /basic/ping}
+"""
+
+
+def test_rotate_moves_every_secret_to_the_newest_key(database_url, tmp_path, monkeypatch, capsys, catalog_server):
+    catalog = catalog_server
+    connector_id = publish(cgrpc.CatalogServiceStub(catalog.channel), "acme", f"basic-{uuid.uuid4().hex[:8]}",
+                           BASIC_SPEC)
     third_party = ThirdParty()
-    fake.spec = specification(
-        standard=[("BASE", True, "")], secured=[("USER", True), ("PASS", True)],
-        connection=connection_section("http://{BASE}", "BASIC", path="/basic/ping", username_variable="USER",
-                                      password_variable="PASS"))
     settings = Settings(data_dir=tmp_path, instance_database_url=database_url, catalog_target=catalog.target,
                         secret_keys=K1, connection_test_allow_cidrs=("127.0.0.0/8",),
                         connection_test_timeout_seconds=2)
@@ -74,7 +88,7 @@ def test_rotate_moves_every_secret_to_the_newest_key(database_url, tmp_path, mon
             canaries.append(extra)
             ids.append(stub.CreateInstance(ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
                 name=f"i{index}", timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_SECOND,
-                rate_limit_duration=1, connector_id="c-1",
+                rate_limit_duration=1, connector_id=connector_id,
                 variables=[ipb.Variable(key="BASE", value=f"127.0.0.1:{third_party.port}"),
                            ipb.Variable(key="USER", value=USER), ipb.Variable(key="PASS", value=PASSWORD)],
             ))).id)
@@ -109,4 +123,3 @@ def test_rotate_moves_every_secret_to_the_newest_key(database_url, tmp_path, mon
         assert "14 could not be decrypted" in capsys.readouterr().out
     finally:
         third_party.close()
-        catalog.stop()

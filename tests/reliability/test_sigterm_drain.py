@@ -22,7 +22,7 @@ from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from tests.harness import start_server
-from tests.instance.fake_catalog import FakeCatalog, serve_fake_catalog
+from tests.instance.faulty_catalog import FaultyCatalog, serve_faulty_catalog
 from tests.reliability.stack import ServerProcess, process_env
 
 SLOW_SECONDS = 2.0
@@ -57,9 +57,9 @@ class HealthWatch(threading.Thread):
 
 
 def test_sigterm_turns_health_not_serving_drains_and_refuses(tmp_path):
-    fake = FakeCatalog()
+    fake = FaultyCatalog()
     fake.delay = SLOW_SECONDS
-    catalog = start_server(lambda: serve_fake_catalog(fake))
+    catalog = start_server(lambda: serve_faulty_catalog(fake))
     env = process_env(tmp_path, "instance", f"sqlite:///{tmp_path / 'instance.db'}",
                       PLUGBOARD_CATALOG_TARGET=catalog.target, PLUGBOARD_GRACE_SECONDS="10")
     server = ServerProcess("instance", env, tmp_path / "instance.log")

@@ -25,6 +25,7 @@ Added here:
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,14 +33,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from catalog_service.server import create_server as create_catalog_server
 from instance_service.server import create_server as create_instance_server
+from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.settings import Settings
 from tests.harness import start_server
 from tests.instance.conftest import TEST_KEYS
-from tests.instance.fake_catalog import FakeCatalog, connection_section, serve_fake_catalog, specification
+from tests.instance.helpers import publish
 
 ALLOWED = "127.0.0.2"  # the one network the rebinding/redirect servers live in
 REBIND_NAME = "rebind.plugboard.test"
@@ -122,10 +125,29 @@ class AllowedServer:
         self.server.server_close()
 
 
+class Connectors:
+    """Connectors published by the real catalog, one per test-request path: connect.yaml with a standard key
+    BASE and ``connection: {baseUrl: "http://{BASE}", testRequest: {path: ...}}``."""
+
+    def __init__(self, catalog) -> None:  # type: ignore[no-untyped-def]
+        self.catalog = catalog
+        self.ids: dict[str, str] = {}
+
+    def for_path(self, path: str) -> str:
+        if path not in self.ids:
+            spec = json.dumps({
+                "deployAs": [{"name": "service-app", "applicationType": "service", "configuration": {
+                    "standardConfiguration": [{"key": "BASE", "description": "Host", "required": True}]}}],
+                "connection": {"baseUrl": "http://{BASE}", "testRequest": {"path": path}}})
+            self.ids[path] = publish(self.catalog, "acme", f"probe-{len(self.ids)}", spec)
+        return self.ids[path]
+
+
 @pytest.fixture
 def env(tmp_path):  # type: ignore[no-untyped-def]
-    fake = FakeCatalog()
-    catalog = start_server(lambda: serve_fake_catalog(fake))
+    catalog = start_server(lambda: create_catalog_server(Settings(
+        data_dir=tmp_path, catalog_database_url=f"sqlite:///{tmp_path / 'c.db'}", git_allow_file_urls=True), port=0))
+    connectors = Connectors(cgrpc.CatalogServiceStub(catalog.channel))
     settings = Settings(data_dir=tmp_path, instance_database_url=f"sqlite:///{tmp_path / 'i.db'}",
                         catalog_target=catalog.target, secret_keys=TEST_KEYS,
                         connection_test_allow_cidrs=(f"{ALLOWED}/32",), connection_test_timeout_seconds=2,
@@ -133,7 +155,7 @@ def env(tmp_path):  # type: ignore[no-untyped-def]
     server = start_server(lambda: create_instance_server(settings, port=0))
     canary, allowed = DualCanary(), AllowedServer()
     try:
-        yield igrpc.InstanceServiceStub(server.channel), fake, canary, allowed
+        yield igrpc.InstanceServiceStub(server.channel), connectors, canary, allowed
     finally:
         allowed.close()
         canary.close()
@@ -141,12 +163,11 @@ def env(tmp_path):  # type: ignore[no-untyped-def]
         catalog.stop()
 
 
-def probe(stub, fake, base: str, path: str = "/ping") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def probe(stub, connectors, base: str, path: str = "/ping") -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """Create an instance whose BASE is ``base`` and run its connection test: (outcome, message)."""
-    fake.spec = specification(standard=[("BASE", True, "")], connection=connection_section("http://{BASE}", path=path))
     made = stub.CreateInstance(ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
         name="probe", timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_SECOND,
-        rate_limit_duration=1, connector_id="c-1", variables=[ipb.Variable(key="BASE", value=base)])), timeout=10)
+        rate_limit_duration=1, connector_id=connectors.for_path(path), variables=[ipb.Variable(key="BASE", value=base)])), timeout=10)
     result = stub.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id=made.id), timeout=10)
     return ipb.ConnectionTestOutcome.Name(result.outcome).removeprefix("CONNECTION_TEST_OUTCOME_"), result.message
 
@@ -173,18 +194,18 @@ REFUSED_OTHERWISE = {
 
 
 def test_every_spelling_of_a_private_address_is_blocked_and_the_canary_sees_nothing(env):
-    stub, fake, canary, _ = env
+    stub, connectors, canary, _ = env
     wrong = []
     for host in BLOCKED:
         base = host.format(p=canary.port)
         if base.startswith("fc00::1"):
             base = "[fc00::1]"
-        result, message = probe(stub, fake, base)
+        result, message = probe(stub, connectors, base)
         if result != "BLOCKED":
             wrong.append(f"{base}: {result} {message}")
     for host, allowed_outcomes in REFUSED_OTHERWISE.items():
         base = host.format(p=canary.port)
-        result, message = probe(stub, fake, base)
+        result, message = probe(stub, connectors, base)
         if result not in allowed_outcomes:
             wrong.append(f"{base}: {result} {message}")
     assert not wrong, wrong
@@ -195,24 +216,24 @@ def test_every_spelling_of_a_private_address_is_blocked_and_the_canary_sees_noth
 
 def test_the_allowed_network_is_reached_so_the_canary_would_see_a_leak(env):
     """Positive control: the same probe to the allowed server is OK and reaches it."""
-    stub, fake, _, allowed = env
-    result, message = probe(stub, fake, f"{ALLOWED}:{allowed.port}")
+    stub, connectors, _, allowed = env
+    result, message = probe(stub, connectors, f"{ALLOWED}:{allowed.port}")
     assert result == "OK", message
     assert allowed.paths == ["/ping"]
 
 
 def test_a_redirect_to_loopback_is_blocked_before_any_packet(env):
-    stub, fake, canary, allowed = env
+    stub, connectors, canary, allowed = env
     for target in (f"http://127.0.0.1:{canary.port}/", f"http://[::1]:{canary.port}/",
                    f"http://2130706433:{canary.port}/", f"http://localhost:{canary.port}/"):
-        result, message = probe(stub, fake, f"{ALLOWED}:{allowed.port}", path=f"/redirect?to={target}")
+        result, message = probe(stub, connectors, f"{ALLOWED}:{allowed.port}", path=f"/redirect?to={target}")
         assert result == "BLOCKED", (target, result, message)
     assert sum(p.startswith("/redirect") for p in allowed.paths) == 4  # the first hop was made
     assert canary.connections == []
 
 
 def test_dns_rebinding_connects_to_the_checked_address_only(env, monkeypatch):
-    stub, fake, canary, allowed = env
+    stub, connectors, canary, allowed = env
     real = socket.getaddrinfo
     answers: dict[str, int] = {}
 
@@ -237,10 +258,10 @@ def test_dns_rebinding_connects_to_the_checked_address_only(env, monkeypatch):
         trap.close()
         trap = None  # type: ignore[assignment]
     try:
-        result, message = probe(stub, fake, f"{REBIND_NAME}:{allowed.port}")
+        result, message = probe(stub, connectors, f"{REBIND_NAME}:{allowed.port}")
         assert (result, answers.get(REBIND_NAME)) == ("OK", 1), (result, message, answers)
         assert allowed.paths[-1] == "/ping"
-        result, message = probe(stub, fake, f"{MIXED_NAME}:{canary.port}")
+        result, message = probe(stub, connectors, f"{MIXED_NAME}:{canary.port}")
         assert result == "BLOCKED", (result, message)
         if trap is not None:
             with pytest.raises((TimeoutError, OSError)):
