@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
 from typing import Callable
 
 from catalog_service.domain import actions as a
@@ -17,6 +18,7 @@ from plugboard.errors import FailedPrecondition, InvalidArgument, NotFound, Vali
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 20
+MAX_FILTER_VALUES = 100  # ids or keys in one marketplace search
 
 
 def utc_now() -> datetime:
@@ -130,13 +132,19 @@ class Catalog:
 
     def list_connectors(self, *, limit: int, offset: int, sorts: list[str], text: str,
                         integration_types: list[str], certified_only: bool, project: str,
-                        page_token: str) -> tuple[Page, int]:
+                        page_token: str, private: bool | None = None, creator_company: str = "",
+                        ids: Sequence[str] = (), keys: Sequence[str] = ()) -> tuple[Page, int]:
         limit = check_paging(limit, offset)
-        if len(text) > 256:
-            raise InvalidArgument.single("text", "must be at most 256 characters")
+        v = Validator()
+        v.require(len(text) <= 256, "text", "must be at most 256 characters")
+        v.require(len(creator_company) <= 256, "creator_company", "must be at most 256 characters")
+        v.require(len(ids) <= MAX_FILTER_VALUES, "ids", f"must hold at most {MAX_FILTER_VALUES} ids")
+        v.require(len(keys) <= MAX_FILTER_VALUES, "keys", f"must hold at most {MAX_FILTER_VALUES} keys")
+        v.raise_if_any()
         page = self.store.list_connectors(limit=limit, offset=offset, sorts=sorts, text=text,
                                           integration_types=integration_types, certified_only=certified_only,
-                                          project=project, page_token=page_token)
+                                          project=project, page_token=page_token, private=private,
+                                          creator_company=creator_company, ids=ids, connector_keys=keys)
         return page, limit
 
     # --- deletion protocol and usability ------------------------------------------------------

@@ -172,7 +172,8 @@ def _validate_one(v: Validator, path: str, action: Action) -> None:
         case SetDescription(description=text):
             rules.check_text(v, f"{path}.description", text)
         case SetRepository(url=url, tag=tag):
-            rules.check_repository_url(v, f"{path}.url", url)
+            if url:  # empty: the current URL stays
+                rules.check_repository_url(v, f"{path}.url", url)
             rules.check_tag(v, f"{path}.tag", tag)
         case SetSupportedRegions(regions=regions):
             rules.check_regions(v, f"{path}.regions", regions, at_least_one=True)

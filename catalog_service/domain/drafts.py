@@ -155,7 +155,7 @@ def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
         case a.SetDescription(description=description):
             return replace(draft, description=description)
         case a.SetRepository(url=url, tag=tag):
-            return replace(draft, repository=Repository(url=url, tag=tag))
+            return replace(draft, repository=Repository(url=url or draft.repository.url, tag=tag))
         case a.SetSupportedRegions(regions=regions):
             return replace(draft, supported_regions=regions)
         case a.SetDocumentationUrl(documentation_url=url):

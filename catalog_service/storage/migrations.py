@@ -7,7 +7,8 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from plugboard.storage.migrations import Migration
 
-from .models import JOB_TABLES, TABLES, ConnectorRow, DraftRow
+from . import codec
+from .models import JOB_TABLES, TABLES, ConnectorRow, DraftRow, VersionRow
 
 
 def _create_schema(db: peewee.Database) -> None:
@@ -44,8 +45,26 @@ def _list_indexes(db: peewee.Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({quoted})')
 
 
+def _creator_company(db: peewee.Database) -> None:
+    """The connector's creator company as a column (the search filter ``creator.company``), filled in
+    from each connector's latest version."""
+    table = ConnectorRow._meta.table_name
+    if not any(column.name == "creator_company" for column in db.get_columns(table)):
+        column = peewee.CharField(max_length=256, default="")
+        migrate(SchemaMigrator.from_database(db).add_column(table, "creator_company", column))
+    with db.bind_ctx([ConnectorRow, VersionRow]):
+        latest = (ConnectorRow.select(ConnectorRow.id, VersionRow.number, VersionRow.published_at, VersionRow.body)
+                  .join(VersionRow, on=(VersionRow.connector == ConnectorRow.id)
+                        & (VersionRow.number == ConnectorRow.latest_version)).tuples())
+        for connector_id, number, published_at, body in list(latest):
+            company = codec.version_from_row(connector_id, number, published_at, body).creator.company
+            if company:
+                ConnectorRow.update(creator_company=company.lower()).where(ConnectorRow.id == connector_id).execute()
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _create_schema),
     Migration(2, "publishing jobs and certification submission time", _publishing_jobs),
     Migration(3, "connector list indexes", _list_indexes),
+    Migration(4, "connector creator company", _creator_company),
 ]
