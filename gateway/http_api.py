@@ -6,9 +6,10 @@ same backend call, with the default deadline. ``DeleteConnector`` runs the delet
 ``WatchConnectorStaged`` (server streaming) answers ``application/x-ndjson``: one JSON event per line,
 and a final ``{"error": ...}`` line when the stream fails after it started.
 
-Status codes: 200, or 201 for POST on CatalogService (seed 002 answers 201 to creates and updates);
-errors as ``gateway.json_mapping.error_json``. ``GET /openapi.json`` serves the OpenAPI document built
-from the same routes.
+Each route speaks one dialect (``gateway.dialects``): it reads the request, writes the response and
+its status, and shapes the errors (commercetools Connect's JSON on the seed 002 routes, protobuf's
+JSON mapping elsewhere). ``GET /openapi.json`` serves the OpenAPI document built from the same routes
+and dialects.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from aiohttp import web
 
 from gateway.auth import Gatekeeper, credential_from
 from gateway.backends import Backend, CallScope, downstream_error, forwardable_metadata, has_rich_details
+from gateway.dialects import Dialect, dialect_for_path, dialect_of
+from gateway.dialects.native import DIALECT as NATIVE
 from gateway.http_rules import HttpRoute
-from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
+from gateway.json_mapping import to_json
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
 from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
@@ -35,7 +38,6 @@ from plugboard.logs import exception_summary
 from plugboard.rpc.status import details_of, to_rich_status
 
 _log = logging.getLogger("plugboard.gateway.http")
-CREATED_SERVICES = frozenset({"plugboard.catalog.v1.CatalogService"})
 _JSON = "application/json"
 # HTTP headers handed on to the backend as metadata.
 FORWARDED_HEADERS = ("x-request-id",)
@@ -45,16 +47,16 @@ def _json_response(status: int, body: Any) -> web.Response:
     return web.Response(status=status, text=json.dumps(body), content_type=_JSON)
 
 
-def error_response(err: PlugboardError) -> web.Response:
-    status, body = error_json(to_rich_status(err))
+def error_response(err: PlugboardError, dialect: Dialect = NATIVE) -> web.Response:
+    status, body = dialect.error(to_rich_status(err))
     return _json_response(status, body)
 
 
-def rpc_error_response(exc: grpc.aio.AioRpcError, backend: str) -> web.Response:
+def rpc_error_response(exc: grpc.aio.AioRpcError, backend: str, dialect: Dialect = NATIVE) -> web.Response:
     rich = details_of(exc) if has_rich_details(exc) else None
     if rich is None:
-        return error_response(downstream_error(exc, backend))
-    status, body = error_json(rich)
+        return error_response(downstream_error(exc, backend), dialect)
+    status, body = dialect.error(rich)
     return _json_response(status, body)
 
 
@@ -74,9 +76,8 @@ class HttpFacade:
         self.openapi = build_document(routes, rules)
         self._calls: dict[str, tuple[Any, str]] = {}
         self._by_segment = index_routes(routes)
-        # Route path -> HTTP status of a success (201 for POST on CatalogService, as seed 002 answers).
-        self._ok_status = {r.path: 201 if r.verb == "POST" and r.method.containing_service.full_name
-                           in CREATED_SERVICES else 200 for r in routes}
+        # Route path -> the dialect it speaks (one per route).
+        self._dialects: dict[str, Dialect] = {r.path: dialect_of(r) for r in routes}
         for route in routes:
             backend = backends[backend_of[route.path]]
             method = route.method
@@ -115,19 +116,17 @@ class HttpFacade:
         try:
             route, variables = self._find(request)
         except _MethodNotAllowed as exc:
-            return _json_response(405, {"error": {
-                "code": 405, "status": "METHOD_NOT_ALLOWED",
-                "message": f"{request.method} is not allowed here; use {', '.join(exc.allowed)}",
-                "details": []}})
+            return _method_not_allowed(request, exc.allowed)
         except PlugboardError as err:
-            return error_response(err)
+            return error_response(err, dialect_for_path(request.rel_url.raw_path))
         rule = self.rules[route.path]
+        dialect = self._dialects[route.path]
         try:
             deadline = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
-            message = await self._request(route, rule, variables, request)
+            message = await self._request(route, rule, dialect, variables, request)
             await self.gatekeeper.admit_message(rule, message, credential_from(request.headers.items()))
         except PlugboardError as err:
-            return error_response(err)
+            return error_response(err, dialect)
         metadata = forwardable_metadata(
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
         if rule.path == DELETE_CONNECTOR:
@@ -136,9 +135,9 @@ class HttpFacade:
             except PlugboardError as err:
                 downstream = getattr(err, "downstream", None)
                 if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
-                    return rpc_error_response(downstream, "catalog")
-                return error_response(err)
-            return _json_response(200, to_json(response))
+                    return rpc_error_response(downstream, "catalog", dialect)
+                return error_response(err, dialect)
+            return _json_response(*dialect.response(route, response))
         callable_, backend = self._calls[route.path]
         payload = message.SerializeToString()
         if route.method.server_streaming:
@@ -147,29 +146,18 @@ class HttpFacade:
         try:
             raw = await callable_(payload, timeout=deadline, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
-            return rpc_error_response(exc, backend)
-        return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
+            return rpc_error_response(exc, backend, dialect)
+        return _json_response(*dialect.response(route, rule.response_class.FromString(raw)))
 
-    async def _request(self, route: HttpRoute, rule: MethodRule, variables: dict[str, str],
-                       request: web.Request) -> Any:
-        message = rule.request_class()
+    async def _request(self, route: HttpRoute, rule: MethodRule, dialect: Dialect,
+                       variables: dict[str, str], request: web.Request) -> Any:
+        text = ""
         if route.body:
             try:
                 text = (await request.read()).decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidArgument.single("body", "is not UTF-8 text") from None
-            if route.body == "*":
-                parse_body(text, message, "body")
-            else:
-                parse_body(text, getattr(message, route.body), route.body)
-        if route.body != "*":
-            for name in set(request.query.keys()):
-                if name in variables:
-                    raise InvalidArgument.single(name, "is set by the path")
-                set_from_strings(message, name, request.query.getall(name))
-        for field, value in variables.items():
-            set_from_strings(message, field, [value])
-        return message
+        return dialect.request(route, rule, variables, request.query, text)
 
     async def _stream(self, request: web.Request, rule: MethodRule, call: Any,
                       backend: str) -> web.StreamResponse:
@@ -193,7 +181,7 @@ class HttpFacade:
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.CANCELLED:
                     rich = details_of(exc) if has_rich_details(exc) else None
-                    _, body = error_json(rich or to_rich_status(downstream_error(exc, backend)))
+                    _, body = NATIVE.error(rich or to_rich_status(downstream_error(exc, backend)))
                     await response.write(_line(body))
             await response.write_eof()
             return response
@@ -255,6 +243,15 @@ def _first_segment(template: str) -> str | None:
     """The literal first segment of a path template ("connectors"), None when it holds a variable."""
     segment = template[1:].split("/", 1)[0]
     return None if "{" in segment else segment
+
+
+def _method_not_allowed(request: web.Request, allowed: list[str]) -> web.Response:
+    message = f"{request.method} is not allowed here; use {', '.join(allowed)}"
+    if dialect_for_path(request.rel_url.raw_path) is not NATIVE:
+        return _json_response(405, {"statusCode": 405, "message": message,
+                                    "errors": [{"code": "MethodNotAllowed", "message": message}]})
+    return _json_response(405, {"error": {"code": 405, "status": "METHOD_NOT_ALLOWED", "message": message,
+                                          "details": []}})
 
 
 def _line(body: Any) -> bytes:
