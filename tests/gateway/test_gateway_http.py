@@ -286,9 +286,7 @@ def test_the_openapi_document_is_valid_and_covers_every_route(gateway):
 def test_a_grpc_timeout_header_sets_the_calls_deadline(http):
     """Grpc-Timeout (grpc-gateway's header, gRPC's format) reaches the backend call; bad values are 400."""
     assert http.get("/connectors/search", headers={"Grpc-Timeout": "5S"}).status_code == 200
-    expired = http.get("/connectors/search", headers={"Grpc-Timeout": "1n"})  # one nanosecond: always too short
-    assert expired.status_code == 504 and code(expired) == "General", expired.text
-    expired = http.get("/certification/queue", headers={"Grpc-Timeout": "1n"})
+    expired = http.get("/certification/queue", headers={"Grpc-Timeout": "1n"})  # one nanosecond: too short
     assert expired.status_code == 504 and expired.json()["error"]["status"] == "DEADLINE_EXCEEDED"
     for bad in ("soon", "5", "123456789S", "0S", "-1S"):
         refused = http.get("/certification/queue", headers={"Grpc-Timeout": bad})
