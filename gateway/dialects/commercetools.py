@@ -15,8 +15,8 @@ Routes: ``POST|GET /connectors/drafts``, ``GET|POST /connectors/drafts/{id}`` an
 - update actions as the SDK sends them (``{"action": "setCreatorLogo", "logoUrl": ...}``); a create
   body may be a whole ConnectorStaged (seed 002's example): its read-only fields are ignored;
 - errors ``{"statusCode", "message", "errors": [{"code", "message", ...}]}`` with commercetools'
-  codes (``ErrorResponse`` of error.d.ts); authentication errors also carry OAuth's ``error`` and
-  ``error_description``.
+  codes (``ErrorResponse`` of error.d.ts; ``invalid_token`` 401 and ``insufficient_scope`` 403 for
+  authentication and authorization).
 """
 
 from __future__ import annotations
@@ -337,13 +337,10 @@ def error_body(status: status_pb2.Status) -> tuple[int, dict[str, Any]]:
     reason, meta, message = info.reason, info.metadata, status.message
     http = HTTP_STATUS.get(code, 500)
     errors: list[dict[str, Any]]
-    extra: dict[str, Any] = {}
     if code == grpc.StatusCode.UNAUTHENTICATED:
         errors = [{"code": "invalid_token", "message": message}]
-        extra = {"error": "invalid_token", "error_description": message}
     elif code == grpc.StatusCode.PERMISSION_DENIED:
         errors = [{"code": "insufficient_scope", "message": message}]
-        extra = {"error": "insufficient_scope", "error_description": message}
     elif reason == "CONCURRENT_MODIFICATION" and "current_version" in meta:
         http = 409
         errors = [{"code": "ConcurrentModification", "message": message,
@@ -378,7 +375,7 @@ def error_body(status: status_pb2.Status) -> tuple[int, dict[str, Any]]:
         errors = [{"code": "InvalidOperation", "message": message}]
     else:  # aborted without versions, exhausted quotas, deadlines, unavailable or internal errors
         errors = [{"code": "General", "message": message}]
-    return http, {"statusCode": http, "message": message, "errors": errors, **extra}
+    return http, {"statusCode": http, "message": message, "errors": errors}
 
 
 # --- the dialect ------------------------------------------------------------------------------------

@@ -133,8 +133,7 @@ def _paged(item: str) -> dict[str, Any]:
 
 ERROR_OBJECT = _object({"code": _STRING, "message": _STRING}, ["code", "message"], extra=True)
 ERROR_RESPONSE = _object({"statusCode": _INTEGER, "message": _STRING,
-                          "errors": {"type": "array", "items": ref("ErrorObject")},
-                          "error": _STRING, "error_description": _STRING}, ["statusCode", "message"])
+                          "errors": {"type": "array", "items": ref("ErrorObject")}}, ["statusCode", "message"])
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     f"ct.{name}": schema for name, schema in {
