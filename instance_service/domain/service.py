@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 RESOURCE = "instance"
+# Compare-and-swap attempts of an update without an expected version before it answers ABORTED.
+UNCONDITIONAL_ATTEMPTS = 5
 
 
 def utcnow() -> datetime:
@@ -231,20 +233,34 @@ class Instances:
     # ------------------------------------------------------------------------------------ update
 
     def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch) -> Instance:
-        """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise).
+        """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise); with
+        ``expected_version`` 0, to the instance as it is: read, patch and compare-and-swap, read again
+        when another update won the race (at most ``UNCONDITIONAL_ATTEMPTS`` times, then ABORTED).
 
         Bad input is reported at once: the request's own problems together with those found against
         the stored instance (locked values, keys unknown to its connector version).
         """
+        if expected_version != 0:
+            return self._update_at(project, instance_id, expected_version, patch, conditional=True)
+        for attempt in range(UNCONDITIONAL_ATTEMPTS):
+            try:
+                return self._update_at(project, instance_id, 0, patch, conditional=False)
+            except ConcurrentModification:
+                if attempt == UNCONDITIONAL_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("not reached")
+
+    def _update_at(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch, *,
+                   conditional: bool) -> Instance:
         v = update_violations(project, instance_id, expected_version, patch)
-        if not project or not instance_id or expected_version <= 0:
+        if not project or not instance_id or expected_version < 0:
             v.raise_if_any()
         try:
             current = self._store.get(project, instance_id)
         except NotFound:
             v.raise_if_any()
             raise
-        if current.version != expected_version:
+        if conditional and current.version != expected_version:
             v.raise_if_any()
             raise ConcurrentModification(expected_version, current.version)
         now = self._clock()

@@ -36,6 +36,10 @@ from tests.reliability.stack import start_stack
 
 EXAMPLES = int(os.environ.get("PLUGBOARD_HTTP_FUZZ_EXAMPLES", "") or (1000 if FULL else 2))
 ALLOWED_5XX = {503, 504}
+# aiohttp's HTTP parser refuses a request line longer than its max_line_size (8190 bytes) itself, in
+# plain text, before any route or dialect sees it (schemathesis reaches it with long repeated query
+# parameters such as GET /connectors/search?id=...&id=...).
+PARSER_REFUSAL = "400, message: Got more than"
 
 
 def has_nul(value: object) -> bool:
@@ -96,7 +100,7 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
     operations = [result.ok() for result in schema.get_all_operations()]
     strategy = st.one_of(*(op.as_strategy(generation_mode=mode) for op in operations))
     auth = {"Authorization": f"Bearer {stack.gateway_key}"}
-    statuses: collections.Counter[int] = collections.Counter()
+    statuses: collections.Counter[int | str] = collections.Counter()
     problems: list[str] = []
     session = requests.Session()
 
@@ -117,6 +121,9 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
         try:
             body = json.loads(text)
         except ValueError:
+            if response.status_code == 400 and text.startswith(PARSER_REFUSAL):
+                statuses["parser"] += 1  # a request line beyond aiohttp's limit: refused before routing
+                return
             problems.append(f"{where} -> {response.status_code} is not JSON: {text[:300]}")
             return
         wrong = schema_problems(document, case.operation.path, case.method, response.status_code, body)
@@ -129,7 +136,7 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
         session.close()
     assert not problems, f"{len(problems)} problems, e.g. {problems[:5]}"
     print(f"\nHTTP fuzz [{stack.kind}, {mode.value}]: {sum(statuses.values())} requests over "
-          f"{len(operations)} operations, statuses {dict(sorted(statuses.items()))}")
+          f"{len(operations)} operations, statuses {dict(sorted(statuses.items(), key=str))}")
 
 
 def post_json(stack, path: str, body: str | bytes) -> requests.Response:  # type: ignore[no-untyped-def]

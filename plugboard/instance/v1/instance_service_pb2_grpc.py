@@ -138,7 +138,8 @@ class InstanceServiceServicer:
 
     def UpdateInstance(self, request, context):
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request replace the values of those keys; a secret left
+        checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+        no version). Variables in the request replace the values of those keys; a secret left
         out keeps its value.
         Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
         ABORTED (stale version; reason CONCURRENT_MODIFICATION).

@@ -64,7 +64,8 @@ class InstanceServiceStub:
     """
     UpdateInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request replace the values of those keys; a secret left
+    checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+    no version). Variables in the request replace the values of those keys; a secret left
     out keeps its value.
     Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
     ABORTED (stale version; reason CONCURRENT_MODIFICATION).
@@ -134,7 +135,8 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     UpdateInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request replace the values of those keys; a secret left
+    checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+    no version). Variables in the request replace the values of those keys; a secret left
     out keeps its value.
     Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
     ABORTED (stale version; reason CONCURRENT_MODIFICATION).
@@ -225,7 +227,8 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_pb2.Instance, _abc.Awaitable[_instance_pb2.Instance]]:
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request replace the values of those keys; a secret left
+        checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+        no version). Variables in the request replace the values of those keys; a secret left
         out keeps its value.
         Errors: INVALID_ARGUMENT (bad field, unknown mask path, change to a locked value), NOT_FOUND,
         ABORTED (stale version; reason CONCURRENT_MODIFICATION).
