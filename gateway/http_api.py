@@ -24,9 +24,9 @@ from typing import Any
 import grpc
 from aiohttp import web
 
-from gateway.auth import Gatekeeper, credential_from
+from gateway.auth import Gatekeeper
 from gateway.backends import Backend, CallScope, downstream_error, forwardable_metadata, has_rich_details
-from gateway.dialects import Dialect, dialect_for_path, dialect_of
+from gateway.dialects import Dialect, dialect_for_path, dialect_of, dialect_routes, route_key
 from gateway.dialects.native import DIALECT as NATIVE
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import to_json
@@ -44,6 +44,8 @@ FORWARDED_HEADERS = ("x-request-id",)
 
 
 def _json_response(status: int, body: Any) -> web.Response:
+    if body is None:  # no content (a Patchworks connection test that passed)
+        return web.Response(status=status)
     return web.Response(status=status, text=json.dumps(body), content_type=_JSON)
 
 
@@ -67,7 +69,7 @@ class HttpFacade:
                  backend_of: Mapping[str, str], backends: Mapping[str, Backend],
                  gatekeeper: Gatekeeper, delete: DeleteConnectorHandler, *,
                  default_deadline: float, max_body_bytes: int) -> None:
-        self.routes = routes
+        self.routes = routes = dialect_routes(routes)
         self.rules = rules
         self.gatekeeper = gatekeeper
         self.delete = delete
@@ -76,8 +78,8 @@ class HttpFacade:
         self.openapi = build_document(routes, rules)
         self._calls: dict[str, tuple[Any, str]] = {}
         self._by_segment = index_routes(routes)
-        # Route path -> the dialect it speaks (one per route).
-        self._dialects: dict[str, Dialect] = {r.path: dialect_of(r) for r in routes}
+        # (verb, template) -> the dialect the route speaks (one per route).
+        self._dialects: dict[tuple[str, str], Dialect] = {route_key(r): dialect_of(r) for r in routes}
         for route in routes:
             backend = backends[backend_of[route.path]]
             method = route.method
@@ -120,11 +122,11 @@ class HttpFacade:
         except PlugboardError as err:
             return error_response(err, dialect_for_path(request.rel_url.raw_path))
         rule = self.rules[route.path]
-        dialect = self._dialects[route.path]
+        dialect = self._dialects[route_key(route)]
         try:
             deadline = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
             message = await self._request(route, rule, dialect, variables, request)
-            await self.gatekeeper.admit_message(rule, message, credential_from(request.headers.items()))
+            await self.gatekeeper.admit_message(rule, message, dialect.credential(request.headers))
         except PlugboardError as err:
             return error_response(err, dialect)
         metadata = forwardable_metadata(
@@ -137,7 +139,7 @@ class HttpFacade:
                 if isinstance(downstream, grpc.aio.AioRpcError) and has_rich_details(downstream):
                     return rpc_error_response(downstream, "catalog", dialect)
                 return error_response(err, dialect)
-            return _json_response(*dialect.response(route, response))
+            return _json_response(*dialect.response(route, response, request.url))
         callable_, backend = self._calls[route.path]
         payload = message.SerializeToString()
         if route.method.server_streaming:
@@ -147,7 +149,7 @@ class HttpFacade:
             raw = await callable_(payload, timeout=deadline, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
             return rpc_error_response(exc, backend, dialect)
-        return _json_response(*dialect.response(route, rule.response_class.FromString(raw)))
+        return _json_response(*dialect.response(route, rule.response_class.FromString(raw), request.url))
 
     async def _request(self, route: HttpRoute, rule: MethodRule, dialect: Dialect,
                        variables: dict[str, str], request: web.Request) -> Any:
@@ -157,7 +159,7 @@ class HttpFacade:
                 text = (await request.read()).decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidArgument.single("body", "is not UTF-8 text") from None
-        return dialect.request(route, rule, variables, request.query, text)
+        return dialect.request(route, rule, variables, request.query, text, request.headers)
 
     async def _stream(self, request: web.Request, rule: MethodRule, call: Any,
                       backend: str) -> web.StreamResponse:
@@ -247,9 +249,12 @@ def _first_segment(template: str) -> str | None:
 
 def _method_not_allowed(request: web.Request, allowed: list[str]) -> web.Response:
     message = f"{request.method} is not allowed here; use {', '.join(allowed)}"
-    if dialect_for_path(request.rel_url.raw_path) is not NATIVE:
+    dialect = dialect_for_path(request.rel_url.raw_path).name
+    if dialect == "commercetools":
         return _json_response(405, {"statusCode": 405, "message": message,
                                     "errors": [{"code": "MethodNotAllowed", "message": message}]})
+    if dialect == "patchworks":
+        return _json_response(405, {"message": message})
     return _json_response(405, {"error": {"code": 405, "status": "METHOD_NOT_ALLOWED", "message": message,
                                           "details": []}})
 

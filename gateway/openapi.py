@@ -17,7 +17,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from gateway.dialects import dialect_of
+from gateway.dialects import dialect_of, route_key
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import is_action_message
 from gateway.policy import MethodRule
@@ -129,8 +129,9 @@ def build_document(routes: list[HttpRoute], rules: Mapping[str, MethodRule]) -> 
                                "schema": schemas.scalar(field)})
         dialect = dialect_of(route)
         pieces = dialect.operation(route, rule, schemas)
+        primary = rule.route is not None and route_key(rule.route) == route_key(route)
         operation: dict[str, Any] = {
-            "operationId": f"{method.containing_service.name}_{method.name}",
+            "operationId": f"{method.containing_service.name}_{method.name}" + ("" if primary else f"_{dialect.name}"),
             "tags": [method.containing_service.name],
             "summary": f"{method.containing_service.name}.{method.name}",
             "description": f"gRPC `{route.path}`, in the {dialect.name} JSON dialect. "

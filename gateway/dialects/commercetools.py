@@ -31,8 +31,10 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from multidict import MultiDictProxy
+from yarl import URL
 
 from gateway.dialects import commercetools_models as models
+from gateway.auth import credential_from
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import HTTP_STATUS, set_from_strings
 from gateway.policy import MethodRule
@@ -386,8 +388,11 @@ class CommercetoolsDialect:
 
     name = "commercetools"
 
+    def credential(self, headers: Mapping[str, str]) -> str | None:
+        return credential_from(headers.items())
+
     def request(self, route: HttpRoute, rule: MethodRule, variables: Mapping[str, str],
-                query: MultiDictProxy[str], body: str) -> Message:
+                query: MultiDictProxy[str], body: str, headers: Mapping[str, str]) -> Message:
         message = rule.request_class()
         name = route.method.name
         if name == "CreateConnectorStaged":
@@ -399,7 +404,7 @@ class CommercetoolsDialect:
             set_from_strings(message, field, [value])
         return message
 
-    def response(self, route: HttpRoute, message: Message) -> tuple[int, Any]:
+    def response(self, route: HttpRoute, message: Message, url: URL) -> tuple[int, Any]:
         status, _, printer = ROUTES[route.method.name]
         return status, PRINTERS[printer](message)
 

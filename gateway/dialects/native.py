@@ -14,7 +14,9 @@ from typing import Any
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 from multidict import MultiDictProxy
+from yarl import URL
 
+from gateway.auth import credential_from
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
 from gateway.policy import IDENTITY_FIELDS, MethodRule
@@ -47,8 +49,11 @@ class NativeDialect:
 
     name = "native"
 
+    def credential(self, headers: Mapping[str, str]) -> str | None:
+        return credential_from(headers.items())
+
     def request(self, route: HttpRoute, rule: MethodRule, variables: Mapping[str, str],
-                query: MultiDictProxy[str], body: str) -> Message:
+                query: MultiDictProxy[str], body: str, headers: Mapping[str, str]) -> Message:
         message = rule.request_class()
         if route.body == "*":
             parse_body(body, message, "body")
@@ -63,7 +68,7 @@ class NativeDialect:
             set_from_strings(message, field, [value])
         return message
 
-    def response(self, route: HttpRoute, message: Message) -> tuple[int, Any]:
+    def response(self, route: HttpRoute, message: Message, url: URL) -> tuple[int, Any]:
         return ok_status(route), to_json(message)
 
     def error(self, status: status_pb2.Status) -> tuple[int, Any]:

@@ -276,7 +276,13 @@ def test_the_openapi_document_is_valid_and_covers_every_route(gateway):
     validate(document)
     operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
     public = {f"{r.method.containing_service.name}_{r.method.name}" for r in RULES.values() if not r.internal}
-    assert operations == public
+    patchworks = {f"InstanceService_{name}_patchworks" for name in (
+        "ListInstances", "CreateInstance", "GetInstance", "UpdateInstance", "DeleteInstance", "TestInstanceConnection")}
+    assert operations == public | patchworks
+    dialects = {(path, verb): op["x-dialect"] for path, item in document["paths"].items() for verb, op in item.items()}
+    assert dialects[("/connectors/drafts", "post")] == dialects[("/connectors/search", "get")] == "commercetools"
+    assert dialects[("/api/v1/connectors", "get")] == "patchworks"
+    assert dialects[("/connectors/drafts/{id}:watch", "get")] == dialects[("/certification/queue", "get")] == "native"
     assert "/connectors/drafts/key={key}" in document["paths"]
     assert "/projects/{project}/instances/{id}" in document["paths"]
     update = document["paths"]["/connectors/drafts/{id}"]["post"]
@@ -286,8 +292,15 @@ def test_the_openapi_document_is_valid_and_covers_every_route(gateway):
 def test_a_grpc_timeout_header_sets_the_calls_deadline(http):
     """Grpc-Timeout (grpc-gateway's header, gRPC's format) reaches the backend call; bad values are 400."""
     assert http.get("/connectors/search", headers={"Grpc-Timeout": "5S"}).status_code == 200
-    expired = http.get("/certification/queue", headers={"Grpc-Timeout": "1n"})  # one nanosecond: too short
-    assert expired.status_code == 504 and expired.json()["error"]["status"] == "DEADLINE_EXCEEDED"
+    # A watch never ends by itself: with a deadline, the backend stream ends with DEADLINE_EXCEEDED.
+    # (A unary call with a 1 ns deadline may still succeed: the deadline is rounded up to gRPC's clock.)
+    created = http.post("/connectors/drafts", json={
+        "key": "deadline", "name": "Deadline", "creator": CREATOR,
+        "repository": {"url": shared_repo_url(), "tag": "v1.0.0"}}).json()
+    with http.stream("GET", f"/connectors/drafts/{created['id']}:watch", headers={"Grpc-Timeout": "300m"}) as stream:
+        lines = [json.loads(line) for line in stream.iter_lines() if line]
+    assert lines[0]["connectorStaged"]["id"] == created["id"]
+    assert lines[-1]["error"]["status"] == "DEADLINE_EXCEEDED", lines[-1]
     for bad in ("soon", "5", "123456789S", "0S", "-1S"):
         refused = http.get("/certification/queue", headers={"Grpc-Timeout": bad})
         assert refused.status_code == 400 and reason(refused) == "BAD_TIMEOUT", (bad, refused.text)
