@@ -17,6 +17,8 @@ gateway by changing the address only.
   internal methods) and the ``Gatekeeper`` that authenticates and admits each call (gRPC and HTTP).
 - ``gateway.http_rules`` / ``gateway.json_mapping`` / ``gateway.http_api`` / ``gateway.openapi``: the
   HTTP/JSON facade (aiohttp) and its OpenAPI document, both from the ``google.api.http`` annotations.
+- ``gateway.dialects``: the JSON each HTTP route speaks, one dialect per route: commercetools Connect's
+  on the catalog's seed routes, Patchworks' on ``/api/v1/connectors``, protobuf's JSON mapping elsewhere.
 - ``gateway.health``: the gateway's health follows its backends'.
 - ``gateway.server``: ``create_server`` / ``serve``.
 """

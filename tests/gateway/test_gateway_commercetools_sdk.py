@@ -1,5 +1,6 @@
-"""commercetools' own SDK (npm ``@commercetools-connect/sdk``) against a real gateway: every route and
-update action its request builders offer, every answer checked against its TypeScript models.
+"""commercetools' own SDK (npm ``@commercetools-connect/sdk``) against a fresh ``plugboard up`` (catalog,
+instance service and gateway as one real process, its development key): every route and update action
+its request builders offer, every answer checked against its TypeScript models.
 
 The node script ``sdk/commercetools_sdk_check.js`` reads the SDK's ``.d.ts`` models, drives the facade
 with the SDK's request builders (the API key as a Bearer token through its ``executeRequest``) and
@@ -13,7 +14,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,11 +42,45 @@ def _sdk_or_skip() -> str:
     return node  # type: ignore[return-value]
 
 
-def test_every_sdk_request_is_answered_as_its_models_say(gateway, unique):
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _plugboard_up(data: Path) -> tuple[subprocess.Popen[str], str]:
+    """``plugboard up`` on free ports (publishing from local repositories allowed); it and its HTTP URL."""
+    ports = {name: _free_port() for name in ("GATEWAY", "CATALOG", "INSTANCE", "HTTP")}
+    env = {**os.environ, "PLUGBOARD_DATA_DIR": str(data), "PLUGBOARD_GIT_ALLOW_FILE_URLS": "true"}
+    env.update({f"PLUGBOARD_{name}_PORT": str(port) for name, port in ports.items()})
+    up = subprocess.Popen([sys.executable, "-m", "plugboard", "up"], env=env, cwd=data.parent,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    base = f"http://127.0.0.1:{ports['HTTP']}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # waiting for a start-up, not measuring it
+        assert up.poll() is None, "plugboard up exited"
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", ports["HTTP"])) == 0 and (data / "dev-api-key").is_file():
+                return up, base
+        time.sleep(0.2)
+    up.kill()
+    raise AssertionError("plugboard up did not serve HTTP within 90 s")
+
+
+def test_every_sdk_request_is_answered_as_its_models_say(tmp_path, unique):
     node = _sdk_or_skip()
-    done = subprocess.run(
-        [node, str(SCRIPT), str(SDK), f"http://127.0.0.1:{gateway.served.http_port}", gateway.key,
-         shared_repo_url(), unique], capture_output=True, text=True, timeout=180)
+    up, base = _plugboard_up(tmp_path / "data")
+    try:
+        key = (tmp_path / "data" / "dev-api-key").read_text().strip()
+        done = subprocess.run([node, str(SCRIPT), str(SDK), base, key, shared_repo_url(), unique],
+                              capture_output=True, text=True, timeout=180)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(30)
+        finally:
+            if up.poll() is None:
+                up.kill()
     assert done.stdout.strip(), done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "crash" not in report, report["crash"]
