@@ -50,8 +50,9 @@ def _creator_company(db: peewee.Database) -> None:
     from each connector's latest version."""
     table = ConnectorRow._meta.table_name
     if not any(column.name == "creator_company" for column in db.get_columns(table)):
-        column = peewee.CharField(max_length=256, default="")
-        migrate(SchemaMigrator.from_database(db).add_column(table, "creator_company", column))
+        # Plain ADD COLUMN (SQLite and PostgreSQL alike): peewee's migrator rebuilds a SQLite table to add
+        # a NOT NULL column, and dropping the old table would cascade to its versions.
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "creator_company" VARCHAR(256) NOT NULL DEFAULT \'\'')
     with db.bind_ctx([ConnectorRow, VersionRow]):
         latest = (ConnectorRow.select(ConnectorRow.id, VersionRow.number, VersionRow.published_at, VersionRow.body)
                   .join(VersionRow, on=(VersionRow.connector == ConnectorRow.id)
