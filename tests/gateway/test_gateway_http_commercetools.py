@@ -237,3 +237,14 @@ def test_a_public_draft_refuses_private_projects_with_the_seed_code(gateway, htt
                                                                      "actions": [{"action": "unlist"}]})
     assert unlisted.status_code == 201 and unlisted.json()["alreadyListed"] is False
     assert json.loads(http.get(f"/connectors/{created['id']}").text)["certified"] is True
+
+
+def test_deleting_a_draft_answers_it_in_commercetools_shape(http, document):
+    created = http.post("/connectors/drafts", json=draft("ct-delete")).json()
+    stale = http.delete(f"/connectors/drafts/{created['id']}", params={"version": 5})
+    conforms(document, "/connectors/drafts/{id}", "delete", stale)
+    assert ct_error(stale, 409, "ConcurrentModification")["currentVersion"] == 1
+    deleted = http.delete(f"/connectors/drafts/{created['id']}", params={"version": 1})
+    assert deleted.status_code == 200
+    assert conforms(document, "/connectors/drafts/{id}", "delete", deleted)["id"] == created["id"]
+    ct_error(http.get(f"/connectors/drafts/{created['id']}"), 404, "ResourceNotFound")
