@@ -224,7 +224,8 @@ async def _no_tracebacks(request: web.Request, handler: Any) -> web.StreamRespon
         ref = secrets.token_hex(4)
         _log.error("internal error ref=%s %s %s exception=%s", ref, request.method,
                         request.rel_url.raw_path[:200], exception_summary(exc))
-        return error_response(Internal(f"internal error (ref {ref})", metadata={"ref": ref}))
+        return error_response(Internal(f"internal error (ref {ref})", metadata={"ref": ref}),
+                              dialect_for_path(request.rel_url.raw_path))
 
 
 def index_routes(routes: list[HttpRoute]) -> dict[str | None, list[HttpRoute]]:

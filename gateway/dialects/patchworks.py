@@ -46,6 +46,8 @@ from plugboard.instance.v1 import instance_pb2 as ipb
 
 PREFIX = "/api/v1/connectors"
 _SERVICE = "plugboard.instance.v1.InstanceService"
+MAX_VERSION = 2 ** 63 - 1  # an int64
+INT32_MAX = 2 ** 31 - 1
 BAD_QUERY = "INVALID_QUERY"  # an unknown filter, include or sort: Spatie's query builder answers 400
 # (verb, template, method, body) of each route.
 BINDINGS = (
@@ -346,11 +348,12 @@ def _integer(p: _Problems, query: MultiDictProxy[str], name: str, low: int, high
         p.add(name, f"The {name} field must be an integer.")
         return 0
     value = int(raw)
+    high = min(high if high is not None else INT32_MAX, INT32_MAX)
     if value < low:
         p.add(name, f"The {name} field must be at least {low}.")
-    elif high is not None and value > high:
+    elif value > high:
         p.add(name, f"The {name} field must not be greater than {high}.")
-    return value
+    return value if low <= value <= high else 0
 
 
 def list_request(message: Any, query: MultiDictProxy[str]) -> None:
@@ -521,12 +524,12 @@ def _version(body_version: Any, if_match: str | None) -> int:
     p = _Problems()
     version = 0
     if body_version is not None:
-        if _check_type(p, "version", body_version, "integer") and body_version < 1:
-            p.add("version", "The version field must be at least 1.")
+        if _check_type(p, "version", body_version, "integer") and not 1 <= body_version <= MAX_VERSION:
+            p.add("version", f"The version field must be between 1 and {MAX_VERSION}.")
         version = body_version if not p.violations else 0
     elif if_match:
         tag = if_match.strip().removeprefix("W/").strip('"')
-        if not tag.isdigit() or int(tag) < 1:
+        if not tag.isdigit() or not 1 <= int(tag) <= MAX_VERSION:
             p.add("If-Match", "The If-Match header must be the connector's version, e.g. \"3\".")
         else:
             version = int(tag)

@@ -131,6 +131,9 @@ def test_create_get_update_delete_and_test_as_the_seed_tables(api, document, sys
     assert api.put(f"/api/v1/connectors/{connector}", json={"name": "Late"}, headers={"If-Match": '"1"'}).status_code == 409
     matched = api.put(f"/api/v1/connectors/{connector}", json={"name": "On time"}, headers={"If-Match": '"2"'})
     assert matched.status_code == 200 and matched.json()["data"]["version"] == 3
+    for huge in (2 ** 65, -1, "3"):  # not a version: 422, never a 500
+        assert "version" in error(api.put(f"/api/v1/connectors/{connector}", json={"version": huge}), 422)["errors"]
+    assert error(api.put(f"/api/v1/connectors/{connector}", json={"rate_limit_duration": 2 ** 40}), 422)["errors"]
     moved = api.put(f"/api/v1/connectors/{connector}", json={"authentication_implementation_id": "another"})
     assert "authentication_implementation_id" in error(moved, 422)["errors"]
 
@@ -205,7 +208,7 @@ def test_list_filters_includes_sorts_and_laravel_paging(api, document, system, t
         conforms(document, "/api/v1/connectors", "get", refused)
         error(refused, 400)
     for params, field in (({"page": "0"}, "page"), ({"per_page": "101"}, "per_page"), ({"per_page": "0"}, "per_page"),
-                          ({"page": "x"}, "page")):
+                          ({"page": "x"}, "page"), ({"page": "99999999999"}, "page")):
         assert field in error(api.get("/api/v1/connectors", params=params), 422)["errors"]
     assert api.get(f"/api/v1/connectors/{ids['Alpha']}", params={"include": "nope"}).status_code == 400
 
