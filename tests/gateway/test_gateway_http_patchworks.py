@@ -202,6 +202,13 @@ def test_list_filters_includes_sorts_and_laravel_paging(api, document, system, t
         assert conforms(document, "/api/v1/connectors", "get", found)["meta"]["total"] == expected, (name, found.text)
     with_vars = api.get("/api/v1/connectors", params={"include": "variables_count,certificateExists"}).json()["data"]
     assert all(c["variables_count"] == 2 and c["certificate_exists"] is False for c in with_vars)
+    certified = api.post("/api/v1/connectors", json=body(system, base, name="Delta", certificate_id="cert-1"))
+    assert certified.status_code == 200 and certified.json()["data"]["certificate_id"] == "cert-1"
+    shown = api.get(f"/api/v1/connectors/{certified.json()['data']['id']}",
+                    params={"include": "certificate,certificate.user,certificate_count,certificateExists"})
+    data = conforms(document, "/api/v1/connectors/{id}", "get", shown)["data"]
+    assert data["certificate"] == {"id": "cert-1", "user": None}
+    assert data["certificate_count"] == 1 and data["certificate_exists"] is True
 
     for params in ({"include": "colour"}, {"filter[colour]": "x"}, {"sort": "created_at"}, {"colour": "red"}):
         refused = api.get("/api/v1/connectors", params=params)
