@@ -126,23 +126,25 @@ function checkError(value, where, problems) {
 
 // --- the client -------------------------------------------------------------------------------------
 
-function executor(key) {
-  return async (request) => {
-    const headers = { ...(request.headers || {}) };
-    if (key) headers.Authorization = `Bearer ${key}`;
-    const response = await fetch(`${request.baseUri}${request.uri}`, {
-      method: request.method, headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-    });
-    const text = await response.text();
-    let body;
-    try { body = JSON.parse(text); } catch (e) { body = { notJson: text.slice(0, 200) }; }
-    return { body, statusCode: response.status, headers: Object.fromEntries(response.headers) };
-  };
+// The transport: fetch, JSON in and out.
+async function send(request) {
+  const response = await fetch(`${request.baseUri}${request.uri}`, {
+    method: request.method, headers: request.headers,
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+  });
+  const text = await response.text();
+  let body;
+  try { body = JSON.parse(text); } catch (e) { body = { notJson: text.slice(0, 200) }; }
+  return { body, statusCode: response.status, headers: Object.fromEntries(response.headers), originalRequest: request };
 }
 
-const api = sdk.createApiClient(executor(apiKey), baseUri);
-const anonymous = sdk.createApiClient(executor("pb_not_a_real_key"), baseUri);
+// The API key as a Bearer token, through the SDK's own middleware chain.
+function bearer(key) {
+  return (request, next) => next({ ...request, headers: { ...(request.headers || {}), Authorization: `Bearer ${key}` } });
+}
+
+const api = sdk.createApiClient(sdk.createExecutorFromMiddlewares(send, [bearer(apiKey)]), baseUri);
+const anonymous = sdk.createApiClient(sdk.createExecutorFromMiddlewares(send, [bearer("pbk_000000000000_wrong")]), baseUri);
 const checks = [];
 
 async function call(name, request, model, status) {
