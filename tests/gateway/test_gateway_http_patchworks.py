@@ -154,6 +154,14 @@ def test_create_get_update_delete_and_test_as_the_seed_tables(api, document, sys
     assert error(missing, 404)["message"] == "Connector not found."
 
 
+def test_an_idempotency_key_makes_a_create_replayable(api, system):
+    first = api.post("/api/v1/connectors", json=body(system, "x"), headers={"Idempotency-Key": "create-1"})
+    again = api.post("/api/v1/connectors", json=body(system, "x"), headers={"Idempotency-Key": "create-1"})
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json()["data"]["id"] == again.json()["data"]["id"]
+    assert api.get("/api/v1/connectors").json()["meta"]["total"] == 1
+
+
 def test_validation_errors_are_422_with_every_field(api, document, system):
     empty = api.post("/api/v1/connectors", json={})
     conforms(document, "/api/v1/connectors", "post", empty)
