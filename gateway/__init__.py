@@ -20,6 +20,8 @@ gateway by changing the address only.
 - ``gateway.http_rules`` / ``gateway.json_mapping`` / ``gateway.http_api`` / ``gateway.openapi``: the
   HTTP/JSON facade (aiohttp) and its OpenAPI document, both from the ``google.api.http`` annotations;
   ``gateway.http_protocol``: aiohttp's own refusals of malformed HTTP as the same JSON errors.
+- ``gateway.dialects``: the JSON each HTTP route speaks, one dialect per route: commercetools Connect's
+  on the catalog's seed routes, Patchworks' on ``/api/v1/connectors``, protobuf's JSON mapping elsewhere.
 - ``gateway.health``: the gateway's health follows its backends'.
 - ``gateway.server``: ``create_server`` / ``serve``.
 """

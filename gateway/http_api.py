@@ -14,9 +14,10 @@ HTTP) are JSON errors too (``gateway.http_protocol``).
 ``WatchConnectorStaged`` (server streaming) answers ``application/x-ndjson``: one JSON event per line,
 and a final ``{"error": ...}`` line when the stream fails after it started.
 
-Status codes: 200, or 201 for POST on CatalogService (seed 002 answers 201 to creates and updates);
-errors as ``gateway.json_mapping.error_json``. ``GET /openapi.json`` serves the OpenAPI document built
-from the same routes.
+Each route speaks one dialect (``gateway.dialects``): it reads the request, writes the response and
+its status, and shapes the errors (commercetools Connect's JSON on the seed 002 routes, protobuf's
+JSON mapping elsewhere). ``GET /openapi.json`` serves the OpenAPI document built from the same routes
+and dialects.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from typing import Any
 import grpc
 from aiohttp import web
 
-from gateway.auth import Gatekeeper, credential_from
+from gateway.auth import Gatekeeper
 from gateway.backends import Backend, CallScope, forwardable_metadata
+from gateway.dialects import Dialect, dialect_for_path, dialect_of, dialect_routes, route_key
+from gateway.dialects.native import DIALECT as NATIVE
 from gateway.http_protocol import JsonErrorsRunner
 from gateway.http_rules import HttpRoute
-from gateway.json_mapping import error_json, parse_body, set_from_strings, to_json
+from gateway.json_mapping import check_depth, to_json
 from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
@@ -53,7 +56,6 @@ from plugboard.logs import exception_summary
 from plugboard.rpc.status import details_of, from_rpc_error, to_rich_status
 
 _log = logging.getLogger("plugboard.gateway.http")
-CREATED_SERVICES = frozenset({"plugboard.catalog.v1.CatalogService"})
 _JSON = "application/json"
 # HTTP headers handed on to the backend as metadata.
 FORWARDED_HEADERS = ("x-request-id",)
@@ -62,22 +64,28 @@ THREAD_PARSE_BYTES = 64 * 1024
 
 
 def _json_response(status: int, body: Any) -> web.Response:
+    if body is None:  # no content (a Patchworks connection test that passed)
+        return web.Response(status=status)
     return web.Response(status=status, text=json.dumps(body), content_type=_JSON)
 
 
-def error_answer(err: PlugboardError) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and JSON body of ``err``: the facade's one way of answering with an error. One that
-    a backend described (``err.downstream`` carries rich details) is answered from the backend's own
-    ``google.rpc.Status``."""
+def error_answer(err: PlugboardError, dialect: Dialect = NATIVE) -> tuple[int, Any]:
+    """The HTTP status and JSON body of ``err`` in ``dialect``: the facade's one way of answering with an
+    error. One that a backend described (``err.downstream`` carries rich details) is answered from the
+    backend's own ``google.rpc.Status``."""
     rich = details_of(err.downstream) if err.downstream is not None else None
-    return error_json(rich or to_rich_status(err))
+    return dialect.error(rich or to_rich_status(err))
 
 
-def error_response(err: PlugboardError, http_status: int | None = None) -> web.Response:
-    """The JSON error answer of ``err`` (with ``http_status`` instead of the code's usual one)."""
-    status, body = error_answer(err)
+def error_response(err: PlugboardError, dialect: Dialect = NATIVE, http_status: int | None = None) -> web.Response:
+    """The JSON error answer of ``err`` in ``dialect`` (with ``http_status`` instead of the code's usual one)."""
+    status, body = error_answer(err, dialect)
     if http_status is not None:
-        status = body["error"]["code"] = http_status
+        status = http_status
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body["error"]["code"] = http_status
+        elif isinstance(body, dict) and "statusCode" in body:
+            body["statusCode"] = http_status
     return _json_response(status, body)
 
 
@@ -88,7 +96,7 @@ class HttpFacade:
                  backend_of: Mapping[str, str], backends: Mapping[str, Backend],
                  gatekeeper: Gatekeeper, delete: DeleteConnectorHandler, *,
                  default_deadline: float, max_body_bytes: int) -> None:
-        self.routes = routes
+        self.routes = routes = dialect_routes(routes)
         self.rules = rules
         self.gatekeeper = gatekeeper
         self.delete = delete
@@ -97,9 +105,8 @@ class HttpFacade:
         self.openapi = build_document(routes, rules)
         self._calls: dict[str, tuple[Any, str]] = {}
         self._by_segment = index_routes(routes)
-        # Route path -> HTTP status of a success (201 for POST on CatalogService, as seed 002 answers).
-        self._ok_status = {r.path: 201 if r.verb == "POST" and r.method.containing_service.full_name
-                           in CREATED_SERVICES else 200 for r in routes}
+        # (verb, template) -> the dialect the route speaks (one per route).
+        self._dialects: dict[tuple[str, str], Dialect] = {route_key(r): dialect_of(r) for r in routes}
         for route in routes:
             backend = backends[backend_of[route.path]]
             method = route.method
@@ -138,52 +145,50 @@ class HttpFacade:
         try:
             route, variables = self._find(request)
         except _MethodNotAllowed as exc:
-            return _json_response(405, {"error": {
-                "code": 405, "status": "METHOD_NOT_ALLOWED",
-                "message": f"{request.method} is not allowed here; use {', '.join(exc.allowed)}",
-                "details": []}})
+            return _method_not_allowed(request, exc.allowed)
         except PlugboardError as err:
-            return error_response(err)
+            return error_response(err, dialect_for_path(request.rel_url.raw_path))
         rule = self.rules[route.path]
+        dialect = self._dialects[route_key(route)]
         try:
             # Absolute: the time spent on admission and on the body counts against the caller's deadline.
             timeout = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
             deadline = time.monotonic() + timeout
-            principal = await self.gatekeeper.authorize(rule, credential_from(request.headers.items()))
+            principal = await self.gatekeeper.authorize(rule, dialect.credential(request.headers))
             slot = self.gatekeeper.hold(principal, rule)
         except PlugboardError as err:
-            return error_response(err)
+            return error_response(err, dialect)
         try:
-            return await self._admitted(request, route, rule, variables, principal, deadline)
+            return await self._admitted(request, route, rule, dialect, variables, principal, deadline)
         finally:
             slot.release()
 
-    async def _admitted(self, request: web.Request, route: HttpRoute, rule: MethodRule,
+    async def _admitted(self, request: web.Request, route: HttpRoute, rule: MethodRule, dialect: Dialect,
                         variables: dict[str, str], principal: Principal, deadline: float
                         ) -> web.StreamResponse:
         """The rest of a call once its caller is authorized and holds its slot (``deadline``: a
         ``time.monotonic()`` instant)."""
         try:
-            message = await self._request(route, rule, variables, request)
+            message = await self._request(route, rule, dialect, variables, request)
             rule.admit_message(principal, message)
         except _BodyTooLarge as exc:
-            return error_response(exc.error, 413)
+            return error_response(exc.error, dialect, 413)
         except PlugboardError as err:
-            return error_response(err)
+            return error_response(err, dialect)
         metadata = forwardable_metadata(
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
         if rule.path == DELETE_CONNECTOR:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))
             except PlugboardError as err:
-                return error_response(err)
-            return _json_response(200, to_json(response))
+                return error_response(err, dialect)
+            return _json_response(*dialect.response(route, response, request.url))
         callable_, backend = self._calls[route.path]
         timeout = deadline - time.monotonic()
         if timeout <= 0:  # spent: never sent (a fast backend could answer within grpc's timer resolution)
             return error_response(DeadlineExceeded(
                 f"the deadline expired before the call reached the {backend} service",
-                metadata={"backend": backend}))
+                metadata={"backend": backend}), dialect)
         payload = message.SerializeToString()
         if route.method.server_streaming:
             return await self._stream(request, rule, callable_(
@@ -191,28 +196,19 @@ class HttpFacade:
         try:
             raw = await callable_(payload, timeout=timeout, metadata=metadata)
         except grpc.aio.AioRpcError as exc:
-            return error_response(from_rpc_error(exc, backend))
-        return _json_response(self._ok_status[route.path], to_json(rule.response_class.FromString(raw)))
+            return error_response(from_rpc_error(exc, backend), dialect)
+        return _json_response(*dialect.response(route, rule.response_class.FromString(raw), request.url))
 
-    async def _request(self, route: HttpRoute, rule: MethodRule, variables: dict[str, str],
-                       request: web.Request) -> Any:
-        message = rule.request_class()
+    async def _request(self, route: HttpRoute, rule: MethodRule, dialect: Dialect,
+                       variables: dict[str, str], request: web.Request) -> Any:
+        text = ""
         if route.body:
             text = await self._body_text(request)
-            target = message if route.body == "*" else getattr(message, route.body)
-            where = "body" if route.body == "*" else route.body
+            check_depth(text, "body")  # before any parser sees it, whatever the dialect
             if len(text) > THREAD_PARSE_BYTES:
-                await asyncio.to_thread(parse_body, text, target, where)
-            else:
-                parse_body(text, target, where)
-        if route.body != "*":
-            for name in set(request.query.keys()):
-                if name in variables:
-                    raise InvalidArgument.single(name, "is set by the path")
-                set_from_strings(message, name, request.query.getall(name))
-        for field, value in variables.items():
-            set_from_strings(message, field, [value])
-        return message
+                return await asyncio.to_thread(dialect.request, route, rule, variables, request.query, text,
+                                               request.headers)
+        return dialect.request(route, rule, variables, request.query, text, request.headers)
 
     async def _body_text(self, request: web.Request) -> str:
         """The body as text: within ``max_body_bytes`` once decoded, per its Content-Encoding, UTF-8."""
@@ -292,7 +288,8 @@ async def _no_tracebacks(request: web.Request, handler: Any) -> web.StreamRespon
         ref = secrets.token_hex(4)
         _log.error("internal error ref=%s %s %s exception=%s", ref, request.method,
                         request.rel_url.raw_path[:200], exception_summary(exc))
-        return error_response(Internal(f"internal error (ref {ref})", metadata={"ref": ref}))
+        return error_response(Internal(f"internal error (ref {ref})", metadata={"ref": ref}),
+                              dialect_for_path(request.rel_url.raw_path))
 
 
 def index_routes(routes: list[HttpRoute]) -> dict[str | None, list[HttpRoute]]:
@@ -313,6 +310,18 @@ def _first_segment(template: str) -> str | None:
     """The literal first segment of a path template ("connectors"), None when it holds a variable."""
     segment = template[1:].split("/", 1)[0]
     return None if "{" in segment else segment
+
+
+def _method_not_allowed(request: web.Request, allowed: list[str]) -> web.Response:
+    message = f"{request.method} is not allowed here; use {', '.join(allowed)}"
+    dialect = dialect_for_path(request.rel_url.raw_path).name
+    if dialect == "commercetools":
+        return _json_response(405, {"statusCode": 405, "message": message,
+                                    "errors": [{"code": "MethodNotAllowed", "message": message}]})
+    if dialect == "patchworks":
+        return _json_response(405, {"message": message})
+    return _json_response(405, {"error": {"code": 405, "status": "METHOD_NOT_ALLOWED", "message": message,
+                                          "details": []}})
 
 
 def _line(body: Any) -> bytes:

@@ -176,10 +176,10 @@ def check_depth(text: str, where: str) -> None:
 
 
 def parse_body(text: str, message: Message, where: str) -> None:
-    """Merge the JSON ``text`` into ``message`` (InvalidArgument when it is not valid for it)."""
+    """Merge the JSON ``text`` into ``message`` (InvalidArgument when it is not valid for it). The facade
+    has checked its depth (``check_depth``) before any dialect parses it."""
     if not text.strip():
         return
-    check_depth(text, where)
     try:
         data = json.loads(text)
     except ValueError:

@@ -1,10 +1,11 @@
 """The OpenAPI 3 document of the HTTP facade, built from the same routes (``google.api.http``) and
-message descriptors the facade uses, so the two cannot disagree.
+the same dialects (``gateway.dialects``) the facade uses, so the two cannot disagree.
 
-Schemas follow protobuf's JSON mapping (lowerCamelCase names, 64-bit integers as strings, enums as
-names, Timestamp as RFC 3339 text). An action message (a single oneof) also admits seed 002's form
-``{"action": "<name>", ...}``. Every operation needs an API key (HTTP bearer); its description names the
-scope. Templates that differ only in variable names (``{id}`` / ``{instance.id}``) share one path item,
+Each operation is described by its route's dialect (``x-dialect``): commercetools Connect's models for
+the seed 002 routes, protobuf's JSON mapping for the native ones (lowerCamelCase names, 64-bit integers
+as strings, enums as names, Timestamp as RFC 3339 text; an action message, a single oneof, also admits
+seed 002's form ``{"action": "<name>", ...}``). Every operation needs an API key (HTTP bearer); its
+description names the scope. Templates that differ only in variable names (``{id}`` / ``{instance.id}``) share one path item,
 named after the first; the parameter says which field it sets.
 """
 
@@ -16,9 +17,10 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from gateway.json_mapping import is_action_message
+from gateway.dialects import dialect_of, route_key
 from gateway.http_rules import HttpRoute
-from gateway.policy import IDENTITY_FIELDS, MethodRule
+from gateway.json_mapping import is_action_message
+from gateway.policy import MethodRule
 
 _VAR = re.compile(r"\{([^}=]+)(?:=[^}]*)?\}")
 _INT32 = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SFIXED32,
@@ -37,22 +39,13 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
     "google.protobuf.Int32Value": {"type": "integer", "format": "int32"},
     "google.protobuf.Int64Value": {"type": "string", "format": "int64"},
 }
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "A google.rpc.Status: the gRPC code name, its HTTP status, the message and the "
-                   "details (ErrorInfo with the reason, BadRequest, PreconditionFailure, ResourceInfo).",
-    "properties": {"error": {"type": "object", "properties": {
-        "code": {"type": "integer"},
-        "status": {"type": "string", "example": "NOT_FOUND"},
-        "message": {"type": "string"},
-        "details": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
-    }}},
-}
-
-
 class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
+
+    @staticmethod
+    def is_well_known(descriptor: Descriptor) -> bool:
+        return descriptor.full_name in _WELL_KNOWN
 
     def ref(self, descriptor: Descriptor) -> dict[str, Any]:
         if descriptor.full_name in _WELL_KNOWN:
@@ -106,24 +99,6 @@ class _Schemas:
         return self.scalar(field)
 
 
-def _query_parameters(rule: MethodRule, route: HttpRoute, schemas: _Schemas) -> list[dict[str, Any]]:
-    if route.body == "*":
-        return []
-    taken = {v.split(".")[0] for v in route.variables} | {route.body} | set(IDENTITY_FIELDS)
-    params = []
-    for field in rule.request_class.DESCRIPTOR.fields:
-        if field.name in taken:
-            continue
-        if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
-            continue
-        schema = schemas.field(field)
-        param: dict[str, Any] = {"name": field.json_name, "in": "query", "required": False, "schema": schema}
-        if field.is_repeated:
-            param.update(style="form", explode=True)
-        params.append(param)
-    return params
-
-
 def _field_at(descriptor: Descriptor, path: str) -> FieldDescriptor:
     field = None
     for part in path.split("."):
@@ -152,33 +127,23 @@ def build_document(routes: list[HttpRoute], rules: Mapping[str, MethodRule]) -> 
             parameters.append({"name": name, "in": "path", "required": True,
                                "description": f"sets the request field `{field_path}`",
                                "schema": schemas.scalar(field)})
-        parameters += _query_parameters(rule, route, schemas)
-        status = "201" if (route.verb == "POST" and method.containing_service.name == "CatalogService") \
-            else "200"
-        output = schemas.ref(method.output_type)
-        content = {"application/x-ndjson": {"schema": output}} if method.server_streaming \
-            else {"application/json": {"schema": output}}
+        dialect = dialect_of(route)
+        pieces = dialect.operation(route, rule, schemas)
+        primary = rule.route is not None and route_key(rule.route) == route_key(route)
         operation: dict[str, Any] = {
-            "operationId": f"{method.containing_service.name}_{method.name}",
+            "operationId": f"{method.containing_service.name}_{method.name}" + ("" if primary else f"_{dialect.name}"),
             "tags": [method.containing_service.name],
             "summary": f"{method.containing_service.name}.{method.name}",
-            "description": f"gRPC `{route.path}`. Requires the API key scope `{rule.scope}`.",
-            "parameters": parameters,
-            "responses": {
-                status: {"description": "a stream of JSON lines" if method.server_streaming
-                         else "the response", "content": content},
-                "default": {"description": "an error",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            },
+            "description": f"gRPC `{route.path}`, in the {dialect.name} JSON dialect. "
+                           f"Requires the API key scope `{rule.scope}`.",
+            "parameters": parameters + pieces["parameters"],
+            "responses": pieces["responses"],
             "x-required-scope": rule.scope,
+            "x-dialect": dialect.name,
         }
-        if route.body:
-            body_type = method.input_type if route.body == "*" else \
-                method.input_type.fields_by_name[route.body].message_type
-            operation["requestBody"] = {"required": True,
-                                        "content": {"application/json": {"schema": schemas.ref(body_type)}}}
+        if "requestBody" in pieces:
+            operation["requestBody"] = pieces["requestBody"]
         paths.setdefault(key, {})[route.verb.lower()] = operation
-    schemas.components["Error"] = ERROR_SCHEMA
     return {
         "openapi": "3.0.3",
         "info": {"title": "Plugboard", "version": "v1",

@@ -25,11 +25,14 @@ Check = Callable[[Validator, str, Any], None]
 
 @dataclass(frozen=True)
 class Field:
-    """One field of a set action's message: the draft attribute it sets (dotted when nested) and its check."""
+    """One field of a set action's message: the draft attribute it sets (dotted when nested) and its check;
+    ``keep_when_empty``: an empty value leaves the attribute as it is (``setRepository`` with only a tag
+    keeps the URL, as commercetools' SDK sends it)."""
 
     name: str
     target: str
     check: Check
+    keep_when_empty: bool = False
 
 
 def _short_text(v: Validator, path: str, text: str) -> None:
@@ -39,7 +42,7 @@ def _short_text(v: Validator, path: str, text: str) -> None:
 SET_ACTIONS: dict[str, tuple[Field, ...]] = {
     "set_name": (Field("name", "name", rules.check_name),),
     "set_description": (Field("description", "description", rules.check_text),),
-    "set_repository": (Field("url", "repository.url", rules.check_repository_url),
+    "set_repository": (Field("url", "repository.url", rules.check_repository_url, keep_when_empty=True),
                        Field("tag", "repository.tag", rules.check_tag)),
     "set_supported_regions": (Field(
         "regions", "supported_regions",
@@ -139,7 +142,8 @@ def _validate_one(v: Validator, path: str, action: Action) -> None:
     match action:
         case SetField():
             for field, value in action.assignments():
-                field.check(v, f"{path}.{field.name}", value)
+                if not (field.keep_when_empty and not value):
+                    field.check(v, f"{path}.{field.name}", value)
         case AddPrivateProject(private_project=project) | RemovePrivateProject(private_project=project):
             rules.check_private_project(v, f"{path}.private_project", project)
         case AddCertificationComment(comment=comment):

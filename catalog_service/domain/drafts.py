@@ -154,7 +154,8 @@ def _apply_content(draft: Draft, action: a.Action, subject: str) -> Draft:
     match action:
         case a.SetField():
             for field, value in action.assignments():
-                draft = _assign(draft, field.target, value)
+                if not (field.keep_when_empty and not value):
+                    draft = _assign(draft, field.target, value)
             return draft
         case a.AddPrivateProject(private_project=project):
             _require_private(draft, subject)

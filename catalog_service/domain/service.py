@@ -28,6 +28,7 @@ from .publishing import JobRequest
 QUEUE_STATUSES = (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION)
 MAX_COMMENT = 4096
 MAX_TEXT_QUERY = 256
+MAX_FILTER_VALUES = 100  # ids or keys in one marketplace search
 DEFAULT_REVIEWER = "reviewer"
 DELETE_ATTEMPTS = 3
 
@@ -61,7 +62,8 @@ class CatalogStore(JobStore, Protocol):
     def list_versions(self, connector_id: str, *, limit: int, offset: int, page_token: str) -> Page: ...
     def list_connectors(self, *, limit: int, offset: int, sorts: Sequence[str], text: str,
                         integration_types: Sequence[str], certified_only: bool, project: str,
-                        page_token: str) -> Page: ...
+                        page_token: str, private: bool | None = None, creator_company: str = "",
+                        ids: Sequence[str] = (), connector_keys: Sequence[str] = ()) -> Page: ...
 
     def begin_deletion(self, connector_id: str, now: datetime) -> tuple[Connector, bool]:
         """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed."""
@@ -186,13 +188,20 @@ class Catalog:
 
     def list_connectors(self, *, limit: int, offset: int, sorts: list[str], text: str,
                         integration_types: list[str], certified_only: bool, project: str,
-                        page_token: str) -> tuple[Page, int]:
+                        page_token: str, private: bool | None = None, creator_company: str = "",
+                        ids: Sequence[str] = (), keys: Sequence[str] = ()) -> tuple[Page, int]:
         limit = check_paging(limit, offset)
-        if len(text) > MAX_TEXT_QUERY:
-            raise InvalidArgument.single("text", f"must be at most {MAX_TEXT_QUERY} characters")
+        v = Validator()
+        v.require(len(text) <= MAX_TEXT_QUERY, "text", f"must be at most {MAX_TEXT_QUERY} characters")
+        v.require(len(creator_company) <= MAX_TEXT_QUERY, "creator_company",
+                  f"must be at most {MAX_TEXT_QUERY} characters")
+        v.require(len(ids) <= MAX_FILTER_VALUES, "ids", f"must hold at most {MAX_FILTER_VALUES} ids")
+        v.require(len(keys) <= MAX_FILTER_VALUES, "keys", f"must hold at most {MAX_FILTER_VALUES} keys")
+        v.raise_if_any()
         page = self.store.list_connectors(limit=limit, offset=offset, sorts=sorts, text=text,
                                           integration_types=integration_types, certified_only=certified_only,
-                                          project=project, page_token=page_token)
+                                          project=project, page_token=page_token, private=private,
+                                          creator_company=creator_company, ids=ids, connector_keys=keys)
         return page, limit
 
     # --- deletion protocol and usability ------------------------------------------------------

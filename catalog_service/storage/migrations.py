@@ -15,6 +15,8 @@ import peewee
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
+from . import codec
+
 _SQLITE_TYPES = {"bool": "INTEGER", "bigint": "INTEGER", "timestamp": "DATETIME"}
 _POSTGRES_TYPES = {"bool": "BOOLEAN", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
 
@@ -117,8 +119,26 @@ def _v3_list_indexes(db: peewee.Database) -> None:
     _run(db, _V3)
 
 
+def _v4_creator_company(db: peewee.Database) -> None:
+    """The connector's creator company as a column (the search filter ``creator.company``, lower case),
+    filled in from each connector's latest version."""
+    if not any(column.name == "creator_company" for column in db.get_columns("connector")):
+        # A plain ADD COLUMN on both dialects (rebuilding a SQLite table to add a NOT NULL column would drop
+        # the old table, and with it, by cascade, every published version).
+        _run(db, ['ALTER TABLE "connector" ADD COLUMN "creator_company" VARCHAR(256) NOT NULL DEFAULT \'\''])
+    latest = db.execute_sql(
+        'SELECT c."id", v."number", v."published_at", v."body" FROM "connector" c JOIN "connector_version" v'
+        ' ON v."connector_id" = c."id" AND v."number" = c."latest_version"').fetchall()
+    update = f'UPDATE "connector" SET "creator_company" = {db.param} WHERE "id" = {db.param}'
+    for connector_id, number, published_at, body in latest:
+        company = codec.version_from_row(connector_id, number, published_at, body).creator.company
+        if company:
+            db.execute_sql(update, (company.lower(), connector_id))
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _v1_schema),
     Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
     Migration(3, "connector list indexes", _v3_list_indexes),
+    Migration(4, "connector creator company", _v4_creator_company),
 ]

@@ -79,6 +79,8 @@ class ConnectorRow(BaseModel):
     description = peewee.TextField()
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
+    # The latest version's creator company, lower-cased: the search filter ``creator.company``.
+    creator_company = peewee.CharField(max_length=256, default="")
 
     class Meta:
         table_name = "connector"

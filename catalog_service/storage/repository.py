@@ -255,6 +255,10 @@ class CatalogStore:
         certified_only: bool,
         project: str,
         page_token: str,
+        private: bool | None = None,
+        creator_company: str = "",
+        ids: Sequence[str] = (),
+        connector_keys: Sequence[str] = (),
     ) -> Page:
         keys = paging.parse_sorts(sorts, CONNECTOR_SORTS, default=["name asc"])
         visible = (ConnectorRow.listed == True) & (ConnectorRow.private == False)  # noqa: E712
@@ -281,10 +285,19 @@ class CatalogStore:
             )
         if certified_only:
             query = query.where(ConnectorRow.certified == True)  # noqa: E712
-        fingerprint = paging.query_fingerprint(
-            {"sort": [(k.name, k.descending) for k in keys], "text": text, "t": sorted(integration_types),
-             "c": certified_only, "project": project}
-        )
+        if private is not None:
+            query = query.where(ConnectorRow.private == private)
+        if creator_company:
+            query = query.where(ConnectorRow.creator_company == creator_company.lower())
+        if ids:
+            query = query.where(ConnectorRow.id.in_(sorted(set(ids))))
+        if connector_keys:
+            query = query.where(ConnectorRow.key.in_(sorted(set(connector_keys))))
+        filters = {"sort": [(k.name, k.descending) for k in keys], "text": text, "t": sorted(integration_types),
+                   "c": certified_only, "project": project}
+        if private is not None or creator_company or ids or connector_keys:  # tokens of older pages stay valid
+            filters.update(p=private, cc=creator_company.lower(), ids=sorted(set(ids)), keys=sorted(set(connector_keys)))
+        fingerprint = paging.query_fingerprint(filters)
         return self._connector_page(query, keys, limit, offset, page_token, fingerprint)
 
     # --- deletion protocol ----------------------------------------------------------------------
@@ -367,6 +380,7 @@ class CatalogStore:
             latest_version=version.number,
             name=draft.name,
             description=draft.description,
+            creator_company=version.creator.company.lower(),
             updated_at=now,
         )
         if not ConnectorRow.update(**columns).where(ConnectorRow.id == draft.id).execute():

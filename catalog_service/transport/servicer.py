@@ -108,6 +108,10 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
             certified_only=request.certified_only,
             project=request.project,
             page_token=request.page_token,
+            private=request.private if request.HasField("private") else None,
+            creator_company=request.creator_company,
+            ids=list(request.ids),
+            keys=list(request.keys),
         )
         return pb.ListConnectorsResponse(
             limit=limit,

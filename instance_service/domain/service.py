@@ -48,6 +48,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+# Compare-and-swap attempts of an update without an expected version before it answers ABORTED.
+UNCONDITIONAL_ATTEMPTS = 5
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -225,7 +228,9 @@ class Instances:
 
     async def update(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch, *,
                      timeout: float = 10.0) -> Instance:
-        """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise).
+        """Apply ``patch`` if the instance is still at ``expected_version`` (ABORTED otherwise); with
+        ``expected_version`` 0, to the instance as it is: read, patch and compare-and-swap, read again
+        when another update won the race (at most ``UNCONDITIONAL_ATTEMPTS`` times, then ABORTED).
 
         Bad input is reported at once: the request's own problems together with those found against
         the stored instance (locked values, keys unknown to its connector version). A change of a
@@ -233,15 +238,28 @@ class Instances:
         (``binding``; FAILED_PRECONDITION SECRETS_MUST_BE_RESUPPLIED): the version's connection section
         is asked of the catalog then, and only then (a value changed while secrets are stored).
         """
+        if expected_version != 0:
+            return await self._update_at(project, instance_id, expected_version, patch, conditional=True,
+                                         timeout=timeout)
+        for attempt in range(UNCONDITIONAL_ATTEMPTS):
+            try:
+                return await self._update_at(project, instance_id, 0, patch, conditional=False, timeout=timeout)
+            except ConcurrentModification:
+                if attempt == UNCONDITIONAL_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("not reached")
+
+    async def _update_at(self, project: str, instance_id: str, expected_version: int, patch: InstancePatch, *,
+                         conditional: bool, timeout: float) -> Instance:
         v = update_violations(project, instance_id, expected_version, patch)
-        if not project or not instance_id or expected_version <= 0:
+        if not project or not instance_id or expected_version < 0:
             v.raise_if_any()
         try:
             current = self._store.get(project, instance_id)
         except NotFound:
             v.raise_if_any()
             raise
-        if current.version != expected_version:
+        if conditional and current.version != expected_version:
             v.raise_if_any()
             raise ConcurrentModification(expected_version, current.version)
         now = self._clock()

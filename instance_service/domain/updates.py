@@ -116,7 +116,8 @@ def update_violations(
     for violation in patch.mask_violations:
         v.add(violation.field, violation.description)
     v.check_not_empty(instance_id, f"{prefix}.id")
-    v.require(expected_version > 0, f"{prefix}.version", "is required: the version the update applies to")
+    v.require(expected_version >= 0, f"{prefix}.version",
+              "must be the version the update applies to, or 0 (the current version)")
     values = patch.fields
     if "name" in values:
         check_name(v, values["name"], f"{prefix}.name")

@@ -21,6 +21,7 @@ CREATE_FIELDS = [
     ("draft.key", models.DraftRow.key),
     ("draft.name", models.DraftRow.name),
     ("draft.integration_types[0]", models.DraftIntegrationType.integration_type),
+    ("draft.creator.company", models.ConnectorRow.creator_company),  # copied to the connector at publish
 ]
 UPDATE_FIELDS = [
     ("actions[0].set_name.name", "set_name", "name", models.DraftRow.name),
@@ -62,6 +63,8 @@ def test_create_refuses_one_character_over_the_column(catalog, unique, field, co
         request.project = value
     elif field == "draft.integration_types[0]":
         request.draft.integration_types[:] = [value]
+    elif field == "draft.creator.company":
+        request.draft.creator.company = value
     else:
         setattr(request.draft, field.split(".")[1], value)
     error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: catalog.CreateConnectorStaged(request))

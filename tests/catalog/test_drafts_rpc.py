@@ -176,6 +176,8 @@ def test_every_content_action_applies_in_one_version(catalog, unique):
     assert list(removed.private_projects) == [] and removed.version == 3
     stored = catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=draft.id))
     assert stored == removed
+    retagged = update(catalog, removed, Action(set_repository=Action.SetRepository(tag="1.0.1")))
+    assert (retagged.repository.url, retagged.repository.tag) == ("https://github.com/acme/conn.git", "1.0.1")
 
 
 def test_actions_are_all_or_none(catalog, unique):

@@ -66,6 +66,27 @@ def check_search_and_filters(catalog):
     assert names(catalog, project="acme", sort=["name desc"]) == ["Charlie Payments", "Bravo Sync", "Alpha Payments"]
 
 
+def test_commercetools_search_filters(catalog, market, unique):
+    """The search filters of commercetools' SDK: private, creator company (exact, any case), ids, keys."""
+    assert names(catalog, project="acme", private=True) == ["Bravo Sync"]
+    assert names(catalog, project="acme", private=False) == ["Alpha Payments", "Charlie Payments"]
+    assert names(catalog, project="acme", creator_company="COMMERCETOOLS") == [
+        "Alpha Payments", "Bravo Sync", "Charlie Payments"]
+    assert names(catalog, project="acme", creator_company="commerce") == []  # exact, not a substring
+    assert names(catalog, project="acme", ids=[market["charlie"], market["alpha"]]) == [
+        "Alpha Payments", "Charlie Payments"]
+    assert names(catalog, project="acme", keys=[f"bravo-{unique}"]) == ["Bravo Sync"]
+    assert names(catalog, project="initech", keys=[f"bravo-{unique}"]) == []  # still only what it may see
+    first = catalog.ListConnectors(pb.ListConnectorsRequest(project="acme", private=False, limit=1))
+    assert first.total == 2 and first.next_page_token
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: catalog.ListConnectors(pb.ListConnectorsRequest(
+        project="acme", private=True, limit=1, page_token=first.next_page_token)))
+    assert fields(error) == {"page_token"}  # a token is bound to its filters
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: catalog.ListConnectors(pb.ListConnectorsRequest(
+        ids=[f"id-{i}" for i in range(101)], creator_company="x" * 257)))
+    assert fields(error) == {"ids", "creator_company"}
+
+
 def check_paging(catalog):
     seen, token = [], ""
     while True:

@@ -17,6 +17,10 @@ import pytest
 from catalog_service.domain import model as m
 from catalog_service.storage import reads
 from catalog_service.storage import CatalogStore, open_store
+from catalog_service.storage.migrations import MIGRATIONS
+from catalog_service.storage.models import database_proxy
+from plugboard.storage.database import open_database
+from plugboard.storage.migrations import migrate
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.errors import NotFound
@@ -83,7 +87,7 @@ def publish(store: CatalogStore, name: str, *, created_at: datetime | None = Non
     draft = m.Draft(
         id=str(uuid.uuid4()), key=f"k-{uuid.uuid4().hex}", version=1, name=name, created_at=now, updated_at=now,
         creator_project="acme", description="a connector", integration_types=("erp",),
-        creator=m.Creator(name="Vendor"), repository=m.Repository(url="https://example.com/r.git", tag="v1"),
+        creator=m.Creator(name="Vendor", company="Vendor Inc"), repository=m.Repository(url="https://example.com/r.git", tag="v1"),
         specification=m.Specification(), private=False, supported_regions=(), documentation_url="",
     )
     store.create_draft(draft)
@@ -171,3 +175,24 @@ def test_cached_reads_run_one_statement(store, monkeypatch):
     with pytest.raises(NotFound):
         store.get_connector("no-such-id")
     assert counter.count == 2
+
+
+def test_migration_4_fills_the_creator_company_of_existing_connectors(database_url):
+    """A database from before migration 4 (no creator_company column) gets the column, filled from each
+    connector's latest version, and the search filter finds them."""
+    db = open_database(database_url)
+    database_proxy.initialize(db)
+    try:
+        migrate(db, "catalog", MIGRATIONS)
+        store = CatalogStore(db)
+        connector_id = publish(store, "Old one")  # its latest version's creator company: "Vendor Inc"
+        # Back to the schema before migration 4: no creator_company column, migration 4 not applied.
+        db.execute_sql('ALTER TABLE "connector" DROP COLUMN "creator_company"')
+        db.execute_sql("DELETE FROM schema_migrations WHERE component = 'catalog' AND version = 4")
+        assert migrate(db, "catalog", MIGRATIONS) == [4]
+        found = list_page(store, "", creator_company="VENDOR INC")
+        assert [c.id for c in found.items] == [connector_id]
+        assert list_page(store, "", creator_company="vendor").total == 0
+        assert store.get_version(connector_id, 1).creator.company == "Vendor Inc"  # nothing lost on the way
+    finally:
+        db.close()

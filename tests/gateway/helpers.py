@@ -14,7 +14,7 @@ def publish(catalog, key: str, project: str = "acme", shared_with: tuple[str, ..
     draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
         project=project,
         draft=spb.ConnectorStagedDraft(
-            key=key, name="Shop sync",
+            key=key, name="Shop sync", creator=spb.Creator(email="dev@example.com"),
             repository=spb.Repository(url=shared_repo_url(), tag="v1.0.0"),
             private_projects=list(shared_with),
         ),

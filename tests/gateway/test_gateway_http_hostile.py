@@ -39,18 +39,34 @@ def auth(gateway) -> dict[str, str]:
     return {"Authorization": f"Bearer {gateway.key}", "Content-Type": "application/json"}
 
 
+# commercetools Connect's error codes (the /connectors routes speak its dialect) by the gRPC code behind them.
+COMMERCETOOLS_CODES = {"InvalidJsonInput": "INVALID_ARGUMENT", "InvalidInput": "INVALID_ARGUMENT",
+                       "invalid_token": "UNAUTHENTICATED", "insufficient_scope": "PERMISSION_DENIED"}
+
+
 def assert_json_error(response: httpx.Response, status: int, code: str) -> dict:
+    """The route's JSON error with HTTP ``status`` for gRPC ``code``, as a dict with ``code``, ``status``,
+    ``message`` and ``field`` (the first violated field), whichever dialect the route speaks."""
     assert response.status_code == status, response.text[:500]
     assert response.headers["content-type"].startswith("application/json"), response.headers
-    error = response.json()["error"]
-    assert error["code"] == status and error["status"] == code, error
     assert "Traceback" not in response.text
-    return error
+    body = response.json()
+    if "statusCode" in body:  # commercetools Connect's ErrorResponse
+        assert body["statusCode"] == status and body["errors"], body
+        first = body["errors"][0]
+        assert COMMERCETOOLS_CODES.get(first["code"], "OTHER") == (code if code in COMMERCETOOLS_CODES.values()
+                                                                   else "OTHER"), body
+        message = " ".join([body["message"], *(e.get("detailedErrorMessage", "") for e in body["errors"])])
+        field = first.get("field") or ("body" if first["code"] == "InvalidJsonInput" else "")
+        return {"code": status, "status": code, "message": message, "field": field}
+    error = body["error"]
+    assert error["code"] == status and error["status"] == code, error
+    bad = [d for d in error["details"] if d["@type"].endswith("BadRequest")]
+    return {**error, "field": bad[0]["fieldViolations"][0]["field"] if bad else ""}
 
 
 def violation_field(error: dict) -> str:
-    bad = next(d for d in error["details"] if d["@type"].endswith("BadRequest"))
-    return bad["fieldViolations"][0]["field"]
+    return error["field"]
 
 
 def nested_arrays(depth: int) -> str:
@@ -82,7 +98,7 @@ def test_nesting_within_the_limit_is_parsed(gateway, base):
     error = assert_json_error(response, 400, "INVALID_ARGUMENT")
     assert "nested" not in error["message"]
     created = httpx.post(f"{base}/connectors/drafts", headers=auth(gateway), json={
-        "key": "shallow", "name": "Shallow", "repository": {"url": "https://github.com/a/b.git", "tag": "v1"},
+        "key": "shallow", "name": "Shallow", "creator": {"email": "dev@example.com"}, "repository": {"url": "https://github.com/a/b.git", "tag": "v1"},
         "description": "[[[[[[[[[[ {{{{ brackets in a string do not count"})
     assert created.status_code == 201, created.text
 
@@ -93,7 +109,7 @@ def test_an_undecodable_content_encoding_is_400(gateway, base):
                          headers=headers)
     assert_json_error(garbage, 400, "INVALID_ARGUMENT")
     # A real deflate body is decoded and served.
-    body = json.dumps({"key": "deflated", "name": "Deflated",
+    body = json.dumps({"key": "deflated", "name": "Deflated", "creator": {"email": "dev@example.com"},
                        "repository": {"url": "https://github.com/a/b.git", "tag": "v1"}}).encode()
     good = httpx.post(f"{base}/connectors/drafts", content=zlib.compress(body), headers=headers)
     assert good.status_code == 201, good.text
@@ -141,7 +157,7 @@ def test_the_refusal_comes_while_the_body_is_still_unsent(gateway):
             b"Content-Length: 4000000\r\n\r\n")
     status, headers, body = raw_exchange(port, head, b"[[[[")
     assert status == 401 and headers["content-type"].startswith("application/json")
-    assert json.loads(body)["error"]["status"] == "UNAUTHENTICATED"
+    assert json.loads(body)["errors"][0]["code"] == "invalid_token"  # commercetools' 401, on its route
 
 
 RAW_REFUSALS = {

@@ -145,7 +145,9 @@ def test_concurrent_calls_are_limited_per_key_and_per_project_over_grpc_and_http
         (f"keys/{first_id}", "PLUGBOARD_GATEWAY_MAX_CALLS_PER_KEY")]
     base = f"http://127.0.0.1:{server.served.http_port}"
     refused = httpx.get(f"{base}/connectors/c1", headers={"X-API-Key": first}, timeout=10)
-    assert refused.status_code == 429 and refused.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    # GET /connectors/{id} speaks commercetools' dialect: its ErrorResponse, the limit named in the message.
+    assert refused.status_code == 429 and refused.json()["statusCode"] == 429, refused.text
+    assert "at most 2 concurrent calls per API key" in refused.json()["message"], refused.text
 
     # A second key of acme takes the project's third call (over HTTP), then acme is full for any key.
     second, _ = new_key(keys, "acme")

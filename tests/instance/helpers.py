@@ -26,6 +26,7 @@ def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC) -> str:  
         project=project,
         draft=spb.ConnectorStagedDraft(
             key=key, name=f"Connector {key}", repository=spb.Repository(url=connector_repo(spec), tag="v1.0.0"),
+            creator=spb.Creator(email="dev@example.com"),  # commercetools' models require it
         ),
     ))
     published = publish_and_wait(catalog, draft, project=project)

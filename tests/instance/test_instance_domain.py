@@ -204,7 +204,7 @@ def test_update_validation_reports_mask_and_fields_together():
         mask_violations=check_mask_paths(["colour"])[1],
     )
     with pytest.raises(InvalidArgument) as exc:
-        validate_update("acme", "", 0, patch)
+        validate_update("acme", "", -1, patch)
     assert set(violations(exc)) == {
         "update_mask.paths[0]", "instance.id", "instance.version", "instance.name", "instance.timezone",
         "instance.rate_limit_duration",

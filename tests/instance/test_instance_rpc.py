@@ -311,9 +311,23 @@ def test_update_refuses_bad_mask_and_values_at_once(instances, connector):
     )))
     assert fields(error) == {"instance.name", "instance.timezone", "update_mask.paths[2]", "update_mask.paths[3]"}
     error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: instances.UpdateInstance(ispb.UpdateInstanceRequest(
-        project="acme", instance=ipb.Instance(id=created.id, name="x"))))
+        project="acme", instance=ipb.Instance(id=created.id, version=-1, name="x"))))
     assert fields(error) == {"instance.version"}
     assert instances.GetInstance(ispb.GetInstanceRequest(project="acme", id=created.id)).version == 1
+
+
+def test_update_without_a_version_applies_to_the_current_state(instances, connector):
+    """Seed 004's PUT carries no version: version 0 applies the patch to the instance as it is."""
+    _, key = connector
+    created = create(instances, connector_key=key)
+    first = instances.UpdateInstance(ispb.UpdateInstanceRequest(
+        project="acme", instance=ipb.Instance(id=created.id, name="First")))
+    second = instances.UpdateInstance(ispb.UpdateInstanceRequest(
+        project="acme", instance=ipb.Instance(id=created.id, rate_limit_duration=9)))
+    assert (first.version, second.version) == (2, 3)
+    assert (second.name, second.rate_limit_duration) == ("First", 9)  # the first update was not lost
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: instances.UpdateInstance(ispb.UpdateInstanceRequest(
+        project="acme", instance=ipb.Instance(id="missing", name="x"))))
 
 
 def test_update_variables_keeps_omitted_secrets_and_refuses_locked_changes(instances, connector):

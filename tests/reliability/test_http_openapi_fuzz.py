@@ -4,8 +4,9 @@ schemathesis (``schemathesis.openapi.from_url``) turns every operation of the do
 hypothesis strategy of requests: valid ones (positive mode) and ones that break the schema (negative
 mode: wrong types, missing fields, out-of-range values). Each request is sent with the project's API
 key to the running gateway (the ``stack`` fixture: catalog, instance service and gateway on SQLite or
-PostgreSQL). The oracle: no 5xx other than 503/504, no traceback text in any body, every error body in
-the facade's error format.
+PostgreSQL). The oracle: no 5xx other than 503/504, no traceback text in any body, and every JSON
+answer, success or error, valid against the schema the document declares for its route and status
+(each route's dialect: commercetools' models on the seed 002 routes, protobuf's JSON mapping elsewhere).
 
 The bugs it found have their own tests below: a JSON body that is ``true``/a number/``null`` (was a
 plain-text 500), a newline in a path segment (was aiohttp's plain-text 404), a query integer outside the
@@ -30,6 +31,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 from schemathesis import GenerationMode
 
 from gateway.http_rules import routes as http_routes
@@ -40,6 +42,10 @@ from tests.reliability.stack import start_stack
 
 EXAMPLES = int(os.environ.get("PLUGBOARD_HTTP_FUZZ_EXAMPLES", "") or (1000 if FULL else 2))
 ALLOWED_5XX = {503, 504}
+# aiohttp's HTTP parser refuses a request line longer than its max_line_size (8190 bytes) itself, in
+# plain text, before any route or dialect sees it (schemathesis reaches it with long repeated query
+# parameters such as GET /connectors/search?id=...&id=...).
+PARSER_REFUSAL = "400, message: Got more than"
 
 
 def has_nul(value: object) -> bool:
@@ -70,6 +76,24 @@ def facade(stack):  # type: ignore[no-untyped-def]
     return base, schemathesis.openapi.from_url(f"{base}/openapi.json")
 
 
+@pytest.fixture(scope="module")
+def document(facade):  # type: ignore[no-untyped-def]
+    base, _ = facade
+    return requests.get(f"{base}/openapi.json", timeout=30).json()
+
+
+def schema_problems(document: dict, path: str, method: str, status: int, body: object) -> list[str]:
+    """What in ``body`` differs from the schema the document declares for this route and status."""
+    responses = document["paths"][path][method.lower()]["responses"]
+    declared = responses.get(str(status)) or responses["default"]
+    content = declared["content"].get("application/json")
+    if content is None:  # the watch stream's JSON lines
+        return []
+    schema = {**content["schema"], "components": document["components"]}
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:200]
+            for e in OAS30Validator(schema).iter_errors(body)][:3]
+
+
 def test_the_openapi_document_lists_every_operation(facade):
     _, schema = facade
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -77,12 +101,12 @@ def test_the_openapi_document_lists_every_operation(facade):
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
-def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade, mode):
+def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade, document, mode):
     base, schema = facade
     operations = [result.ok() for result in schema.get_all_operations()]
     strategy = st.one_of(*(op.as_strategy(generation_mode=mode) for op in operations))
     auth = {"Authorization": f"Bearer {stack.gateway_key}"}
-    statuses: collections.Counter[int] = collections.Counter()
+    statuses: collections.Counter[int | str] = collections.Counter()
     problems: list[str] = []
     session = requests.Session()
 
@@ -98,12 +122,19 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
             problems.append(f"{where} -> {response.status_code}: {text[:300]}")
         if any(mark in text for mark in TRACEBACK_MARKS):
             problems.append(f"{where} -> traceback text: {text[:300]}")
-        if response.status_code >= 400:
-            try:
-                error = json.loads(text)["error"]
-                assert isinstance(error["code"], int) and isinstance(error["status"], str)
-            except (ValueError, KeyError, TypeError, AssertionError):
-                problems.append(f"{where} -> {response.status_code} not in the error format: {text[:300]}")
+        if "application/x-ndjson" in str(response.headers.get("content-type", "")):  # JSON lines
+            return
+        try:
+            body = json.loads(text)
+        except ValueError:
+            if response.status_code == 400 and text.startswith(PARSER_REFUSAL):
+                statuses["parser"] += 1  # a request line beyond aiohttp's limit: refused before routing
+                return
+            problems.append(f"{where} -> {response.status_code} is not JSON: {text[:300]}")
+            return
+        wrong = schema_problems(document, case.operation.path, case.method, response.status_code, body)
+        if wrong:
+            problems.append(f"{where} -> {response.status_code} differs from the document: {wrong} {text[:200]}")
 
     try:
         run()
@@ -111,7 +142,7 @@ def test_no_server_error_and_no_traceback_from_generated_requests(stack, facade,
         session.close()
     assert not problems, f"{len(problems)} problems, e.g. {problems[:5]}"
     print(f"\nHTTP fuzz [{stack.kind}, {mode.value}]: {sum(statuses.values())} requests over "
-          f"{len(operations)} operations, statuses {dict(sorted(statuses.items()))}")
+          f"{len(operations)} operations, statuses {dict(sorted(statuses.items(), key=str))}")
 
 
 def post_json(stack, path: str, body: str | bytes) -> requests.Response:  # type: ignore[no-untyped-def]
@@ -132,9 +163,10 @@ def test_a_json_body_that_is_not_an_object_is_400(stack, body):
 @pytest.mark.parametrize("query", ["offset=2147483648", "limit=99999999999"])
 def test_a_query_integer_out_of_range_is_400(stack, query):
     base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
-    response = requests.get(f"{base}/connectors?{query}", timeout=30,
-                            headers={"Authorization": f"Bearer {stack.gateway_key}"})
-    assert response.status_code == 400, f"GET /connectors?{query} -> {response.status_code}"
+    for path in ("/connectors/search", f"/connectors/nope/versions"):
+        response = requests.get(f"{base}{path}?{query}", timeout=30,
+                                headers={"Authorization": f"Bearer {stack.gateway_key}"})
+        assert response.status_code == 400, f"GET {path}?{query} -> {response.status_code}"
 
 
 def test_a_body_that_is_not_utf8_is_400(stack):

@@ -130,7 +130,7 @@ class GetConnectorByKeyRequest(_message.Message):
     def __init__(self, key: _Optional[str] = ..., project: _Optional[str] = ...) -> None: ...
 
 class ListConnectorsRequest(_message.Message):
-    __slots__ = ("limit", "offset", "sort", "text", "integration_types", "certified_only", "project", "page_token")
+    __slots__ = ("limit", "offset", "sort", "text", "integration_types", "certified_only", "project", "page_token", "private", "creator_company", "ids", "keys")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     SORT_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +139,10 @@ class ListConnectorsRequest(_message.Message):
     CERTIFIED_ONLY_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PRIVATE_FIELD_NUMBER: _ClassVar[int]
+    CREATOR_COMPANY_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
     limit: int
     offset: int
     sort: _containers.RepeatedScalarFieldContainer[str]
@@ -147,7 +151,11 @@ class ListConnectorsRequest(_message.Message):
     certified_only: bool
     project: str
     page_token: str
-    def __init__(self, limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort: _Optional[_Iterable[str]] = ..., text: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., certified_only: _Optional[bool] = ..., project: _Optional[str] = ..., page_token: _Optional[str] = ...) -> None: ...
+    private: bool
+    creator_company: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort: _Optional[_Iterable[str]] = ..., text: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., certified_only: _Optional[bool] = ..., project: _Optional[str] = ..., page_token: _Optional[str] = ..., private: _Optional[bool] = ..., creator_company: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListConnectorsResponse(_message.Message):
     __slots__ = ("limit", "offset", "count", "total", "results", "next_page_token")

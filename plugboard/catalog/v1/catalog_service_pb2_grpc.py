@@ -246,9 +246,11 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConnectors(self, request, context):
-        """Lists published connectors as the marketplace: text search over key, name and description,
-        filters by integration type and certification, visibility to a project.
-        Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token).
+        """Lists published connectors as the marketplace (commercetools Connect's search): text search over
+        key, name and description, filters by id, key, integration type, creator company, privacy and
+        certification, visibility to a project.
+        Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token, more than 100 ids
+        or keys).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

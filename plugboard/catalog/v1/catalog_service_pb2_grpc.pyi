@@ -100,9 +100,11 @@ class CatalogServiceStub:
     Errors: INVALID_ARGUMENT (empty key), NOT_FOUND.
     """
     ListConnectors: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.ListConnectorsRequest, _catalog_service_pb2.ListConnectorsResponse]
-    """Lists published connectors as the marketplace: text search over key, name and description,
-    filters by integration type and certification, visibility to a project.
-    Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token).
+    """Lists published connectors as the marketplace (commercetools Connect's search): text search over
+    key, name and description, filters by id, key, integration type, creator company, privacy and
+    certification, visibility to a project.
+    Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token, more than 100 ids
+    or keys).
     """
     ListConnectorVersions: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.ListConnectorVersionsRequest, _catalog_service_pb2.ListConnectorVersionsResponse]
     """Lists the published versions of a connector, newest first.
@@ -214,9 +216,11 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     Errors: INVALID_ARGUMENT (empty key), NOT_FOUND.
     """
     ListConnectors: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.ListConnectorsRequest, _catalog_service_pb2.ListConnectorsResponse]  # type: ignore[assignment]
-    """Lists published connectors as the marketplace: text search over key, name and description,
-    filters by integration type and certification, visibility to a project.
-    Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token).
+    """Lists published connectors as the marketplace (commercetools Connect's search): text search over
+    key, name and description, filters by id, key, integration type, creator company, privacy and
+    certification, visibility to a project.
+    Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token, more than 100 ids
+    or keys).
     """
     ListConnectorVersions: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.ListConnectorVersionsRequest, _catalog_service_pb2.ListConnectorVersionsResponse]  # type: ignore[assignment]
     """Lists the published versions of a connector, newest first.
@@ -391,9 +395,11 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalog_service_pb2.ListConnectorsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_service_pb2.ListConnectorsResponse, _abc.Awaitable[_catalog_service_pb2.ListConnectorsResponse]]:
-        """Lists published connectors as the marketplace: text search over key, name and description,
-        filters by integration type and certification, visibility to a project.
-        Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token).
+        """Lists published connectors as the marketplace (commercetools Connect's search): text search over
+        key, name and description, filters by id, key, integration type, creator company, privacy and
+        certification, visibility to a project.
+        Errors: INVALID_ARGUMENT (limit above 500, unknown sort, malformed page token, more than 100 ids
+        or keys).
         """
 
     @_abc_1.abstractmethod

@@ -138,7 +138,8 @@ class InstanceServiceServicer:
 
     def UpdateInstance(self, request, context):
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+        checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+        no version). Variables in the request (named by key or id) merge into the stored ones: a
         field a variable leaves empty or false keeps its stored value, unless the mask names it
         ("variables.value", "variables.label", "variables.alias", "variables.configurable",
         "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A

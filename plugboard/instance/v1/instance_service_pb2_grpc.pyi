@@ -64,7 +64,8 @@ class InstanceServiceStub:
     """
     UpdateInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+    checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+    no version). Variables in the request (named by key or id) merge into the stored ones: a
     field a variable leaves empty or false keeps its stored value, unless the mask names it
     ("variables.value", "variables.label", "variables.alias", "variables.configurable",
     "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
@@ -144,7 +145,8 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     UpdateInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-    checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+    checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+    no version). Variables in the request (named by key or id) merge into the stored ones: a
     field a variable leaves empty or false keeps its stored value, unless the mask names it
     ("variables.value", "variables.label", "variables.alias", "variables.configurable",
     "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
@@ -245,7 +247,8 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_pb2.Instance, _abc.Awaitable[_instance_pb2.Instance]]:
         """Updates the fields of an instance named by update_mask (all updatable fields when empty), after
-        checking its version. Variables in the request (named by key or id) merge into the stored ones: a
+        checking its version; with version 0, atomically on the instance as it is (seed 004's PUT carries
+        no version). Variables in the request (named by key or id) merge into the stored ones: a
         field a variable leaves empty or false keeps its stored value, unless the mask names it
         ("variables.value", "variables.label", "variables.alias", "variables.configurable",
         "variables.advanced", "variables.secret"): then it is replaced, which is how it is cleared. A
