@@ -189,7 +189,7 @@ def test_one_tenant_at_its_stream_limits_leaves_the_gateway_to_the_others(tenant
             # Another project: served over gRPC and HTTP, its own streams too.
             listed = cgrpc.CatalogServiceStub(other).ListConnectors(cpb.ListConnectorsRequest(), timeout=CALL_TIMEOUT)
             assert listed is not None
-            assert requests.get(f"{base}/connectors", timeout=30,
+            assert requests.get(f"{base}/connectors/search", timeout=30,
                                 headers={"X-API-Key": other_key}).status_code == 200
             with pytest.raises(grpc.RpcError) as info:  # a draft it cannot see: refused by the catalog
                 _watch(other, tenants.connector_id)
