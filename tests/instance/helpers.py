@@ -29,7 +29,8 @@ def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC,  # type: 
     draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
         project=project,
         draft=spb.ConnectorStagedDraft(
-            key=key, name=f"Connector {key}", repository=spb.Repository(url=connector_repo(spec, connection=connection), tag="v1.0.0"),
+            key=key, name=f"Connector {key}",
+            repository=spb.Repository(url=connector_repo(spec, connection=connection), tag="v1.0.0"),
             creator=spb.Creator(email="dev@example.com"),  # commercetools' models require it
         ),
     ))

@@ -80,7 +80,8 @@ def faulty(database_url, tmp_path):
     catalog.stop()
 
 
-def use(connector: Connector, base_url: str, auth_type: str = "NONE", **section) -> None:  # type: ignore[no-untyped-def]
+def use(connector: Connector, base_url: str, auth_type: str = "NONE",  # type: ignore[no-untyped-def]
+        **section) -> None:
     """Publish SPEC with a connection section as the connector's next version (``connection_section``'s
     arguments)."""
     connector.publish(SPEC, connection_section(base_url, auth_type, **section))
