@@ -1,20 +1,23 @@
 """Real git repositories for publishing tests, and waiting for a draft's job through the watch stream.
 
 The one git-repository helper of the suite. ``make_repo`` commits files into a fresh repository and
-tags them; ``connector_repo(spec)`` is a repository with ``spec`` as its connect.yaml, made once per test
-process and spec; ``shared_repo_url()`` is one good connector repository (for tests of other services that
-only need *a* published connector). A catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
+tags them; ``connector_files(spec, connection)`` are the files of a connector (``spec`` its connect.yaml,
+``connection`` its connection test; ``service_spec`` writes a simple connect.yaml); ``connector_repo(spec,
+connection=...)`` is a repository with them, made once per test process and content; ``shared_repo_url()``
+is one good connector repository (for tests of other services that only need *a* published connector). A
+catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
 ``wait_for`` follows ``WatchConnectorStaged`` until a draft satisfies a condition: no polling.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
@@ -63,16 +66,41 @@ def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated:
     return root.as_uri()
 
 
-_repos: dict[tuple[str, str], str] = {}
+def service_spec(standard: Iterable[str] = (), secured: Iterable[str] = (), required: Iterable[str] = ()) -> str:
+    """A connect.yaml with one service application, "service-app", whose configuration has the ``standard``
+    and ``secured`` keys (each described by its name; those in ``required`` required)."""
+    needed = set(required)
+
+    def keys(names: Iterable[str]) -> str:
+        return ", ".join(f"{{key: {name}, description: {name}{', required: true' if name in needed else ''}}}"
+                         for name in names)
+
+    return ("deployAs:\n  - name: service-app\n    applicationType: service\n    configuration:\n"
+            f"      standardConfiguration: [{keys(standard)}]\n      securedConfiguration: [{keys(secured)}]\n")
 
 
-def connector_repo(spec: str, tag: str = "v1.0.0") -> str:
-    """The file:// URL of a repository with ``spec`` as connect.yaml at ``tag``, made once per test process."""
-    if (spec, tag) not in _repos:
+def connector_files(spec: str, connection: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The files of a connector repository: ``spec`` as connect.yaml and, when given, ``connection`` (a
+    `connection` section: how an instance tests its connection, as docs/connect-yaml.md describes it) as
+    connect.yaml's `connection` key. Every test writes connection sections through here."""
+    if connection is None:
+        return {"connect.yaml": spec}
+    return {"connect.yaml": spec.rstrip("\n") + "\nconnection: " + json.dumps(connection) + "\n"}
+
+
+_repos: dict[str, str] = {}
+
+
+def connector_repo(spec: str, tag: str = "v1.0.0", connection: Mapping[str, Any] | None = None) -> str:
+    """The file:// URL of a repository with the ``connector_files(spec, connection)`` at ``tag``, made once
+    per test process and content."""
+    files = connector_files(spec, connection)
+    identity = json.dumps([tag, files], sort_keys=True)
+    if identity not in _repos:
         root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
         atexit.register(shutil.rmtree, root, True)
-        _repos[spec, tag] = make_repo(root / "connector", {"connect.yaml": spec}, tag=tag)
-    return _repos[spec, tag]
+        _repos[identity] = make_repo(root / "connector", files, tag=tag)
+    return _repos[identity]
 
 
 def shared_repo_url() -> str:
@@ -123,5 +151,5 @@ def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str 
         id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
 
 
-__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_repo", "publish_and_wait",
-           "settled", "shared_repo_url", "wait_for"]
+__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_files", "connector_repo",
+           "publish_and_wait", "service_spec", "settled", "shared_repo_url", "wait_for"]

@@ -1,6 +1,6 @@
 """Fixtures of the instance tests: the repository on SQLite and PostgreSQL, real catalog and instance
-servers on free ports (``faulty_catalog.FaultyCatalog`` stands in for the catalog where a test needs it
-slow or failing)."""
+servers on free ports, a connector to publish on that catalog and a real third-party HTTP server on
+loopback (``faulty_catalog.FaultyCatalog`` stands in for the catalog where a test needs it slow or failing)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from instance_service.server import create_server as create_instance_server
 from instance_service.storage.migrations import COMPONENT, MIGRATIONS
 from instance_service.storage.models import database_proxy
 from instance_service.storage.repository import InstanceRepository
+from plugboard.catalog.v1 import catalog_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2_grpc
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
 from tests.harness import start_server
+from tests.instance.helpers import Connector
+from tests.instance.third_party import ThirdParty
 
 TEST_KEYS = "test-1:" + base64.b64encode(bytes(range(32))).decode()
 
@@ -55,6 +58,20 @@ def catalog_server(database_url, tmp_path):
     server = start_server(lambda: create_catalog_server(settings, port=0))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def connector(catalog_server) -> Connector:
+    """A connector of the real catalog, private to "acme"; its first ``publish`` creates it."""
+    return Connector(catalog_service_pb2_grpc.CatalogServiceStub(catalog_server.channel))
+
+
+@pytest.fixture
+def third_party():
+    """The third-party system of connection tests: a real HTTP server on loopback (``ThirdParty``)."""
+    server = ThirdParty()
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
-"""Helpers shared by the instance tests: publishing a connector on the real catalog, building rows."""
+"""Helpers shared by the instance tests: publishing a connector (its versions, its `connection` section) on
+the real catalog, building rows."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 from datetime import datetime, timezone
 
 from instance_service.domain.model import Instance, InstanceState, RateLimitUnit, VersionPolicy
@@ -18,14 +21,16 @@ T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 MINIMAL_SPEC = "deployAs:\n  - {name: app, applicationType: service}\n"
 
 
-def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC) -> str:  # type: ignore[no-untyped-def]
-    """Create a draft from a real git repository with ``spec`` as connect.yaml and publish it without
-    certification (private to ``project``); its id. The catalog must allow file:// repository URLs
-    (``git_allow_file_urls``)."""
+def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC,  # type: ignore[no-untyped-def]
+            connection: Mapping[str, Any] | None = None) -> str:
+    """Create a draft from a real git repository with ``spec`` as connect.yaml (and ``connection``, a
+    ``connection_section``, as its connection test) and publish it without certification (private to
+    ``project``); its id. The catalog must allow file:// repository URLs (``git_allow_file_urls``)."""
     draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
         project=project,
         draft=spb.ConnectorStagedDraft(
-            key=key, name=f"Connector {key}", repository=spb.Repository(url=connector_repo(spec), tag="v1.0.0"),
+            key=key, name=f"Connector {key}",
+            repository=spb.Repository(url=connector_repo(spec, connection=connection), tag="v1.0.0"),
             creator=spb.Creator(email="dev@example.com"),  # commercetools' models require it
         ),
     ))
@@ -34,16 +39,57 @@ def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC) -> str:  
     return draft.id
 
 
-def publish_version(catalog, project: str, connector_id: str, spec: str) -> int:  # type: ignore[no-untyped-def]
-    """Publish the next version of a connector with ``spec`` as its connect.yaml; its number."""
+def publish_version(catalog, project: str, connector_id: str, spec: str,  # type: ignore[no-untyped-def]
+                    connection: Mapping[str, Any] | None = None) -> int:
+    """Publish the next version of a connector with ``spec`` as its connect.yaml (and ``connection`` as
+    its connection test); its number."""
     draft = catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=connector_id, project=project))
     Action = apb.ConnectorStagedUpdateAction
     edited = catalog.UpdateConnectorStaged(cpb.UpdateConnectorStagedRequest(
         id=connector_id, version=draft.version, project=project,
-        actions=[Action(set_repository=Action.SetRepository(url=connector_repo(spec), tag="v1.0.0"))]))
+        actions=[Action(set_repository=Action.SetRepository(url=connector_repo(spec, connection=connection),
+                                                             tag="v1.0.0"))]))
     published = publish_and_wait(catalog, edited, project=project)
     assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
     return published.published_version
+
+
+# ConnectionAuthentication fields (as the tests name them) -> their connect.yaml names.
+AUTH_FIELDS = {"parameter_name": "parameterName", "api_key_variable": "apiKeyVariable",
+               "username_variable": "usernameVariable", "password_variable": "passwordVariable",
+               "token_variable": "tokenVariable", "token_url_template": "tokenUrl",
+               "client_id_variable": "clientIdVariable", "client_secret_variable": "clientSecretVariable",
+               "scopes": "scopes"}
+
+
+def connection_section(base_url: str, auth_type: str = "NONE", path: str = "/ping", method: str = "GET",
+                       expected: Iterable[int] = (200,), headers: Mapping[str, str] | None = None,
+                       **auth: Any) -> dict[str, Any]:
+    """A connector's `connection` section (how an instance tests its connection): ``auth_type`` an
+    AuthenticationType name without prefix, ``auth`` the ConnectionAuthentication fields by their proto
+    names (api_key_variable=..., token_url_template=..., scopes=[...])."""
+    authentication = {"type": auth_type.lower(), **{AUTH_FIELDS[name]: value for name, value in auth.items()}}
+    test_request: dict[str, Any] = {"method": method, "path": path, "expectedStatus": list(expected)}
+    if headers:
+        test_request["headers"] = dict(headers)
+    return {"baseUrl": base_url, "authentication": authentication, "testRequest": test_request}
+
+
+class Connector:
+    """A connector of the real catalog, private to ``project``: its first ``publish`` creates it (version
+    1), each later one publishes the next version (instances following the latest version take it)."""
+
+    def __init__(self, catalog, project: str = "acme") -> None:  # type: ignore[no-untyped-def]
+        self.catalog = catalog
+        self.project = project
+        self.connector_id = ""
+
+    def publish(self, spec: str, connection: Mapping[str, Any] | None = None) -> int:
+        """Publish ``spec`` (and ``connection``) as the connector's next version; its number."""
+        if self.connector_id:
+            return publish_version(self.catalog, self.project, self.connector_id, spec, connection)
+        self.connector_id = publish(self.catalog, self.project, f"probe-{uuid.uuid4().hex[:10]}", spec, connection)
+        return 1
 
 
 def pending(project="acme", name="inst", connector_id="c-1", created=T0, **changes) -> Instance:  # type: ignore[no-untyped-def]

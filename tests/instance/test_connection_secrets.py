@@ -1,6 +1,7 @@
 """Secrets in connection tests, by template position: what crosses an origin, what a message shows, what
 cannot be sent (issue 13, points 1, 6 and 9). Real gRPC, the instance server on SQLite and PostgreSQL,
-two real loopback HTTP servers (``ThirdParty``): the origin, and another port it redirects to.
+the real catalog publishing each test's `connection` section, two real loopback HTTP servers
+(``ThirdParty``): the origin, and another port it redirects to.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import pytest
 
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
-from tests.instance.fake_catalog import connection_section, specification
-from tests.instance.test_connection_tests import fake, outcome_name, run, stub, third_party  # noqa: F401
+from tests.catalog.gitrepos import service_spec
+from tests.instance.helpers import connection_section
+from tests.instance.test_connection_tests import outcome_name, run, stub  # noqa: F401
 from tests.instance.third_party import ThirdParty
 
 SECRET = "s3cr3t-" + "T0k3n" * 3
+SPEC = service_spec(standard=["BASE", "ACCOUNT"], secured=["API_TOKEN", "PASS"], required=["BASE"])
 
 
 @pytest.fixture
@@ -27,17 +30,16 @@ def other():
     server.close()
 
 
-def use(fake, base_url, auth_type="NONE", **section):  # type: ignore[no-untyped-def]
-    fake.spec = specification(standard=[("BASE", True, ""), ("ACCOUNT", False, "")],
-                              secured=[("API_TOKEN", False), ("PASS", False)],
-                              connection=connection_section(base_url, auth_type, **section))
+def use(connector, base_url, auth_type="NONE", **section):  # type: ignore[no-untyped-def]
+    """Publish SPEC with this connection section (``connection_section``'s arguments)."""
+    connector.publish(SPEC, connection_section(base_url, auth_type, **section))
 
 
-def create(stub, base, **variables):  # type: ignore[no-untyped-def]
+def create(stub, connector, base, **variables):  # type: ignore[no-untyped-def]
     given = [ipb.Variable(key="BASE", value=base)] + [ipb.Variable(key=k, value=v) for k, v in variables.items()]
     return stub.CreateInstance(ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
         name="Shop", timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_SECOND,
-        rate_limit_duration=1, connector_id="c-1", variables=given)))
+        rate_limit_duration=1, connector_id=connector.connector_id, variables=given)))
 
 
 def seen_by(server: ThirdParty) -> str:
@@ -58,13 +60,13 @@ def stored_texts(stub, instance) -> list[str]:  # type: ignore[no-untyped-def]
     ("X-Token", "{API_TOKEN}"),
     ("Authorization", "Bearer {API_TOKEN}"),
 ])
-def test_a_header_rendered_from_a_secret_never_reaches_another_origin(stub, fake, third_party, other,
+def test_a_header_rendered_from_a_secret_never_reaches_another_origin(stub, connector, third_party, other,
                                                                      header, template):
     # Issue 13.1: any header rendered from a secret variable is credential material, whatever its name,
     # with authentication "none": dropped on a redirect that leaves the origin.
-    use(fake, "http://{BASE}", path=f"/redirect?to=http://127.0.0.1:{other.port}/none/ping",
+    use(connector, "http://{BASE}", path=f"/redirect?to=http://127.0.0.1:{other.port}/none/ping",
         headers={header: template, "X-Account": "{ACCOUNT}"})
-    instance = create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET, ACCOUNT="acct-7")
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET, ACCOUNT="acct-7")
     result = run(stub, instance)
     assert outcome_name(result) == "OK", result.message
     assert SECRET in seen_by(third_party)  # the origin got it: the test really used the secret
@@ -73,10 +75,10 @@ def test_a_header_rendered_from_a_secret_never_reaches_another_origin(stub, fake
     assert other.requests[-1][2]["x-account"] == "acct-7"  # a header from a setting is kept
 
 
-def test_a_secret_header_is_kept_on_the_same_origin(stub, fake, third_party):
-    use(fake, "http://{BASE}", path=f"/redirect?to=http://127.0.0.1:{third_party.port}/none/ping",
+def test_a_secret_header_is_kept_on_the_same_origin(stub, connector, third_party):
+    use(connector, "http://{BASE}", path=f"/redirect?to=http://127.0.0.1:{third_party.port}/none/ping",
         headers={"X-Token": "{API_TOKEN}"})
-    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
+    result = run(stub, create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
     assert outcome_name(result) == "OK", result.message
     assert [r[2].get("x-token") for r in third_party.requests] == [SECRET, SECRET]
 
@@ -86,14 +88,14 @@ def test_a_secret_header_is_kept_on_the_same_origin(stub, fake, third_party):
     ("http://{BASE}", "/moved/{API_TOKEN}/ping"),  # a path segment
     ("http://{BASE}/moved/{API_TOKEN}", "/ping"),  # a segment of the base URL
 ])
-def test_a_url_carrying_a_secret_follows_no_redirect_to_another_origin(stub, fake, third_party, other,
+def test_a_url_carrying_a_secret_follows_no_redirect_to_another_origin(stub, connector, third_party, other,
                                                                       base_url, path, caplog):
     # Issue 13.1: a query parameter or path segment rendered from a secret is credential material; the
     # origin answers 301 to the other server with the same path and query.
     caplog.set_level(logging.DEBUG)  # the Location header echoes the secret: no log line may show it
     third_party.moved_to = other.base
-    use(fake, base_url, path=path)
-    instance = create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET)
+    use(connector, base_url, path=path)
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET)
     result = run(stub, instance)
     assert SECRET in seen_by(third_party)
     assert not other.requests, seen_by(other)
@@ -102,18 +104,18 @@ def test_a_url_carrying_a_secret_follows_no_redirect_to_another_origin(stub, fak
     assert all(SECRET not in text for text in stored_texts(stub, instance) + [caplog.text])
 
 
-def test_the_api_key_query_parameter_follows_no_redirect_to_another_origin(stub, fake, third_party, other):
+def test_the_api_key_query_parameter_follows_no_redirect_to_another_origin(stub, connector, third_party, other):
     third_party.moved_to = other.base
-    use(fake, "http://{BASE}", "API_KEY_QUERY", path="/moved/ping", parameter_name="api_key",
+    use(connector, "http://{BASE}", "API_KEY_QUERY", path="/moved/ping", parameter_name="api_key",
         api_key_variable="API_TOKEN")
-    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
+    result = run(stub, create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
     assert outcome_name(result) == "UNEXPECTED_RESPONSE" and not other.requests
 
 
-def test_a_url_without_secrets_still_follows_redirects_to_another_origin(stub, fake, third_party, other):
+def test_a_url_without_secrets_still_follows_redirects_to_another_origin(stub, connector, third_party, other):
     third_party.moved_to = other.base
-    use(fake, "http://{BASE}", path="/moved/none/ping", headers={"X-Token": "{API_TOKEN}"})
-    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
+    use(connector, "http://{BASE}", path="/moved/none/ping", headers={"X-Token": "{API_TOKEN}"})
+    result = run(stub, create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET))
     assert outcome_name(result) == "OK", result.message
     assert other.requests and SECRET not in seen_by(other)
 
@@ -122,12 +124,13 @@ def test_a_url_without_secrets_still_follows_redirects_to_another_origin(stub, f
 
 
 @pytest.mark.parametrize("secret", ["tok-AAAA#BBBB?CCCC", "tok-AAAA?BBBB#CCCC", "tok AAAA/BBBB&CCCC=DDDD"])
-def test_messages_show_secret_parts_of_a_url_by_their_placeholder(stub, fake, third_party, secret, caplog):
+def test_messages_show_secret_parts_of_a_url_by_their_placeholder(stub, connector, third_party, secret, caplog):
     # Issue 13.9: baseUrl "http://{SHOP_DOMAIN}/{API_TOKEN}/v1" with a secret containing # or ?: no
     # part of it in stored results, errors or log lines (DEBUG, so SQL parameters too).
     caplog.set_level(logging.DEBUG)
-    use(fake, "http://{BASE}/{API_TOKEN}/v1", path="/ping")
-    instance = create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=secret)
+    use(connector, "http://{BASE}/{API_TOKEN}/v1", path="/ping")
+    caplog.clear()  # the catalog's publishing logs "token_variable" & co., before any secret exists
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=secret)
     result = run(stub, instance)
     assert outcome_name(result) == "UNEXPECTED_RESPONSE" and result.http_status == 404
     assert result.message == f"GET http://127.0.0.1:{third_party.port}/{{API_TOKEN}}/v1/ping answered HTTP 404, " \
@@ -142,19 +145,19 @@ def test_messages_show_secret_parts_of_a_url_by_their_placeholder(stub, fake, th
             assert fragment not in text, (fragment, text[:200])
 
 
-def test_a_secret_host_is_named_by_its_placeholder(stub, fake):
-    use(fake, "http://{API_TOKEN}.invalid", path="/ping")
-    instance = create(stub, "unused", API_TOKEN="secret-host-name-42")
+def test_a_secret_host_is_named_by_its_placeholder(stub, connector):
+    use(connector, "http://{API_TOKEN}.invalid", path="/ping")
+    instance = create(stub, connector, "unused", API_TOKEN="secret-host-name-42")
     result = run(stub, instance)
     assert outcome_name(result) == "UNREACHABLE"
     assert result.message == "host {API_TOKEN}.invalid could not be resolved"
 
 
-def test_a_hop_after_redirecting_a_secret_url_is_named_by_its_origin(stub, fake, third_party):
+def test_a_hop_after_redirecting_a_secret_url_is_named_by_its_origin(stub, connector, third_party):
     # The server copies the secret path into its Location (same origin, followed): the message names the
     # origin only, not the path it chose.
-    use(fake, "http://{BASE}", path="/moved/{API_TOKEN}")
-    instance = create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET)
+    use(connector, "http://{BASE}", path="/moved/{API_TOKEN}")
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=SECRET)
     result = run(stub, instance)
     assert outcome_name(result) == "UNEXPECTED_RESPONSE" and result.http_status == 404, result.message
     assert result.message == (f"GET 127.0.0.1:{third_party.port} (after 1 redirect) answered HTTP 404, "
@@ -170,13 +173,13 @@ def test_a_hop_after_redirecting_a_secret_url_is_named_by_its_origin(stub, fake,
     ("API_KEY_HEADER", dict(path="/key-header/ping", parameter_name="X-Api-Key", api_key_variable="API_TOKEN")),
     ("NONE", dict(path="/none/ping", headers={"X-Token": "Token {API_TOKEN}"})),
 ])
-def test_a_secret_that_http_cannot_carry_is_a_stored_misconfigured_result(stub, fake, third_party, auth, section,
+def test_a_secret_that_http_cannot_carry_is_a_stored_misconfigured_result(stub, connector, third_party, auth, section,
                                                                          secret, caplog):
     # Issue 13.6: a bearer token with € or é cannot be sent: MISCONFIGURED, stored like any other
     # result, naming the variable, never its value; never INTERNAL.
     caplog.set_level(logging.DEBUG)
-    use(fake, "http://{BASE}", auth, **section)
-    instance = create(stub, f"127.0.0.1:{third_party.port}", API_TOKEN=secret)
+    use(connector, "http://{BASE}", auth, **section)
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}", API_TOKEN=secret)
     result = run(stub, instance)
     assert outcome_name(result) == "MISCONFIGURED", result.message
     assert "'API_TOKEN'" in result.message and "ASCII" in result.message
@@ -187,10 +190,10 @@ def test_a_secret_that_http_cannot_carry_is_a_stored_misconfigured_result(stub, 
         assert secret not in text and secret[:3] + secret[4:] not in text
 
 
-def test_basic_authentication_sends_any_character_as_utf8(stub, fake, third_party):
+def test_basic_authentication_sends_any_character_as_utf8(stub, connector, third_party):
     # RFC 7617: basic credentials are UTF-8, so a password with € can be sent (the server says no).
-    use(fake, "http://{BASE}", "BASIC", path="/basic/ping", username_variable="ACCOUNT", password_variable="PASS")
-    result = run(stub, create(stub, f"127.0.0.1:{third_party.port}", ACCOUNT="jörg", PASS="pässwörd€"))
+    use(connector, "http://{BASE}", "BASIC", path="/basic/ping", username_variable="ACCOUNT", password_variable="PASS")
+    result = run(stub, create(stub, connector, f"127.0.0.1:{third_party.port}", ACCOUNT="jörg", PASS="pässwörd€"))
     assert outcome_name(result) == "AUTH_FAILED" and result.http_status == 401
     sent = third_party.requests[-1][2]["authorization"].removeprefix("Basic ")
     assert base64.b64decode(sent).decode("utf-8") == "jörg:pässwörd€"

@@ -8,23 +8,21 @@ where the SSRF guard itself is tested. Deadlines are short so the suite stays qu
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 
 import grpc
 import pytest
 
 from instance_service.server import create_server as create_instance_server
-from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.settings import Settings
+from tests.catalog.gitrepos import service_spec
 from tests.harness import start_server
 from tests.instance.conftest import TEST_KEYS
 from tests.instance.faulty_catalog import FaultyCatalog, connection_spec, serve_faulty_catalog
-from tests.instance.helpers import publish, publish_version
+from tests.instance.helpers import Connector, connection_section
 from tests.instance.third_party import (
     API_KEY,
     BEARER,
@@ -42,49 +40,9 @@ SECRET_KEYS = ("API_KEY", "USER", "PASS", "TOKEN", "CLIENT_ID", "CLIENT_SECRET")
 TEST_TIMEOUT = 1.5
 
 
-# ConnectionAuthentication fields (as the tests name them) -> their connect.yaml names.
-AUTH_FIELDS = {"parameter_name": "parameterName", "api_key_variable": "apiKeyVariable",
-               "username_variable": "usernameVariable", "password_variable": "passwordVariable",
-               "token_variable": "tokenVariable", "token_url_template": "tokenUrl",
-               "client_id_variable": "clientIdVariable", "client_secret_variable": "clientSecretVariable",
-               "scopes": "scopes"}
-
-
-def connect_yaml(connection: dict | None) -> str:
-    """A connect.yaml (JSON is YAML) with the standard key BASE, the secured SECRET_KEYS and ``connection``."""
-    document: dict = {"deployAs": [{"name": "service-app", "applicationType": "service", "configuration": {
-        "standardConfiguration": [{"key": "BASE", "description": "Host", "required": True}],
-        "securedConfiguration": [{"key": key, "description": key} for key in SECRET_KEYS]}}]}
-    if connection is not None:
-        document["connection"] = connection
-    return json.dumps(document)
-
-
-class Connector:
-    """A connector of the real catalog: ``use`` publishes a connect.yaml (the connector's first version, then
-    each time the next one: instances following the latest version take it)."""
-
-    def __init__(self, catalog) -> None:  # type: ignore[no-untyped-def]
-        self.catalog = catalog
-        self.connector_id = ""
-
-    def publish(self, spec: str) -> None:
-        if self.connector_id:
-            publish_version(self.catalog, "acme", self.connector_id, spec)
-        else:
-            self.connector_id = publish(self.catalog, "acme", f"probe-{uuid.uuid4().hex[:10]}", spec)
-
-
-@pytest.fixture
-def connector(catalog_server):
-    return Connector(cgrpc.CatalogServiceStub(catalog_server.channel))
-
-
-@pytest.fixture
-def third_party():
-    server = ThirdParty()
-    yield server
-    server.close()
+# The connector's connect.yaml: the standard key BASE and the secured SECRET_KEYS (``use`` adds a
+# connection section).
+SPEC = service_spec(standard=["BASE"], secured=SECRET_KEYS, required=["BASE"])
 
 
 def _server(catalog_target, database_url, tmp_path, allow):  # type: ignore[no-untyped-def]
@@ -122,16 +80,11 @@ def faulty(database_url, tmp_path):
     catalog.stop()
 
 
-def use(connector: Connector, base_url: str, auth_type: str = "NONE", path: str = "/ping", method: str = "GET",
-        expected=(200,), headers=None, **auth) -> None:  # type: ignore[no-untyped-def]
-    """Publish a connection section: ``auth_type`` an AuthenticationType name without prefix, ``auth`` the
-    ConnectionAuthentication fields (api_key_variable=..., token_url_template=..., scopes=[...])."""
-    authentication = {"type": auth_type.lower(), **{AUTH_FIELDS[name]: value for name, value in auth.items()}}
-    test_request = {"method": method, "path": path, "expectedStatus": list(expected)}
-    if headers:
-        test_request["headers"] = headers
-    connector.publish(connect_yaml({"baseUrl": base_url, "authentication": authentication,
-                                    "testRequest": test_request}))
+def use(connector: Connector, base_url: str, auth_type: str = "NONE",  # type: ignore[no-untyped-def]
+        **section) -> None:
+    """Publish SPEC with a connection section as the connector's next version (``connection_section``'s
+    arguments)."""
+    connector.publish(SPEC, connection_section(base_url, auth_type, **section))
 
 
 def create(stub, connector, base, test_connection=False, **secrets):  # type: ignore[no-untyped-def]
@@ -303,7 +256,7 @@ def test_misconfigured_instances_say_what_is_missing(stub, connector, third_part
         api_key_variable="API_KEY")
     result = run(stub, create(stub, connector, f"127.0.0.1:{third_party.port}"))  # API_KEY not set
     assert outcome_name(result) == "MISCONFIGURED" and "'API_KEY'" in result.message
-    connector.publish(connect_yaml(None))  # no connection section
+    connector.publish(SPEC)  # no connection section
     result = run(stub, create(stub, connector, "x"))
     assert outcome_name(result) == "MISCONFIGURED"
 

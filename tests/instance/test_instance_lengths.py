@@ -1,6 +1,7 @@
 """Every CreateInstance / UpdateInstance field that lands in a length-limited column (varchar(N)) is checked
 before storage: one character over the column's limit (read from the peewee models) is INVALID_ARGUMENT
-naming the field, on SQLite and PostgreSQL alike."""
+naming the field, on SQLite and PostgreSQL alike. The connector is published by the real catalog, so
+the too-long field is the only thing wrong with each request."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from google.protobuf import field_mask_pb2
 from instance_service.storage import models
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
-from tests.instance.test_connection_tests import fake, stub, use  # noqa: F401
+from tests.catalog.gitrepos import service_spec
 from tests.rich import expect_error, fields
 
 # (request field, column it is stored in); the limit is the column's.
@@ -31,6 +32,7 @@ FIELDS = [
     ("instance.variables[0].label", models.VariableRow.label),
     ("instance.variables[0].alias", models.VariableRow.alias),
 ]
+SPEC = service_spec(standard=["BASE"], required=["BASE"])
 UPDATABLE = [f for f, _ in FIELDS if f.startswith("instance.") and f not in (
     "instance.connector_id", "instance.variables[0].key")]
 
@@ -40,9 +42,11 @@ def _too_long(column: peewee.CharField) -> str:
     return "a" * (column.max_length + 1)
 
 
-def _instance(**changes) -> ipb.Instance:
+def _instance(connector, **changes) -> ipb.Instance:  # type: ignore[no-untyped-def]
+    """A valid instance of ``connector`` (published with SPEC), with ``changes``."""
     instance = ipb.Instance(name="Shop", timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_SECOND,
-                            rate_limit_duration=1, connector_id="c-1", variables=[ipb.Variable(key="BASE", value="x")])
+                            rate_limit_duration=1, connector_id=connector.connector_id,
+                            variables=[ipb.Variable(key="BASE", value="x")])
     for name, value in changes.items():
         if name.startswith("variables[0]."):
             setattr(instance.variables[0], name.split(".")[1], value)
@@ -62,29 +66,29 @@ def test_every_limited_column_is_listed():
 
 
 @pytest.mark.parametrize("field, column", FIELDS, ids=[f for f, _ in FIELDS])
-def test_create_refuses_one_character_over_the_column(stub, fake, field, column):  # noqa: F811
-    use(fake, "http://{BASE}")
+def test_create_refuses_one_character_over_the_column(instances, connector, field, column):
+    connector.publish(SPEC)
     value = _too_long(column)
-    request = ispb.CreateInstanceRequest(project="acme", instance=_instance())
+    request = ispb.CreateInstanceRequest(project="acme", instance=_instance(connector))
     if field == "project":
         request.project = value
     elif field == "request_id":
         request.request_id = value
     else:
-        request.instance.CopyFrom(_instance(**{field.removeprefix("instance."): value}))
-    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.CreateInstance(request))
+        request.instance.CopyFrom(_instance(connector, **{field.removeprefix("instance."): value}))
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: instances.CreateInstance(request))
     assert field in fields(error)
 
 
 @pytest.mark.parametrize("field", UPDATABLE)
-def test_update_refuses_one_character_over_the_column(stub, fake, field):  # noqa: F811
-    use(fake, "http://{BASE}")
-    created = stub.CreateInstance(ispb.CreateInstanceRequest(project="acme", instance=_instance()))
+def test_update_refuses_one_character_over_the_column(instances, connector, field):
+    connector.publish(SPEC)
+    created = instances.CreateInstance(ispb.CreateInstanceRequest(project="acme", instance=_instance(connector)))
     column = dict(FIELDS)[field]
     name = field.removeprefix("instance.")
-    changed = _instance(**{name: _too_long(column)})
+    changed = _instance(connector, **{name: _too_long(column)})
     changed.id, changed.version = created.id, created.version
     path = "variables" if name.startswith("variables") else name
-    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.UpdateInstance(ispb.UpdateInstanceRequest(
+    error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: instances.UpdateInstance(ispb.UpdateInstanceRequest(
         project="acme", instance=changed, update_mask=field_mask_pb2.FieldMask(paths=[path]))))
     assert field in fields(error)
