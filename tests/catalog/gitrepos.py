@@ -1,8 +1,8 @@
 """Real git repositories for publishing tests, and waiting for a draft's job through the watch stream.
 
 The one git-repository helper of the suite. ``make_repo`` commits files into a fresh repository and
-tags them; ``connector_repo(spec)`` is a repository with ``spec`` as its connect.yaml, made once per test
-process and spec; ``shared_repo_url()`` is one good connector repository (for tests of other services that
+tags them; ``connector_repo(spec, plugboard=...)`` is a repository with ``spec`` as its connect.yaml (and
+``plugboard`` as its plugboard.yaml, the connection test), made once per test process and files; ``shared_repo_url()`` is one good connector repository (for tests of other services that
 only need *a* published connector). A catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
 ``wait_for`` follows ``WatchConnectorStaged`` until a draft satisfies a condition: no polling.
 """
@@ -23,21 +23,30 @@ from plugboard.catalog.v1 import update_actions_pb2 as apb
 # Settings overrides a catalog needs to publish from the repositories made here.
 PUBLISHING_SETTINGS = {"git_allow_file_urls": True, "git_allowed_hosts": ("github.com", "127.0.0.1")}
 
+# connect.yaml in commercetools' format (valid for commercetools' own parser: tests/catalog/test_official_parser.py)
 GOOD_SPEC = """\
 deployAs:
   - name: shop-sync
     applicationType: service
+    endpoint: /shop-sync
     configuration:
       standardConfiguration:
         - {key: SHOP_DOMAIN, description: Shop host, required: true}
         - {key: PAGE_SIZE, description: Page size, default: "50"}
       securedConfiguration:
         - {key: API_TOKEN, description: API token, required: true}
+"""
+
+# plugboard.yaml beside it: Plugboard's connection test.
+GOOD_PLUGBOARD = """\
 connection:
   baseUrl: "https://{SHOP_DOMAIN}/api"
   authentication: {type: bearer, tokenVariable: API_TOKEN}
   testRequest: {method: GET, path: /ping, expectedStatus: [200]}
 """
+
+# The files of a good connector repository.
+GOOD_FILES = {"connect.yaml": GOOD_SPEC, "plugboard.yaml": GOOD_PLUGBOARD}
 
 Action = apb.ConnectorStagedUpdateAction
 SETTLED = (spb.CONNECTOR_STATUS_PUBLISHED, spb.CONNECTOR_STATUS_FAILED, spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION)
@@ -63,21 +72,23 @@ def make_repo(root: Path, files: dict[str, str], tag: str = "v1.0.0", annotated:
     return root.as_uri()
 
 
-_repos: dict[tuple[str, str], str] = {}
+_repos: dict[tuple[str, str | None, str], str] = {}
 
 
-def connector_repo(spec: str, tag: str = "v1.0.0") -> str:
-    """The file:// URL of a repository with ``spec`` as connect.yaml at ``tag``, made once per test process."""
-    if (spec, tag) not in _repos:
+def connector_repo(spec: str, tag: str = "v1.0.0", plugboard: str | None = None) -> str:
+    """The file:// URL of a repository with ``spec`` as connect.yaml (and ``plugboard`` as plugboard.yaml)
+    at ``tag``, made once per test process."""
+    if (spec, plugboard, tag) not in _repos:
         root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
         atexit.register(shutil.rmtree, root, True)
-        _repos[spec, tag] = make_repo(root / "connector", {"connect.yaml": spec}, tag=tag)
-    return _repos[spec, tag]
+        files = {"connect.yaml": spec} if plugboard is None else {"connect.yaml": spec, "plugboard.yaml": plugboard}
+        _repos[spec, plugboard, tag] = make_repo(root / "connector", files, tag=tag)
+    return _repos[spec, plugboard, tag]
 
 
 def shared_repo_url() -> str:
     """One good connector repository (tag v1.0.0) for this test process."""
-    return connector_repo(GOOD_SPEC)
+    return connector_repo(GOOD_SPEC, plugboard=GOOD_PLUGBOARD)
 
 
 def wait_for(catalog, draft_id: str, done: Callable[[spb.ConnectorStaged], bool], *, project: str = "",  # type: ignore[no-untyped-def]
@@ -123,5 +134,5 @@ def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str 
         id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
 
 
-__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_repo", "publish_and_wait",
+__all__ = ["GOOD_FILES", "GOOD_PLUGBOARD", "GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_repo", "publish_and_wait",
            "settled", "shared_repo_url", "wait_for"]

@@ -15,17 +15,19 @@ from tests.catalog.gitrepos import connector_repo, publish_and_wait
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
-MINIMAL_SPEC = "deployAs:\n  - {name: app, applicationType: service}\n"
+MINIMAL_SPEC = "deployAs:\n  - {name: app, applicationType: service, endpoint: /app}\n"
 
 
-def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC) -> str:  # type: ignore[no-untyped-def]
-    """Create a draft from a real git repository with ``spec`` as connect.yaml and publish it without
-    certification (private to ``project``); its id. The catalog must allow file:// repository URLs
-    (``git_allow_file_urls``)."""
+def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC,  # type: ignore[no-untyped-def]
+            plugboard: str | None = None) -> str:
+    """Create a draft from a real git repository with ``spec`` as connect.yaml (and ``plugboard`` as
+    plugboard.yaml) and publish it without certification (private to ``project``); its id. The catalog
+    must allow file:// repository URLs (``git_allow_file_urls``)."""
     draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
         project=project,
         draft=spb.ConnectorStagedDraft(
-            key=key, name=f"Connector {key}", repository=spb.Repository(url=connector_repo(spec), tag="v1.0.0"),
+            key=key, name=f"Connector {key}",
+            repository=spb.Repository(url=connector_repo(spec, plugboard=plugboard), tag="v1.0.0"),
             creator=spb.Creator(email="dev@example.com"),  # commercetools' models require it
         ),
     ))
@@ -34,13 +36,15 @@ def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC) -> str:  
     return draft.id
 
 
-def publish_version(catalog, project: str, connector_id: str, spec: str) -> int:  # type: ignore[no-untyped-def]
-    """Publish the next version of a connector with ``spec`` as its connect.yaml; its number."""
+def publish_version(catalog, project: str, connector_id: str, spec: str,  # type: ignore[no-untyped-def]
+                    plugboard: str | None = None) -> int:
+    """Publish the next version of a connector with ``spec`` as its connect.yaml (and ``plugboard`` as
+    plugboard.yaml); its number."""
     draft = catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=connector_id, project=project))
     Action = apb.ConnectorStagedUpdateAction
     edited = catalog.UpdateConnectorStaged(cpb.UpdateConnectorStagedRequest(
         id=connector_id, version=draft.version, project=project,
-        actions=[Action(set_repository=Action.SetRepository(url=connector_repo(spec), tag="v1.0.0"))]))
+        actions=[Action(set_repository=Action.SetRepository(url=connector_repo(spec, plugboard=plugboard), tag="v1.0.0"))]))
     published = publish_and_wait(catalog, edited, project=project)
     assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
     return published.published_version
