@@ -249,14 +249,14 @@ class _Converter:
     def value(self, root: _Node) -> Any:
         return self._convert(root)
 
-    def _spend(self, node: _Node) -> None:
+    def _spend(self, node: _Node, alias: _Node) -> None:
         nodes, chars = node.weight or (1, 0)
         self.nodes += nodes
         self.chars += chars
         if self.nodes > self.limits.max_expanded_nodes or self.chars > self.limits.max_expanded_chars:
             raise YamlRefused(f"expanding the aliases makes the document larger than "
                               f"{self.limits.max_expanded_nodes} nodes or {self.limits.max_expanded_chars} "
-                              f"characters {_where(node)}")
+                              f"characters {_where(alias)}")
 
     def _convert(self, node: _Node) -> Any:
         if node.kind == "alias":
@@ -269,7 +269,7 @@ class _Converter:
             if target.data[0] * target.data[1] > self.limits.max_alias_count:
                 raise YamlRefused("Excessive alias count indicates a resource exhaustion attack "
                                   + _where(node))
-            self._spend(target)
+            self._spend(target, node)
             return self.done[id(target)]
         if node.kind == "scalar":
             value = node.value
