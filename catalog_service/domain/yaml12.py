@@ -153,7 +153,7 @@ def load(text: str, limits: YamlLimits = YamlLimits()) -> Any:
         raise YamlRefused(f"{problem}{where}") from None
     except YAMLError as exc:
         raise YamlRefused(str(exc).splitlines()[0][:200] if str(exc) else "syntax error") from None
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise YamlRefused("the document is nested too deeply") from None
     if root is None:
         return None

@@ -14,6 +14,8 @@ How the repository is read, and why:
   no hook or filter runs, and the user's and system's git configuration is ignored. Every git command
   shares one deadline (reading the files too); no command prompts for credentials. Each git command runs
   in its own session, and on the deadline its whole process group is killed (helpers included).
+- The files are read in a separate process (``reader.read_isolated``) within the same deadline, so a
+  hostile file costs the catalog neither time on its event loop nor memory.
 - Credentials written into a URL (``https://user:token@host/...``) never appear in an entry: every message
   shows the URL with its user information removed.
 """
@@ -32,7 +34,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from catalog_service.domain.model import EntryType, ReportEntry, Repository, Specification
-from catalog_service.domain.specification import CONNECT_YAML, PLUGBOARD_YAML, SpecLimits, read_specification
+from catalog_service.domain.specification import CONNECT_YAML, PLUGBOARD_YAML, SpecLimits
+from catalog_service.publishing.reader import read_isolated
 from plugboard.settings import Settings
 
 SPEC_FILE = CONNECT_YAML
@@ -105,7 +108,7 @@ def read_connector_source(
     if extra is not None:
         info("Plugboard file found", f"{PLUGBOARD_YAML} at tag {repository.tag} ({len(extra)} bytes)")
 
-    reading = read_specification(text, extra, limits=limits)
+    reading = read_isolated(text, extra, limits=limits, timeout=deadline - time.monotonic())
     for warning in reading.warnings:
         entries.append(ReportEntry(EntryType.WARNING, CONNECTION_MISPLACED, warning, now))
     if reading.specification is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -204,8 +205,34 @@ def test_credentials_in_the_url_never_reach_the_report(settings):
     assert shown_url("git@github.com:acme/x.git") == "github.com:acme/x.git"
 
 
+def git_processes_naming(text: str) -> list[str]:
+    """Live (not zombie) processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in command and state not in ("Z", "X"):
+            found.append(command)
+    return found
+
+
+def wait_until_gone(text: str, seconds: float = 10.0) -> list[str]:
+    """The processes naming ``text`` still alive after at most ``seconds`` (a killed process needs a
+    moment to exit; one that was not killed stays, since its server never answers)."""
+    deadline = time.monotonic() + seconds
+    while (alive := git_processes_naming(text)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
 def test_a_server_that_never_answers_runs_into_the_deadline(settings):
-    """A TCP listener that accepts and says nothing: git is stopped at the deadline, not left hanging."""
+    """A TCP listener that accepts and says nothing: git is stopped at the deadline, not left hanging,
+    and so is every helper it started (git-remote-https): the whole process group is killed."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -225,6 +252,8 @@ def test_a_server_that_never_answers_runs_into_the_deadline(settings):
     try:
         port = listener.getsockname()[1]
         result = read(f"https://127.0.0.1:{port}/acme/x.git", "v1.0.0", settings, timeout_seconds=1.0)
+        # Checked while the connections are still open: a surviving helper would wait on them forever.
+        survivors = wait_until_gone(f"127.0.0.1:{port}/acme/x.git")
     finally:
         stop.set()
         thread.join()
@@ -234,3 +263,4 @@ def test_a_server_that_never_answers_runs_into_the_deadline(settings):
     assert titles(result) == [("Error", "Git repository not reachable")]
     assert "did not finish within 1 s" in result.entries[0].message
     assert accepted, "git never connected, so the deadline was not what stopped it"
+    assert survivors == []
