@@ -65,7 +65,7 @@ _TAG = "tag:yaml.org,2002:"
 
 
 class _Node:
-    __slots__ = ("kind", "value", "items", "line", "column", "weight", "data")
+    __slots__ = ("kind", "value", "items", "line", "column", "weight", "data", "block")
 
     def __init__(self, kind: str, line: int, column: int, value: Any = None) -> None:
         self.kind = kind  # "scalar", "seq", "map" or "alias"
@@ -75,6 +75,7 @@ class _Node:
         self.column = column
         self.weight: tuple[int, int] | None = None  # (nodes, characters) once aliases are expanded
         self.data: list[int] | None = None  # anchored node: [uses, alias count] (the yaml package's rule)
+        self.block = False  # a block (not flow) collection
 
 
 def _where(node: _Node | Any) -> str:
@@ -160,6 +161,15 @@ def load(text: str, limits: YamlLimits = YamlLimits()) -> Any:
     return _Converter(limits).value(root)
 
 
+_TABBED_COMMENT = re.compile(r"^[ \t]*\t[ \t]*(?=#|$)", re.M)
+
+
+def _untab_comment_lines(text: str) -> str:
+    """YAML 1.2 allows tabs before a comment or on an empty line (ruamel.yaml's scanner does not): those
+    tabs become spaces, one for one, so that line and column numbers stay the same."""
+    return _TABBED_COMMENT.sub(lambda m: m.group(0).replace("\t", " "), text)
+
+
 def _compose(text: str, limits: YamlLimits) -> _Node | None:
     anchors: dict[str, _Node] = {}
     stack: list[_Node] = []
@@ -168,6 +178,8 @@ def _compose(text: str, limits: YamlLimits) -> _Node | None:
     documents = 0
     count = 0
     parser = YAML(typ="safe", pure=True)
+    text = _untab_comment_lines(text)
+    lines = text.split("\n")
     for event in parser.parse(text):
         count += 1
         if count % 2000 == 0 and limits.deadline is not None and time.monotonic() > limits.deadline:
@@ -196,10 +208,13 @@ def _compose(text: str, limits: YamlLimits) -> _Node | None:
             node = _Node("alias", mark.line, mark.column, target)
             node.weight = target.weight
         elif isinstance(event, ScalarEvent):
+            if event.style in ("'", '"'):
+                _check_continuation(event, stack, lines)
             node = _Node("scalar", mark.line, mark.column, _scalar_value(event))
             node.weight = (1, len(node.value) if isinstance(node.value, str) else 0)
         elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
             node = _Node("seq" if isinstance(event, SequenceStartEvent) else "map", mark.line, mark.column)
+            node.block = not event.flow_style
         else:
             continue
         if count > limits.max_nodes * 2 + 10:
@@ -217,6 +232,22 @@ def _compose(text: str, limits: YamlLimits) -> _Node | None:
         if not stack:
             root = node
     return root
+
+
+def _check_continuation(event: ScalarEvent, stack: list[_Node], lines: list[str]) -> None:
+    """The yaml package ends a quoted scalar at a line indented no deeper than the block collection
+    holding it (and then misses its closing quote); ruamel.yaml reads on. Refuse it, as the yaml package."""
+    end = getattr(event, "end_mark", None)
+    start = _mark(event)
+    if end is None or end.line == start.line:
+        return
+    block = next((node for node in reversed(stack) if node.block), None)
+    needed = block.column + 1 if block is not None else 0
+    for number in range(start.line + 1, end.line + 1):
+        line = lines[number] if number < len(lines) else ""
+        if line.strip(" \t\r") and len(line) - len(line.lstrip(" ")) < needed:
+            quote = event.style
+            raise YamlRefused(f"Missing closing {quote}quote {_where(start)}")
 
 
 def _attach(node: _Node, stack: list[_Node], pending_key: list[_Node | None]) -> None:
