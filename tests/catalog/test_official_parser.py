@@ -70,3 +70,15 @@ def test_documented_examples_are_valid_for_commercetools(name):
 
 def test_the_examples_were_found():
     assert any(name.startswith("README.md") for name in EXAMPLES), sorted(EXAMPLES)
+
+
+def test_the_documented_plugboard_yaml_goes_with_its_connect_yaml():
+    """docs/connect-yaml.md: its plugboard.yaml example names keys of its connect.yaml example."""
+    text = (ROOT / "docs" / "connect-yaml.md").read_text(encoding="utf-8")
+    blocks = [m.group(1) for m in _YAML_BLOCK.finditer(text)]
+    (connect,) = [b for b in blocks if b.startswith("deployAs:")]
+    (plugboard,) = [b for b in blocks if b.startswith("connection:")]
+    reading = read_specification(connect, plugboard)
+    assert reading.errors == () and reading.warnings == ()
+    assert reading.specification.connection.authentication.type == "oauth2_client_credentials"
+    assert [app.type for app in reading.specification.applications] == ["service", "event", "job", "assets"]
