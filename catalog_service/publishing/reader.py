@@ -10,6 +10,7 @@ deadline is killed, giving one Error entry.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
 import threading
@@ -18,6 +19,8 @@ from multiprocessing.connection import Connection
 from catalog_service.domain.specification import CONNECT_YAML, Reading, SpecLimits, read_specification
 
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024  # address space of a reading process
+
+_log = logging.getLogger("plugboard.catalog.jobs")
 
 _context = multiprocessing.get_context("forkserver")
 _preload = threading.Lock()
@@ -49,7 +52,13 @@ def read_isolated(connect_yaml: str, plugboard_yaml: str | None, *, limits: Spec
     process = _context.Process(target=_child, args=(sender, connect_yaml, plugboard_yaml, limits),
                                name="plugboard-spec-reader", daemon=True)
     try:
-        process.start()
+        try:
+            process.start()
+        except OSError as exc:  # no process could be started: read here, still within the limits
+            _log.warning("the specification reader process could not start (%s); reading in this process",
+                         exc.strerror or exc)
+            sender.close()
+            return read_specification(connect_yaml, plugboard_yaml, limits=limits)
         sender.close()
         if receiver.poll(max(0.0, timeout)):
             try:

@@ -144,3 +144,15 @@ def test_deep_nesting_and_oversize_files_are_clear_errors(catalog, unique, tmp_p
         done = publish_and_wait(catalog, draft)
         assert done.status == spb.CONNECTOR_STATUS_FAILED
         assert [e.message for e in done.publishing_report.entries if e.type == ERROR] == [expected]
+
+
+def test_stored_specifications_keep_every_field_and_older_ones_still_read():
+    from catalog_service.storage.codec import spec_from_dict, spec_to_dict
+    from catalog_service.domain.specification import read_specification
+
+    spec = read_specification(EVERY_FIELD).specification
+    assert spec_from_dict(spec_to_dict(spec)) == spec
+    older = {"applications": [{"name": "app", "type": "service", "standard": [], "secured": []}],
+             "global_standard": [], "global_secured": [], "connection": None, "api_client_scopes": []}
+    (app,) = spec_from_dict(older).applications
+    assert (app.endpoint, app.schedule, app.health_check, app.retry_policy) == ("", "", None, None)
