@@ -138,12 +138,6 @@ def read_specification(connect_yaml: str, plugboard_yaml: str | None = None, *,
     return Reading(spec, (), tuple(warnings))
 
 
-def parse_connect_yaml(text: str, plugboard_yaml: str | None = None) -> tuple[Specification, list[str]]:
-    """The specification and its error problems (empty when valid); ``read_specification`` says more."""
-    reading = read_specification(text, plugboard_yaml)
-    return reading.specification or Specification(), list(reading.errors)
-
-
 def _load(text: str, problems: _Problems, limits: SpecLimits) -> Any:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:

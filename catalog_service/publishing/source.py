@@ -38,7 +38,6 @@ from catalog_service.domain.specification import CONNECT_YAML, PLUGBOARD_YAML, S
 from catalog_service.publishing.reader import read_isolated
 from plugboard.settings import Settings
 
-SPEC_FILE = CONNECT_YAML
 MAX_PROBLEM_ENTRIES = 20
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/\s]+)@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>(?!//)[^\s]+)$")
 

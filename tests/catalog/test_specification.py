@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from catalog_service.domain import yaml12
-from catalog_service.domain.specification import SpecLimits, parse_connect_yaml, read_specification
+from catalog_service.domain.specification import SpecLimits, read_specification
 from tests.catalog.official_parser import official_verdicts
 
 
@@ -369,7 +369,7 @@ def test_each_connection_problem_names_its_file_and_path(plugboard, problem):
 
 
 def test_a_full_specification_parses_every_section():
-    spec, problems = parse_connect_yaml(KEYS + """inheritAs:
+    reading = read_specification(KEYS + """inheritAs:
   configuration: {standardConfiguration: [{key: REGION, description: r, default: eu}]}
   apiClient: {scopes: [manage_orders]}
 """, """connection:
@@ -378,7 +378,8 @@ def test_a_full_specification_parses_every_section():
                    clientIdVariable: CLIENT_ID, clientSecretVariable: CLIENT_SECRET, scopes: [read]}
   testRequest: {method: head, path: /me, expectedStatus: [204], headers: {Accept: application/json}}
 """)
-    assert problems == []
+    assert reading.errors == ()
+    spec = reading.specification
     assert [k.key for k in spec.global_standard] == ["REGION"] and spec.api_client_scopes == ("manage_orders",)
     auth = spec.connection.authentication
     assert (auth.type, auth.token_url_template, auth.scopes) == ("oauth2_client_credentials",
