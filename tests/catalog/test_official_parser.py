@@ -82,3 +82,20 @@ def test_the_documented_plugboard_yaml_goes_with_its_connect_yaml():
     assert reading.errors == () and reading.warnings == ()
     assert reading.specification.connection.authentication.type == "oauth2_client_credentials"
     assert [app.type for app in reading.specification.applications] == ["service", "event", "job", "assets"]
+
+
+def test_generated_files_get_the_official_verdicts_and_messages():
+    """1 000 files generated from the schema's fields (a fixed seed): the same verdict as commercetools'
+    parser on each, and where the official schema refuses one, the same messages."""
+    from tests.catalog.spec_generator import generated
+
+    files = generated(seed=18, count=1000)
+    verdicts = official_verdicts(files)
+    assert 100 < sum(valid for valid, _ in verdicts) < 900  # both verdicts are well represented
+    disagreements = []
+    for text, (valid, official_errors) in zip(files, verdicts):
+        reading = read_specification(text)
+        ours = sorted(error.removeprefix("connect.yaml: ") for error in reading.errors)
+        if (reading.specification is not None) != valid or (not valid and ours != sorted(official_errors)):
+            disagreements.append((text, official_errors, ours))
+    assert disagreements[:3] == []
