@@ -28,7 +28,7 @@ FIXTURES = {
     "tests/instance/helpers.py MINIMAL_SPEC": MINIMAL_SPEC,
     "tests/reliability/stack.py SEED_SPEC": SEED_SPEC,
 }
-_HEREDOC = re.compile(r"connect\.yaml\"? <<'(\w+)'\n(.*?)\n\1\n", re.S)
+_HEREDOC = re.compile(r"cat > \"?[^\s\"]*connect\.yaml\"? <<'(\w+)'\n(.*?)\n\1\n", re.S)  # not `cat >>`
 _YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
 
 
