@@ -52,7 +52,7 @@ AUTH_FIELDS = {"parameter_name": "parameterName", "api_key_variable": "apiKeyVar
 
 def connect_yaml(connection: dict | None) -> str:
     """A connect.yaml (JSON is YAML) with the standard key BASE, the secured SECRET_KEYS and ``connection``."""
-    document: dict = {"deployAs": [{"name": "service-app", "applicationType": "service", "configuration": {
+    document: dict = {"deployAs": [{"name": "service-app", "applicationType": "service", "endpoint": "/service", "configuration": {
         "standardConfiguration": [{"key": "BASE", "description": "Host", "required": True}],
         "securedConfiguration": [{"key": key, "description": key} for key in SECRET_KEYS]}}]}
     if connection is not None:
