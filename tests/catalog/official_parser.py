@@ -1,6 +1,6 @@
 """commercetools' own connect.yaml parser, run with node: npm ``@commercetools-connect/specification`` 0.0.16.
 
-``.ci/run`` installs it into ``.ci/node_modules`` (``npm install --prefix .ci``); ``PLUGBOARD_CT_SPEC_DIR``
+``.ci/run`` installs it into ``.ci/node`` (``npm install --prefix .ci/node``); ``PLUGBOARD_CT_SPEC_DIR``
 names another installation. ``official_verdicts(texts)`` parses each text with
 ``ConnectorSpecificationParser().parse`` in one node process and returns (valid, error lines) per text.
 ``require_official()`` skips a test when node or the package is missing, and fails it under ``CI=true``:
@@ -37,7 +37,7 @@ process.stdout.write(JSON.stringify(out));
 
 def package_dir() -> Path:
     configured = os.environ.get("PLUGBOARD_CT_SPEC_DIR")
-    return Path(configured) if configured else ROOT / ".ci" / "node_modules" / PACKAGE
+    return Path(configured) if configured else ROOT / ".ci" / "node" / "node_modules" / PACKAGE
 
 
 def require_official() -> Path:
@@ -47,7 +47,7 @@ def require_official() -> Path:
         missing.append("node is not on PATH")
     manifest = package_dir() / "package.json"
     if not manifest.is_file():
-        missing.append(f"{PACKAGE} is not installed at {package_dir()} (npm install --prefix .ci "
+        missing.append(f"{PACKAGE} is not installed at {package_dir()} (npm install --prefix .ci/node "
                        f"{PACKAGE}@{VERSION})")
     elif json.loads(manifest.read_text())["version"] != VERSION:
         missing.append(f"{PACKAGE} at {package_dir()} is not version {VERSION}")

@@ -2,7 +2,7 @@
 examples must stay valid for commercetools Connect (one tag publishes on both platforms).
 
 Runs npm ``@commercetools-connect/specification`` 0.0.16 with node (``tests/catalog/official_parser.py``;
-``.ci/run`` installs it into ``.ci/node_modules``). Without node or the package these tests are skipped,
+``.ci/run`` installs it into ``.ci/node``). Without node or the package these tests are skipped,
 and under ``CI=true`` they fail.
 """
 
