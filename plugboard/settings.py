@@ -64,6 +64,8 @@ class Settings:
     # Publishing: git hosts allowed (comma-separated), and whether file:// repository URLs are allowed.
     git_allowed_hosts: tuple[str, ...] = ("github.com", "gitlab.com", "bitbucket.org")
     git_allow_file_urls: bool = False
+    # Publishing: the largest connect.yaml (and plugboard.yaml) read, in bytes.
+    spec_max_bytes: int = 256 * 1024
     # Reconcilers: DELETING older than this reverts to ACTIVE; PENDING older than this is removed.
     deleting_stale_seconds: float = 60.0
     pending_stale_seconds: float = 60.0
@@ -153,6 +155,7 @@ class Settings:
                 "PLUGBOARD_GIT_ALLOWED_HOSTS", ("github.com", "gitlab.com", "bitbucket.org")
             ),
             git_allow_file_urls=reader.flag("PLUGBOARD_GIT_ALLOW_FILE_URLS", False),
+            spec_max_bytes=int(reader.number("PLUGBOARD_SPEC_MAX_BYTES", 256 * 1024)),
             deleting_stale_seconds=reader.number("PLUGBOARD_DELETING_STALE_SECONDS", 60.0),
             pending_stale_seconds=reader.number("PLUGBOARD_PENDING_STALE_SECONDS", 60.0),
             publish_timeout_seconds=reader.number("PLUGBOARD_PUBLISH_TIMEOUT_SECONDS", 60.0),

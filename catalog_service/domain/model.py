@@ -97,11 +97,39 @@ class SecuredKey:
 
 
 @dataclass(frozen=True)
+class HealthCheck:
+    """``healthCheck`` of a service or event application; 0 means the platform's default."""
+
+    path: str
+    interval_seconds: int = 0
+    timeout_seconds: int = 0
+    unhealthy_threshold: int = 0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``retryPolicy`` of an event application: ``immediate`` or ``exponential-backoff`` (0: not set)."""
+
+    strategy: str
+    min_backoff_seconds: int = 0
+    max_backoff_seconds: int = 0
+    max_attempts: int = 0
+
+
+@dataclass(frozen=True)
 class Application:
+    """One ``deployAs`` entry of connect.yaml; fields its type does not have stay empty."""
+
     name: str
     type: str
     standard: tuple[StandardKey, ...] = ()
     secured: tuple[SecuredKey, ...] = ()
+    endpoint: str = ""  # service, event, job (and the format's "unknown" type)
+    post_deploy: str = ""  # scripts.postDeploy
+    pre_undeploy: str = ""  # scripts.preUndeploy
+    schedule: str = ""  # job: properties.schedule, cron syntax
+    health_check: HealthCheck | None = None  # service, event
+    retry_policy: RetryPolicy | None = None  # event
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,23 @@
-"""Reading and validating ``connect.yaml``: commercetools' ``deployAs`` / ``inheritAs`` plus our ``connection``.
+"""Reading a connector's specification: ``connect.yaml`` in commercetools' format, ``plugboard.yaml`` beside it.
 
-``parse_connect_yaml(text)`` returns the ``Specification`` and the problems found, each with the path of
-the offending node (``deployAs[1].configuration.standardConfiguration[0].key: is required``). A
-specification with problems is not published; the problems become "Connector specification file not
-valid" report entries.
+``read_specification(connect_yaml, plugboard_yaml, limits=...)`` returns a ``Reading``: the
+``Specification`` (None when there is an error), the Error problems and the Warnings, each a message that
+names its file and path the way commercetools' CLI does (``connect.yaml: [deployAs.0.endpoint]: Required``).
 
-The format (documented with a full example in the README)::
+- ``connect.yaml`` is read exactly as commercetools' own parser reads it (``yaml12`` for the YAML 1.2
+  reading, ``connect_format`` for the rules), so one repository tag publishes on both platforms.
+- ``plugboard.yaml`` (optional) holds Plugboard's own ``connection`` section: how an instance tests its
+  connection. Its ``{NAME}`` references name configuration keys of connect.yaml.
+- A ``connection`` section at the top of connect.yaml (where Plugboard read it before plugboard.yaml) is
+  still read, with a Warning saying to move it; connect.yaml is otherwise checked without that key.
 
-    deployAs:                                   # one entry per application, at least one
-      - name: service-app                       # 2-256 chars, ^[A-Za-z0-9_-]+$
-        applicationType: service                # service, event, job, merchant-center-custom-application, assets
-        configuration:
-          standardConfiguration:                # settings: key, description, required, default
-            - {key: SHOP_DOMAIN, description: Shop host, required: true}
-          securedConfiguration:                 # secrets: key, description, required
-            - {key: API_KEY, description: API key, required: true}
-    inheritAs:                                  # optional, shared by every application
-      configuration: {standardConfiguration: [], securedConfiguration: []}
-      apiClient: {scopes: [manage_orders]}
-    connection:                                 # optional; how an instance tests its connection
+Both files are read within ``SpecLimits``: a size cap, the YAML limits (depth, nodes, aliases, expansion,
+deadline), and caps on applications and configuration keys, so that any published specification fits a
+message.
+
+The connection section::
+
+    connection:
       baseUrl: "https://{SHOP_DOMAIN}/api"      # http(s); {NAME} is an instance variable
       authentication:
         type: api_key_header                    # none, api_key_header, api_key_query, basic, bearer,
@@ -29,25 +28,22 @@ The format (documented with a full example in the README)::
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from . import connect_format, yaml12
 from .model import (
-    Application,
     Authentication,
     Connection,
-    SecuredKey,
     Specification,
-    StandardKey,
     TestRequest,
 )
 
-APPLICATION_TYPES = ("service", "event", "job", "merchant-center-custom-application", "assets")
+CONNECT_YAML = "connect.yaml"
+PLUGBOARD_YAML = "plugboard.yaml"
 AUTH_TYPES = ("none", "api_key_header", "api_key_query", "basic", "bearer", "oauth2_client_credentials")
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{2,256}$")
-VARIABLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 TEMPLATE_REFERENCE = re.compile(r"\{([^{}]*)\}")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Variables each authentication type needs, by field of ConnectionAuthentication.
@@ -62,49 +58,120 @@ AUTH_VARIABLES = {
 MAX_BYTES = 256 * 1024
 
 
+@dataclass(frozen=True)
+class SpecLimits:
+    """What one specification may cost to read and to publish."""
+
+    max_bytes: int = MAX_BYTES  # each file
+    max_applications: int = 100
+    max_keys: int = 1000  # configuration keys of all applications and inheritAs together
+    yaml: yaml12.YamlLimits = field(default_factory=yaml12.YamlLimits)
+
+    def with_deadline(self, deadline: float | None) -> "SpecLimits":
+        return dataclasses.replace(self, yaml=dataclasses.replace(self.yaml, deadline=deadline))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading the specification files found."""
+
+    specification: Specification | None
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 class _Problems:
-    def __init__(self) -> None:
+    def __init__(self, file: str = "") -> None:
+        self.file = file
         self.items: list[str] = []
 
     def add(self, path: str, description: str) -> None:
-        self.items.append(f"{path}: {description}" if path else description)
+        where = f"[{path}]: " if path else ""
+        self.items.append(f"{self.file}: {where}{description}" if self.file else f"{where}{description}")
 
 
-def parse_connect_yaml(text: str | bytes) -> tuple[Specification, list[str]]:
-    """Parse and validate connect.yaml; return the specification and the problems (empty when valid)."""
-    problems = _Problems()
-    if len(text) > MAX_BYTES:
-        problems.add("", f"the file is larger than {MAX_BYTES // 1024} KiB")
-        return Specification(), problems.items
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problems.add("", f"not valid YAML ({where})")
-        return Specification(), problems.items
-    if not isinstance(document, dict):
-        problems.add("", "must be a mapping with a deployAs list")
-        return Specification(), problems.items
+def read_specification(connect_yaml: str, plugboard_yaml: str | None = None, *,
+                       limits: SpecLimits = SpecLimits()) -> Reading:
+    """Read connect.yaml (commercetools' format) and, when the tag has it, plugboard.yaml."""
+    problems = _Problems(CONNECT_YAML)
+    warnings: list[str] = []
+    document = _load(connect_yaml, problems, limits)
+    if problems.items:
+        return Reading(None, tuple(problems.items))
+    legacy_connection = None
+    if isinstance(document, dict) and "connection" in document:
+        document = dict(document)
+        legacy_connection = document.pop("connection")
+        warnings.append(f"{CONNECT_YAML}: [connection]: commercetools' format has no connection section; move it "
+                        f"to {PLUGBOARD_YAML} beside connect.yaml (connect.yaml is then valid for commercetools "
+                        f"Connect as well)")
+    checked = connect_format.check(document)
+    for path, message in checked.issues:
+        problems.add(connect_format.format_path(path), message)
+    if problems.items:
+        return Reading(None, tuple(problems.items), tuple(warnings))
+    _check_size(checked, problems, limits)
+    if problems.items:
+        return Reading(None, tuple(problems.items), tuple(warnings))
 
-    applications = _applications(document.get("deployAs"), problems)
-    inherit = _mapping(document.get("inheritAs"), "inheritAs", problems)
-    configuration = _mapping(inherit.get("configuration"), "inheritAs.configuration", problems)
-    global_standard = _standard(configuration.get("standardConfiguration"),
-                                "inheritAs.configuration.standardConfiguration", problems)
-    global_secured = _secured(configuration.get("securedConfiguration"),
-                              "inheritAs.configuration.securedConfiguration", problems)
-    api_client = _mapping(inherit.get("apiClient"), "inheritAs.apiClient", problems)
-    scopes = _strings(api_client.get("scopes"), "inheritAs.apiClient.scopes", problems)
-
-    variables = {k.key for k in global_standard} | {k.key for k in global_secured}
-    for app in applications:
+    variables = {k.key for k in checked.global_standard} | {k.key for k in checked.global_secured}
+    for app in checked.applications:
         variables |= {k.key for k in app.standard} | {k.key for k in app.secured}
     connection = None
-    if document.get("connection") is not None:
-        connection = _connection(document["connection"], variables, problems)
-    spec = Specification(applications, global_standard, global_secured, connection, scopes)
-    return spec, problems.items
+    if plugboard_yaml is not None:
+        own = _Problems(PLUGBOARD_YAML)
+        extra = _load(plugboard_yaml, own, limits)
+        if not own.items:
+            section = _plugboard_section(extra, own)
+            if section is not None and legacy_connection is not None:
+                own.add("connection", f"the connection section is in both {PLUGBOARD_YAML} and {CONNECT_YAML}; "
+                                      f"keep it in {PLUGBOARD_YAML} only")
+            elif section is not None:
+                connection = _connection(section, variables, own)
+        problems.items.extend(own.items)
+    if legacy_connection is not None and not problems.items:
+        connection = _connection(legacy_connection, variables, problems)
+    if problems.items:
+        return Reading(None, tuple(problems.items), tuple(warnings))
+    spec = Specification(checked.applications, checked.global_standard, checked.global_secured, connection,
+                         checked.api_client_scopes)
+    return Reading(spec, (), tuple(warnings))
+
+
+def _load(text: str, problems: _Problems, limits: SpecLimits) -> Any:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        problems.add("", f"the file is larger than {limits.max_bytes // 1024} KiB")
+        return None
+    try:
+        return yaml12.load(text, limits.yaml)
+    except yaml12.YamlRefused as refused:
+        problems.add("", f"not valid YAML: {refused}")
+        return None
+
+
+def _check_size(checked: connect_format.Checked, problems: _Problems, limits: SpecLimits) -> None:
+    if len(checked.applications) > limits.max_applications:
+        problems.add("deployAs", f"Plugboard publishes at most {limits.max_applications} applications "
+                                 f"(this file has {len(checked.applications)})")
+    keys = len(checked.global_standard) + len(checked.global_secured) + sum(
+        len(app.standard) + len(app.secured) for app in checked.applications)
+    if keys > limits.max_keys:
+        problems.add("", f"Plugboard publishes at most {limits.max_keys} configuration keys per connector "
+                         f"(this file has {keys})")
+
+
+def _plugboard_section(document: Any, problems: _Problems) -> Any:
+    """The ``connection`` section of plugboard.yaml (None when the file does not have one)."""
+    if document is None:
+        return None
+    if not isinstance(document, dict):
+        problems.add("", f"must be a mapping with a connection section, not {connect_format.type_name(document)}")
+        return None
+    unknown = [name for name in document if name != "connection"]
+    if unknown:
+        problems.add("", "Unrecognized key(s) in object: " + ", ".join(f"'{name}'" for name in unknown))
+    return document.get("connection")
 
 
 def _mapping(node: Any, path: str, problems: _Problems) -> dict[str, Any]:
@@ -137,98 +204,12 @@ def _text(node: dict[str, Any], name: str, path: str, problems: _Problems, *, re
     return str(value)
 
 
-def _flag(node: dict[str, Any], name: str, path: str, problems: _Problems) -> bool:
-    value = node.get(name, False)
-    if not isinstance(value, bool):
-        problems.add(f"{path}.{name}", "must be true or false")
-        return False
-    return value
-
-
 def _strings(node: Any, path: str, problems: _Problems) -> tuple[str, ...]:
     items = _list(node, path, problems)
     for index, item in enumerate(items):
         if not isinstance(item, str):
-            problems.add(f"{path}[{index}]", "must be a string")
+            problems.add(f"{path}.{index}", "must be a string")
     return tuple(item for item in items if isinstance(item, str))
-
-
-def _applications(node: Any, problems: _Problems) -> tuple[Application, ...]:
-    if node is None:
-        problems.add("deployAs", "is required")
-        return ()
-    items = _list(node, "deployAs", problems)
-    if isinstance(node, list) and not items:
-        problems.add("deployAs", "must list at least one application")
-    applications: list[Application] = []
-    names: set[str] = set()
-    for index, raw in enumerate(items):
-        path = f"deployAs[{index}]"
-        entry = _mapping(raw, path, problems)
-        if not entry:
-            if raw is not None and not isinstance(raw, dict):
-                continue
-            problems.add(path, "must be a mapping with name and applicationType")
-            continue
-        name = _text(entry, "name", path, problems, required=True)
-        if name and not NAME_PATTERN.match(name):
-            problems.add(f"{path}.name", "must be 2 to 256 characters matching ^[A-Za-z0-9_-]+$")
-        if name in names:
-            problems.add(f"{path}.name", "is used by another application")
-        names.add(name)
-        app_type = _text(entry, "applicationType", path, problems, required=True)
-        if app_type and app_type not in APPLICATION_TYPES:
-            problems.add(f"{path}.applicationType", "must be one of " + ", ".join(APPLICATION_TYPES))
-        configuration = _mapping(entry.get("configuration"), f"{path}.configuration", problems)
-        standard = _standard(configuration.get("standardConfiguration"),
-                             f"{path}.configuration.standardConfiguration", problems)
-        secured = _secured(configuration.get("securedConfiguration"),
-                           f"{path}.configuration.securedConfiguration", problems)
-        clash = {k.key for k in standard} & {k.key for k in secured}
-        for key in sorted(clash):
-            problems.add(f"{path}.configuration", f"key {key} is both standard and secured")
-        applications.append(Application(name, app_type, standard, secured))
-    return tuple(applications)
-
-
-def _keys(node: Any, path: str, problems: _Problems) -> list[tuple[str, dict[str, Any], str]]:
-    found: list[tuple[str, dict[str, Any], str]] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(_list(node, path, problems)):
-        item_path = f"{path}[{index}]"
-        item = _mapping(raw, item_path, problems)
-        key = _text(item, "key", item_path, problems, required=True) if item else ""
-        if not item:
-            continue
-        if key and not VARIABLE_PATTERN.match(key):
-            problems.add(f"{item_path}.key", "must match ^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
-        if key in seen:
-            problems.add(f"{item_path}.key", "is repeated")
-        seen.add(key)
-        found.append((key, item, item_path))
-    return found
-
-
-def _standard(node: Any, path: str, problems: _Problems) -> tuple[StandardKey, ...]:
-    return tuple(
-        StandardKey(
-            key=key,
-            description=_text(item, "description", item_path, problems),
-            default=_text(item, "default", item_path, problems),
-            required=_flag(item, "required", item_path, problems),
-        )
-        for key, item, item_path in _keys(node, path, problems)
-    )
-
-
-def _secured(node: Any, path: str, problems: _Problems) -> tuple[SecuredKey, ...]:
-    keys = []
-    for key, item, item_path in _keys(node, path, problems):
-        if "default" in item:
-            problems.add(f"{item_path}.default", "secured keys cannot have a default")
-        keys.append(SecuredKey(key=key, description=_text(item, "description", item_path, problems),
-                               required=_flag(item, "required", item_path, problems)))
-    return tuple(keys)
 
 
 def _check_template(template: str, path: str, variables: set[str], problems: _Problems) -> None:
@@ -291,7 +272,7 @@ def _connection(node: Any, variables: set[str], problems: _Problems) -> Connecti
         if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
             expected.append(status)
         else:
-            problems.add(f"{test_path}.expectedStatus[{index}]", "must be an HTTP status from 100 to 599")
+            problems.add(f"{test_path}.expectedStatus.{index}", "must be an HTTP status from 100 to 599")
     headers_node = _mapping(test_node.get("headers"), f"{test_path}.headers", problems)
     headers: list[tuple[str, str]] = []
     for name, value in headers_node.items():

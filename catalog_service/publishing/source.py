@@ -1,4 +1,4 @@
-"""Fetching a connector's repository at its tag with git and reading its ``connect.yaml``.
+"""Fetching a connector's repository at its tag with git and reading ``connect.yaml`` and ``plugboard.yaml``.
 
 ``read_connector_source(repository, settings=..., now=...)`` is what a publishing or preview job runs. It
 never raises for a problem of the repository: every check becomes a report entry (Information when it
@@ -9,17 +9,23 @@ How the repository is read, and why:
   its host must be in ``settings.git_allowed_hosts``. git is told the same (``protocol.allow=never`` plus
   the one allowed transport), so redirects to other transports and ``ext::`` helpers are refused by git too.
 - ``git ls-remote`` tells an unreachable repository from a missing tag; then one ``git fetch --depth 1`` of
-  that tag into a temporary bare repository, and ``git cat-file`` reads ``connect.yaml`` from the tagged
-  tree. Nothing is checked out, no hook or filter runs, and the user's and system's git configuration is
-  ignored. Every git command shares one deadline; no command prompts for credentials.
+  that tag into a temporary bare repository, and ``git cat-file`` reads ``connect.yaml`` (required) and
+  ``plugboard.yaml`` (optional, Plugboard's connection test) from the tagged tree. Nothing is checked out,
+  no hook or filter runs, and the user's and system's git configuration is ignored. Every git command
+  shares one deadline (reading the files too); no command prompts for credentials. Each git command runs
+  in its own session, and on the deadline its whole process group is killed (helpers included).
+- The files are read in a separate process (``reader.read_isolated``) within the same deadline, so a
+  hostile file costs the catalog neither time on its event loop nor memory.
 - Credentials written into a URL (``https://user:token@host/...``) never appear in an entry: every message
   shows the URL with its user information removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -28,10 +34,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from catalog_service.domain.model import EntryType, ReportEntry, Repository, Specification
-from catalog_service.domain.specification import MAX_BYTES, parse_connect_yaml
+from catalog_service.domain.specification import CONNECT_YAML, PLUGBOARD_YAML, SpecLimits
+from catalog_service.publishing.reader import read_isolated
 from plugboard.settings import Settings
 
-SPEC_FILE = "connect.yaml"
 MAX_PROBLEM_ENTRIES = 20
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/\s]+)@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>(?!//)[^\s]+)$")
 
@@ -40,6 +46,7 @@ URL_NOT_ALLOWED = "Git repository URL not allowed"
 TAG_NOT_FOUND = "Git tag not found"
 SPEC_NOT_FOUND = "Connector specification file not found"
 SPEC_NOT_VALID = "Connector specification file not valid"
+CONNECTION_MISPLACED = "Connection test in connect.yaml"
 
 
 @dataclass(frozen=True)
@@ -85,32 +92,41 @@ def read_connector_source(
     except _Refused as refused:
         return error(refused.title, refused.message)
     deadline = time.monotonic() + timeout_seconds
-    git = _Git(target, deadline, timeout_seconds)
+    limits = dataclasses.replace(SpecLimits(), max_bytes=settings.spec_max_bytes).with_deadline(deadline)
+    git = _Git(target, deadline, timeout_seconds, limits.max_bytes)
     try:
         commit = git.resolve_tag(repository.tag)
         info("Git repository reachable", f"{target.shown} has tag {repository.tag} at commit {commit[:12]}")
         with tempfile.TemporaryDirectory(prefix="plugboard-git-") as scratch:
-            text = git.read_file(scratch, repository.tag, SPEC_FILE)
+            repo = git.fetch_tag(scratch, repository.tag)
+            text = git.read_file(repo, repository.tag, CONNECT_YAML)
+            extra = git.read_file(repo, repository.tag, PLUGBOARD_YAML, optional=True)
     except _Refused as refused:
         return error(refused.title, refused.message)
-    info("Connector specification file found", f"{SPEC_FILE} at tag {repository.tag} ({len(text)} bytes)")
+    info("Connector specification file found", f"{CONNECT_YAML} at tag {repository.tag} ({len(text)} bytes)")
+    if extra is not None:
+        info("Plugboard file found", f"{PLUGBOARD_YAML} at tag {repository.tag} ({len(extra)} bytes)")
 
-    specification, problems = parse_connect_yaml(text)
-    if problems:
+    reading = read_isolated(text, extra, limits=limits, timeout=deadline - time.monotonic())
+    for warning in reading.warnings:
+        entries.append(ReportEntry(EntryType.WARNING, CONNECTION_MISPLACED, warning, now))
+    if reading.specification is None:
+        problems = reading.errors
         for problem in problems[:MAX_PROBLEM_ENTRIES]:
-            entries.append(ReportEntry(EntryType.ERROR, SPEC_NOT_VALID, f"{SPEC_FILE}: {problem}", now))
+            entries.append(ReportEntry(EntryType.ERROR, SPEC_NOT_VALID, problem, now))
         if len(problems) > MAX_PROBLEM_ENTRIES:
             entries.append(ReportEntry(EntryType.ERROR, SPEC_NOT_VALID,
-                                       f"{SPEC_FILE}: {len(problems) - MAX_PROBLEM_ENTRIES} more problems", now))
+                                       f"{len(problems) - MAX_PROBLEM_ENTRIES} more problems", now))
         return SourceResult(None, tuple(entries), commit)
+    specification = reading.specification
     names = ", ".join(app.name for app in specification.applications)
     info("Connector specification file valid",
          f"{len(specification.applications)} application(s): {names}")
     if specification.connection is None:
         entries.append(ReportEntry(
             EntryType.WARNING, "Connection test not configured",
-            f"{SPEC_FILE} has no connection section: instances of this connector cannot test their connection",
-            now))
+            f"no connection section ({PLUGBOARD_YAML} beside {CONNECT_YAML}): instances of this connector cannot "
+            f"test their connection", now))
     return SourceResult(specification, tuple(entries), commit)
 
 
@@ -161,8 +177,9 @@ def _require_host(host: str, allowed: set[str], shown: str) -> None:
 class _Git:
     """git commands against one remote, sharing one deadline, with no prompts and no user configuration."""
 
-    def __init__(self, target: _Target, deadline: float, timeout_seconds: float) -> None:
+    def __init__(self, target: _Target, deadline: float, timeout_seconds: float, max_bytes: int) -> None:
         self.target = target
+        self.max_bytes = max_bytes
         self.deadline = deadline
         self.timeout_seconds = timeout_seconds
         self.env = {
@@ -184,12 +201,21 @@ class _Git:
         command = ["git", "-c", "protocol.allow=never", "-c", f"protocol.{self.target.transport}.allow=always",
                    "-c", "core.hooksPath=" + os.devnull, *args]
         try:
-            return subprocess.run(command, cwd=cwd, env=self.env, capture_output=True, timeout=remaining,
-                                  stdin=subprocess.DEVNULL, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise self._timed_out(what) from exc
+            # Its own session, so that on the deadline the whole process group goes: git and the helpers it
+            # started (git-remote-https, ssh), which would otherwise live on with their connections.
+            process = subprocess.Popen(command, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:  # git itself missing: an operator problem, reported as such
             raise _Refused(NOT_REACHABLE, f"{what}: git could not be started ({exc.strerror})") from exc
+        try:
+            stdout, stderr = process.communicate(timeout=remaining)
+        except subprocess.TimeoutExpired as exc:
+            _kill_group(process)
+            raise self._timed_out(what) from exc
+        except BaseException:
+            _kill_group(process)
+            raise
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
     def _timed_out(self, what: str) -> _Refused:
         return _Refused(NOT_REACHABLE, f"{self.target.shown}: {what} did not finish within "
@@ -223,8 +249,8 @@ class _Git:
             raise _Refused(TAG_NOT_FOUND, f"{self.target.shown} has no tag {tag!r}")
         return commit
 
-    def read_file(self, scratch: str, tag: str, path: str) -> str:
-        """``path`` of the tagged tree, fetched shallowly into ``scratch``; Error entries for every failure."""
+    def fetch_tag(self, scratch: str, tag: str) -> str:
+        """A bare repository in ``scratch`` holding the tag, fetched shallowly; Error entries for failures."""
         repo = os.path.join(scratch, "repo.git")
         init = self._run(["init", "--quiet", "--bare", repo], what="preparing a scratch repository")
         if init.returncode != 0:
@@ -233,13 +259,20 @@ class _Git:
                              f"+refs/tags/{tag}:refs/tags/{tag}"], cwd=repo, what="fetching the tag")
         if fetched.returncode != 0:
             raise _Refused(NOT_REACHABLE, f"{self.target.shown}: {self._why(fetched)}")
+        return repo
+
+    def read_file(self, repo: str, tag: str, path: str, *, optional: bool = False) -> str | None:
+        """``path`` of the tagged tree (None when ``optional`` and absent); Error entries for every failure."""
         spec = f"refs/tags/{tag}^{{commit}}:{path}"
         kind = self._run(["cat-file", "-t", spec], cwd=repo, what=f"reading {path}")
         if kind.returncode != 0 or kind.stdout.strip() != b"blob":
+            if optional and kind.returncode != 0:
+                return None
             raise _Refused(SPEC_NOT_FOUND, f"{path} is not at the root of tag {tag!r}")
         size = self._run(["cat-file", "-s", spec], cwd=repo, what=f"reading {path}")
-        if size.returncode == 0 and int(size.stdout.strip() or 0) > MAX_BYTES:
-            raise _Refused(SPEC_NOT_VALID, f"{path}: the file is larger than {MAX_BYTES // 1024} KiB")
+        if size.returncode == 0 and int(size.stdout.strip() or 0) > self.max_bytes:
+            raise _Refused(SPEC_NOT_VALID, f"{path}: the file is larger than {self.max_bytes // 1024} KiB "
+                                           f"(PLUGBOARD_SPEC_MAX_BYTES)")
         blob = self._run(["cat-file", "blob", spec], cwd=repo, what=f"reading {path}")
         if blob.returncode != 0:
             raise _Refused(SPEC_NOT_FOUND, f"{path} could not be read from tag {tag!r}")
@@ -247,3 +280,12 @@ class _Git:
             return blob.stdout.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _Refused(SPEC_NOT_VALID, f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` and everything in its process group, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.communicate()

@@ -19,10 +19,12 @@ from catalog_service.domain.model import (
     Creator,
     Draft,
     EntryType,
+    HealthCheck,
     Previewable,
     PublishedVersion,
     ReportEntry,
     Repository,
+    RetryPolicy,
     SecuredKey,
     Specification,
     StandardKey,
@@ -85,13 +87,27 @@ def spec_from_dict(raw: dict[str, Any]) -> Specification:
         connection = Connection(c["base_url_template"], Authentication(**auth), TestRequest(**test))
     return Specification(
         applications=tuple(
-            Application(app["name"], app["type"], standard(app["standard"]), secured(app["secured"]))
+            _application(app, standard(app["standard"]), secured(app["secured"]))
             for app in raw.get("applications", ())
         ),
         global_standard=standard(raw.get("global_standard", [])),
         global_secured=secured(raw.get("global_secured", [])),
         connection=connection,
         api_client_scopes=tuple(raw.get("api_client_scopes", ())),
+    )
+
+
+def _application(app: dict[str, Any], standard: tuple[StandardKey, ...],
+                 secured: tuple[SecuredKey, ...]) -> Application:
+    health, retry = app.get("health_check"), app.get("retry_policy")
+    return Application(
+        app["name"], app["type"], standard, secured,
+        endpoint=app.get("endpoint", ""),
+        post_deploy=app.get("post_deploy", ""),
+        pre_undeploy=app.get("pre_undeploy", ""),
+        schedule=app.get("schedule", ""),
+        health_check=HealthCheck(**health) if health else None,
+        retry_policy=RetryPolicy(**retry) if retry else None,
     )
 
 

@@ -144,12 +144,28 @@ def _secured(keys: tuple[SecuredKey, ...]) -> list[specpb.SecuredConfigurationKe
 
 
 def application_to_proto(app: Application) -> specpb.ConnectorConfigurationApplication:
-    return specpb.ConnectorConfigurationApplication(
+    msg = specpb.ConnectorConfigurationApplication(
         application_name=app.name,
         application_type=app.type,
         standard_configuration=_standard(app.standard),
         secured_configuration=_secured(app.secured),
+        endpoint=app.endpoint,
     )
+    if app.post_deploy or app.pre_undeploy:
+        msg.scripts.CopyFrom(specpb.ApplicationScripts(post_deploy=app.post_deploy, pre_undeploy=app.pre_undeploy))
+    if app.schedule:
+        msg.properties.CopyFrom(specpb.ApplicationProperties(schedule=app.schedule))
+    if app.health_check is not None:
+        check = app.health_check
+        msg.health_check.CopyFrom(specpb.ApplicationHealthCheck(
+            path=check.path, interval_seconds=check.interval_seconds, timeout_seconds=check.timeout_seconds,
+            unhealthy_threshold=check.unhealthy_threshold))
+    if app.retry_policy is not None:
+        retry = app.retry_policy
+        msg.retry_policy.CopyFrom(specpb.ApplicationRetryPolicy(
+            strategy=retry.strategy, min_backoff_seconds=retry.min_backoff_seconds,
+            max_backoff_seconds=retry.max_backoff_seconds, max_attempts=retry.max_attempts))
+    return msg
 
 
 def specification_to_proto(spec: Specification) -> specpb.ConnectorSpecification:

@@ -9,7 +9,7 @@ import pytest
 from catalog_service.server import create_server
 from plugboard.catalog.v1 import catalog_service_pb2_grpc, certification_service_pb2_grpc
 from plugboard.settings import Settings
-from tests.catalog.gitrepos import GOOD_SPEC, PUBLISHING_SETTINGS, make_repo
+from tests.catalog.gitrepos import GOOD_FILES, PUBLISHING_SETTINGS, make_repo
 from tests.harness import start_server
 
 POLL_SECONDS = 0.2  # how often job workers and watch streams look at the database in these tests
@@ -32,7 +32,7 @@ def catalog_server(catalog_settings):
 @pytest.fixture
 def repo_url(tmp_path):
     """A good connector repository (connect.yaml at tag v1.0.0); its file:// URL."""
-    return make_repo(tmp_path / "good-repo", {"connect.yaml": GOOD_SPEC})
+    return make_repo(tmp_path / "good-repo", GOOD_FILES)
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 The one git-repository helper of the suite. ``make_repo`` commits files into a fresh repository and
 tags them; ``connector_files(spec, connection)`` are the files of a connector (``spec`` its connect.yaml,
-``connection`` its connection test; ``service_spec`` writes a simple connect.yaml); ``connector_repo(spec,
-connection=...)`` is a repository with them, made once per test process and content; ``shared_repo_url()``
-is one good connector repository (for tests of other services that only need *a* published connector). A
-catalog that reads them needs ``git_allow_file_urls=True`` (``PUBLISHING_SETTINGS``).
+``connection`` its connection test, written as plugboard.yaml beside it; ``service_spec`` writes a simple
+connect.yaml); ``connector_repo(spec, connection=...)`` is a repository with them, made once per test
+process and content; ``shared_repo_url()`` is one good connector repository (for tests of other services
+that only need *a* published connector). A catalog that reads them needs ``git_allow_file_urls=True``
+(``PUBLISHING_SETTINGS``).
 ``wait_for`` follows ``WatchConnectorStaged`` until a draft satisfies a condition: no polling.
 """
 
@@ -26,21 +27,30 @@ from plugboard.catalog.v1 import update_actions_pb2 as apb
 # Settings overrides a catalog needs to publish from the repositories made here.
 PUBLISHING_SETTINGS = {"git_allow_file_urls": True, "git_allowed_hosts": ("github.com", "127.0.0.1")}
 
+# connect.yaml in commercetools' format (valid for commercetools' own parser: tests/catalog/test_official_parser.py)
 GOOD_SPEC = """\
 deployAs:
   - name: shop-sync
     applicationType: service
+    endpoint: /shop-sync
     configuration:
       standardConfiguration:
         - {key: SHOP_DOMAIN, description: Shop host, required: true}
         - {key: PAGE_SIZE, description: Page size, default: "50"}
       securedConfiguration:
         - {key: API_TOKEN, description: API token, required: true}
+"""
+
+# plugboard.yaml beside it: Plugboard's connection test.
+GOOD_PLUGBOARD = """\
 connection:
   baseUrl: "https://{SHOP_DOMAIN}/api"
   authentication: {type: bearer, tokenVariable: API_TOKEN}
   testRequest: {method: GET, path: /ping, expectedStatus: [200]}
 """
+
+# The files of a good connector repository.
+GOOD_FILES = {"connect.yaml": GOOD_SPEC, "plugboard.yaml": GOOD_PLUGBOARD}
 
 Action = apb.ConnectorStagedUpdateAction
 SETTLED = (spb.CONNECTOR_STATUS_PUBLISHED, spb.CONNECTOR_STATUS_FAILED, spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION)
@@ -75,26 +85,33 @@ def service_spec(standard: Iterable[str] = (), secured: Iterable[str] = (), requ
         return ", ".join(f"{{key: {name}, description: {name}{', required: true' if name in needed else ''}}}"
                          for name in names)
 
-    return ("deployAs:\n  - name: service-app\n    applicationType: service\n    configuration:\n"
-            f"      standardConfiguration: [{keys(standard)}]\n      securedConfiguration: [{keys(secured)}]\n")
+    return ("deployAs:\n  - name: service-app\n    applicationType: service\n    endpoint: /service-app\n"
+            f"    configuration:\n      standardConfiguration: [{keys(standard)}]\n"
+            f"      securedConfiguration: [{keys(secured)}]\n")
 
 
-def connector_files(spec: str, connection: Mapping[str, Any] | None = None) -> dict[str, str]:
+def connector_files(spec: str, connection: Mapping[str, Any] | None = None,
+                    plugboard: str | None = None) -> dict[str, str]:
     """The files of a connector repository: ``spec`` as connect.yaml and, when given, ``connection`` (a
     `connection` section: how an instance tests its connection, as docs/connect-yaml.md describes it) as
-    connect.yaml's `connection` key. Every test writes connection sections through here."""
-    if connection is None:
-        return {"connect.yaml": spec}
-    return {"connect.yaml": spec.rstrip("\n") + "\nconnection: " + json.dumps(connection) + "\n"}
+    the `connection` of plugboard.yaml beside it, or ``plugboard`` as plugboard.yaml's text. Every test
+    writes connection sections through here."""
+    files = {"connect.yaml": spec}
+    if connection is not None:
+        plugboard = "connection: " + json.dumps(connection) + "\n"
+    if plugboard is not None:
+        files["plugboard.yaml"] = plugboard
+    return files
 
 
 _repos: dict[str, str] = {}
 
 
-def connector_repo(spec: str, tag: str = "v1.0.0", connection: Mapping[str, Any] | None = None) -> str:
-    """The file:// URL of a repository with the ``connector_files(spec, connection)`` at ``tag``, made once
-    per test process and content."""
-    files = connector_files(spec, connection)
+def connector_repo(spec: str, tag: str = "v1.0.0", connection: Mapping[str, Any] | None = None,
+                   plugboard: str | None = None) -> str:
+    """The file:// URL of a repository with the ``connector_files(spec, connection, plugboard)`` at ``tag``,
+    made once per test process and content."""
+    files = connector_files(spec, connection, plugboard)
     identity = json.dumps([tag, files], sort_keys=True)
     if identity not in _repos:
         root = Path(tempfile.mkdtemp(prefix="plugboard-repo-"))
@@ -105,7 +122,7 @@ def connector_repo(spec: str, tag: str = "v1.0.0", connection: Mapping[str, Any]
 
 def shared_repo_url() -> str:
     """One good connector repository (tag v1.0.0) for this test process."""
-    return connector_repo(GOOD_SPEC)
+    return connector_repo(GOOD_SPEC, plugboard=GOOD_PLUGBOARD)
 
 
 def wait_for(catalog, draft_id: str, done: Callable[[spb.ConnectorStaged], bool], *, project: str = "",  # type: ignore[no-untyped-def]
@@ -151,5 +168,6 @@ def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str 
         id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
 
 
-__all__ = ["GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify", "connector_files", "connector_repo",
-           "publish_and_wait", "service_spec", "settled", "shared_repo_url", "wait_for"]
+__all__ = ["GOOD_FILES", "GOOD_PLUGBOARD", "GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify",
+           "connector_files", "connector_repo", "publish_and_wait", "service_spec", "settled", "shared_repo_url",
+           "wait_for"]

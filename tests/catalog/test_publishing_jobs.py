@@ -48,7 +48,7 @@ def test_a_failing_repository_leaves_the_draft_failed_with_its_report(catalog, u
     elif case == "invalid_spec":
         url = make_repo(tmp_path / "r", {"connect.yaml": GOOD_SPEC.replace("applicationType: service",
                                                                             "applicationType: spaceship")})
-        expected = ("Connector specification file not valid", "deployAs[0]")
+        expected = ("Connector specification file not valid", "deployAs.0.applicationType")
     elif case == "unknown_tag":
         url, tag = make_repo(tmp_path / "r", {"connect.yaml": GOOD_SPEC}), "v9.9.9"
         expected = ("Git tag not found", "v9.9.9")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,17 +21,21 @@ GOOD_SPEC = """\
 deployAs:
   - name: shop-sync
     applicationType: service
+    endpoint: /shop-sync
     configuration:
       standardConfiguration:
         - {key: SHOP_DOMAIN, description: Shop host, required: true}
         - {key: PAGE_SIZE, description: Page size, default: "50"}
       securedConfiguration:
         - {key: API_KEY, description: API key, required: true}
+"""
+CONNECTION = """\
 connection:
   baseUrl: "https://{SHOP_DOMAIN}/api"
   authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_KEY}
   testRequest: {method: GET, path: /ping, expectedStatus: [200, 204]}
 """
+FILES = {"connect.yaml": GOOD_SPEC, "plugboard.yaml": CONNECTION}
 
 
 @pytest.fixture
@@ -49,11 +54,12 @@ def titles(result) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("annotated", [False, True])
 def test_good_repository_yields_the_specification(tmp_path, settings, annotated):
-    url = make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC}, annotated=annotated)
+    url = make_repo(tmp_path / "repo", FILES, annotated=annotated)
     result = read(url, "v1.0.0", settings)
     assert titles(result) == [
         ("Information", "Git repository reachable"),
         ("Information", "Connector specification file found"),
+        ("Information", "Plugboard file found"),
         ("Information", "Connector specification file valid"),
     ]
     spec = result.specification
@@ -70,7 +76,7 @@ def test_good_repository_yields_the_specification(tmp_path, settings, annotated)
 
 def test_the_tag_decides_which_file_is_read(tmp_path, settings):
     root = tmp_path / "repo"
-    url = make_repo(root, {"connect.yaml": "deployAs: nope\n"}, tag="v1")
+    url = make_repo(root, {"connect.yaml": "deployAs: nope\n", "plugboard.yaml": CONNECTION}, tag="v1")
     (root / "connect.yaml").write_text(GOOD_SPEC)
     git(root, "commit", "--quiet", "-am", "fix")
     git(root, "tag", "v2")
@@ -79,10 +85,45 @@ def test_the_tag_decides_which_file_is_read(tmp_path, settings):
 
 
 def test_a_spec_without_connection_is_published_with_a_warning(tmp_path, settings):
-    spec = "deployAs:\n  - {name: job-app, applicationType: job}\n"
+    spec = "deployAs:\n  - {name: job-app, applicationType: job, endpoint: /job, properties: {schedule: '@daily'}}\n"
     result = read(make_repo(tmp_path / "repo", {"connect.yaml": spec}), "v1.0.0", settings)
     assert result.specification is not None
+    assert result.specification.applications[0].schedule == "@daily"
     assert titles(result)[-1] == ("Warning", "Connection test not configured")
+    assert "plugboard.yaml" in result.entries[-1].message
+
+
+def test_a_connection_inside_connect_yaml_still_works_with_a_warning_to_move_it(tmp_path, settings):
+    """Existing connectors: connect.yaml's own connection section is read (and only that key is let
+    through: connect.yaml is otherwise checked with commercetools' rules)."""
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC + CONNECTION}), "v1.0.0", settings)
+    assert result.specification is not None and result.specification.connection is not None
+    assert result.specification.connection.authentication.api_key_variable == "API_KEY"
+    warnings = [e for e in result.entries if e.type is EntryType.WARNING]
+    assert [e.title for e in warnings] == ["Connection test in connect.yaml"]
+    assert "move it to plugboard.yaml" in warnings[0].message
+
+    unknown = GOOD_SPEC + CONNECTION + "extras: {a: 1}\n"
+    result = read(make_repo(tmp_path / "repo2", {"connect.yaml": unknown}), "v1.0.0", settings)
+    assert result.specification is None
+    assert "connect.yaml: [file content]: Unrecognized key(s) in object: 'extras'" in [
+        e.message for e in result.entries if e.type is EntryType.ERROR]
+
+
+def test_a_connection_in_both_files_is_an_error(tmp_path, settings):
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC + CONNECTION, "plugboard.yaml": CONNECTION}),
+                  "v1.0.0", settings)
+    assert result.specification is None
+    assert any("in both plugboard.yaml and connect.yaml" in e.message for e in result.entries), result.entries
+
+
+def test_plugboard_yaml_problems_name_their_file(tmp_path, settings):
+    bad = CONNECTION.replace("apiKeyVariable: API_KEY", "apiKeyVariable: NOPE") + "extra: 1\n"
+    result = read(make_repo(tmp_path / "repo", {"connect.yaml": GOOD_SPEC, "plugboard.yaml": bad}), "v1.0.0", settings)
+    assert result.specification is None
+    errors = [e.message for e in result.entries if e.type is EntryType.ERROR]
+    assert "plugboard.yaml: Unrecognized key(s) in object: 'extra'" in errors, errors
+    assert any(m.startswith("plugboard.yaml: [connection.authentication.apiKeyVariable]: names NOPE") for m in errors)
 
 
 def test_missing_connect_yaml(tmp_path, settings):
@@ -96,17 +137,20 @@ def test_invalid_yaml_names_the_position(tmp_path, settings):
     result = read(make_repo(tmp_path / "repo", {"connect.yaml": "deployAs: [\n  - name: x\n"}), "v1.0.0", settings)
     assert result.specification is None
     assert titles(result)[-1] == ("Error", "Connector specification file not valid")
-    assert "not valid YAML (line" in result.entries[-1].message
+    assert result.entries[-1].message.startswith("connect.yaml: not valid YAML: ")
+    assert "at line 2, column 3" in result.entries[-1].message
 
 
 def test_invalid_specification_names_each_offending_path(tmp_path, settings):
-    spec = GOOD_SPEC.replace("applicationType: service", "applicationType: lambda").replace(
-        "apiKeyVariable: API_KEY", "apiKeyVariable: NOPE")
+    spec = GOOD_SPEC.replace("    endpoint: /shop-sync\n", "").replace("required: true}", "requried: true}")
     result = read(make_repo(tmp_path / "repo", {"connect.yaml": spec}), "v1.0.0", settings)
     assert result.specification is None
     errors = [e.message for e in result.entries if e.type is EntryType.ERROR]
-    assert any("deployAs[0].applicationType: must be one of" in m for m in errors), errors
-    assert any("connection.authentication.apiKeyVariable: names NOPE" in m for m in errors), errors
+    assert errors == [
+        "connect.yaml: [deployAs.0.endpoint]: Required",
+        "connect.yaml: [deployAs.0.configuration.standardConfiguration.0]: Unrecognized key(s) in object: 'requried'",
+        "connect.yaml: [deployAs.0.configuration.securedConfiguration.0]: Unrecognized key(s) in object: 'requried'",
+    ]
 
 
 def test_unknown_tag(tmp_path, settings):
@@ -161,8 +205,34 @@ def test_credentials_in_the_url_never_reach_the_report(settings):
     assert shown_url("git@github.com:acme/x.git") == "github.com:acme/x.git"
 
 
+def git_processes_naming(text: str) -> list[str]:
+    """Live (not zombie) processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in command and state not in ("Z", "X"):
+            found.append(command)
+    return found
+
+
+def wait_until_gone(text: str, seconds: float = 10.0) -> list[str]:
+    """The processes naming ``text`` still alive after at most ``seconds`` (a killed process needs a
+    moment to exit; one that was not killed stays, since its server never answers)."""
+    deadline = time.monotonic() + seconds
+    while (alive := git_processes_naming(text)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
 def test_a_server_that_never_answers_runs_into_the_deadline(settings):
-    """A TCP listener that accepts and says nothing: git is stopped at the deadline, not left hanging."""
+    """A TCP listener that accepts and says nothing: git is stopped at the deadline, not left hanging,
+    and so is every helper it started (git-remote-https): the whole process group is killed."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -182,6 +252,8 @@ def test_a_server_that_never_answers_runs_into_the_deadline(settings):
     try:
         port = listener.getsockname()[1]
         result = read(f"https://127.0.0.1:{port}/acme/x.git", "v1.0.0", settings, timeout_seconds=1.0)
+        # Checked while the connections are still open: a surviving helper would wait on them forever.
+        survivors = wait_until_gone(f"127.0.0.1:{port}/acme/x.git")
     finally:
         stop.set()
         thread.join()
@@ -191,3 +263,4 @@ def test_a_server_that_never_answers_runs_into_the_deadline(settings):
     assert titles(result) == [("Error", "Git repository not reachable")]
     assert "did not finish within 1 s" in result.entries[0].message
     assert accepted, "git never connected, so the deadline was not what stopped it"
+    assert survivors == []

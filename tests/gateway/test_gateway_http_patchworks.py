@@ -14,7 +14,7 @@ from tests.instance.helpers import publish
 from tests.instance.third_party import API_KEY, ThirdParty
 
 SPEC = (
-    "deployAs:\n  - name: app\n    applicationType: service\n    configuration:\n"
+    "deployAs:\n  - name: app\n    applicationType: service\n    endpoint: /app\n    configuration:\n"
     "      standardConfiguration:\n        - {key: BASE, description: host, required: true}\n"
     "      securedConfiguration:\n        - {key: API_KEY, description: key, required: true}\n"
     "connection:\n  baseUrl: \"http://{BASE}\"\n"

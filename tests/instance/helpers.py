@@ -18,19 +18,21 @@ from tests.catalog.gitrepos import connector_repo, publish_and_wait
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
-MINIMAL_SPEC = "deployAs:\n  - {name: app, applicationType: service}\n"
+MINIMAL_SPEC = "deployAs:\n  - {name: app, applicationType: service, endpoint: /app}\n"
 
 
 def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC,  # type: ignore[no-untyped-def]
-            connection: Mapping[str, Any] | None = None) -> str:
+            plugboard: str | None = None, connection: Mapping[str, Any] | None = None) -> str:
     """Create a draft from a real git repository with ``spec`` as connect.yaml (and ``connection``, a
-    ``connection_section``, as its connection test) and publish it without certification (private to
-    ``project``); its id. The catalog must allow file:// repository URLs (``git_allow_file_urls``)."""
+    ``connection_section``, as its connection test in plugboard.yaml, or ``plugboard`` as that file's text)
+    and publish it without certification (private to ``project``); its id. The catalog must allow file://
+    repository URLs (``git_allow_file_urls``)."""
     draft = catalog.CreateConnectorStaged(cpb.CreateConnectorStagedRequest(
         project=project,
         draft=spb.ConnectorStagedDraft(
             key=key, name=f"Connector {key}",
-            repository=spb.Repository(url=connector_repo(spec, connection=connection), tag="v1.0.0"),
+            repository=spb.Repository(url=connector_repo(spec, connection=connection, plugboard=plugboard),
+                                      tag="v1.0.0"),
             creator=spb.Creator(email="dev@example.com"),  # commercetools' models require it
         ),
     ))
@@ -40,15 +42,15 @@ def publish(catalog, project: str, key: str, spec: str = MINIMAL_SPEC,  # type: 
 
 
 def publish_version(catalog, project: str, connector_id: str, spec: str,  # type: ignore[no-untyped-def]
-                    connection: Mapping[str, Any] | None = None) -> int:
+                    plugboard: str | None = None, connection: Mapping[str, Any] | None = None) -> int:
     """Publish the next version of a connector with ``spec`` as its connect.yaml (and ``connection`` as
-    its connection test); its number."""
+    its connection test, or ``plugboard`` as plugboard.yaml's text); its number."""
     draft = catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=connector_id, project=project))
     Action = apb.ConnectorStagedUpdateAction
     edited = catalog.UpdateConnectorStaged(cpb.UpdateConnectorStagedRequest(
         id=connector_id, version=draft.version, project=project,
-        actions=[Action(set_repository=Action.SetRepository(url=connector_repo(spec, connection=connection),
-                                                             tag="v1.0.0"))]))
+        actions=[Action(set_repository=Action.SetRepository(
+            url=connector_repo(spec, connection=connection, plugboard=plugboard), tag="v1.0.0"))]))
     published = publish_and_wait(catalog, edited, project=project)
     assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
     return published.published_version
@@ -87,8 +89,9 @@ class Connector:
     def publish(self, spec: str, connection: Mapping[str, Any] | None = None) -> int:
         """Publish ``spec`` (and ``connection``) as the connector's next version; its number."""
         if self.connector_id:
-            return publish_version(self.catalog, self.project, self.connector_id, spec, connection)
-        self.connector_id = publish(self.catalog, self.project, f"probe-{uuid.uuid4().hex[:10]}", spec, connection)
+            return publish_version(self.catalog, self.project, self.connector_id, spec, connection=connection)
+        self.connector_id = publish(self.catalog, self.project, f"probe-{uuid.uuid4().hex[:10]}", spec,
+                                    connection=connection)
         return 1
 
 

@@ -193,19 +193,21 @@ def test_test_connection_on_create_without_a_connection_section_is_misconfigured
 
 
 def test_a_published_connection_section_drives_a_real_test(instances, catalog, unique):
-    """End to end with the real catalog: connect.yaml's `connection` section, published, then tested
+    """End to end with the real catalog: plugboard.yaml's `connection` section, published, then tested
     against a real HTTP server on loopback (admitted by connection_test_allow_cidrs)."""
     third_party = ThirdParty()
     try:
         spec = (
-            "deployAs:\n  - name: app\n    applicationType: service\n    configuration:\n"
+            "deployAs:\n  - name: app\n    applicationType: service\n    endpoint: /app\n    configuration:\n"
             "      standardConfiguration:\n        - {key: BASE, description: host, required: true}\n"
             "      securedConfiguration:\n        - {key: API_KEY, description: key, required: true}\n"
+        )
+        plugboard = (
             "connection:\n  baseUrl: \"http://{BASE}\"\n"
             "  authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_KEY}\n"
             "  testRequest: {method: GET, path: /key-header/ping, expectedStatus: [200]}\n"
         )
-        connector_id = publish(catalog, "acme", f"conn-{unique}", spec)
+        connector_id = publish(catalog, "acme", f"conn-{unique}", spec, plugboard)
         created = create(instances, connector_id=connector_id, variables=[
             ipb.Variable(key="BASE", value=f"127.0.0.1:{third_party.port}"), ipb.Variable(key="API_KEY", value=API_KEY)])
         result = instances.TestInstanceConnection(ispb.TestInstanceConnectionRequest(project="acme", id=created.id))

@@ -29,6 +29,7 @@ SHOP_SPEC = """\
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration:
         - {key: SHOP_DOMAIN, description: Shop host, required: true}

@@ -22,6 +22,7 @@ SPEC = """\
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration:
         - {key: ACCOUNT, description: Account}

@@ -19,7 +19,7 @@ from tests.rich import expect_error
 
 
 def spec(standard: str, secured: str) -> str:
-    return ("deployAs:\n  - name: service-app\n    applicationType: service\n    configuration:\n"
+    return ("deployAs:\n  - name: service-app\n    applicationType: service\n    endpoint: /service\n    configuration:\n"
             f"      standardConfiguration: [{standard}]\n      securedConfiguration: [{secured}]\n")
 
 

@@ -58,6 +58,7 @@ BASIC_SPEC = """\
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration: [{key: BASE, description: Host, required: true}]
       securedConfiguration:

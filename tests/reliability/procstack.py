@@ -24,6 +24,7 @@ from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from tests.harness import RunningServer, start_server
 from tests.instance.helpers import publish
 from tests.reliability.stack import (
+    SEED_PLUGBOARD,
     SEED_SPEC,
     ServerProcess,
     free_port,
@@ -89,7 +90,8 @@ class ProcStack:
 
     def publish(self, project: str, key: str) -> str:
         """A published connector private to ``project`` (through the in-process catalog); its id."""
-        return publish(cgrpc.CatalogServiceStub(self.catalog.channel), project, key, spec=SEED_SPEC)
+        return publish(cgrpc.CatalogServiceStub(self.catalog.channel), project, key, spec=SEED_SPEC,
+                       plugboard=SEED_PLUGBOARD)
 
     def stop(self) -> None:
         for server in (self.gateway, self.instance):

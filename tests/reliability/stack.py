@@ -171,6 +171,7 @@ SEED_SPEC = """\
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration:
         - {key: ACCOUNT, description: Account}
@@ -178,6 +179,8 @@ deployAs:
       securedConfiguration:
         - {key: API_TOKEN, description: API token}
         - {key: PASSWORD, description: Password}
+"""
+SEED_PLUGBOARD = """\
 connection:
   baseUrl: "http://{HOST}"
   authentication: {type: api_key_header, parameterName: X-Api-Key, apiKeyVariable: API_TOKEN}
@@ -232,7 +235,8 @@ def seed_stack(stack: Stack) -> None:
     stack.project = f"proj-{suffix}"
     stack.connector_key = f"conn-{suffix}"
     catalog = cgrpc.CatalogServiceStub(stack.catalog.channel)
-    stack.connector_id = publish(catalog, stack.project, stack.connector_key, spec=SEED_SPEC)
+    stack.connector_id = publish(catalog, stack.project, stack.connector_key, spec=SEED_SPEC,
+                                 plugboard=SEED_PLUGBOARD)
     instances = igrpc.InstanceServiceStub(stack.instance.channel)
     created = create_instance(instances, stack.project, stack.connector_key, "seeded",
                               secrets={"API_TOKEN": f"seed-token-{suffix}"},

@@ -270,6 +270,7 @@ TEMPLATE_SPECS = {
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration:
         - {key: HOST, description: Host and port}
@@ -285,6 +286,7 @@ connection:
 deployAs:
   - name: service-app
     applicationType: service
+    endpoint: /service
     configuration:
       standardConfiguration:
         - {key: HOST, description: Host and port}

@@ -136,7 +136,7 @@ class Connectors:
     def for_path(self, path: str) -> str:
         if path not in self.ids:
             spec = json.dumps({
-                "deployAs": [{"name": "service-app", "applicationType": "service", "configuration": {
+                "deployAs": [{"name": "service-app", "applicationType": "service", "endpoint": "/service", "configuration": {
                     "standardConfiguration": [{"key": "BASE", "description": "Host", "required": True}]}}],
                 "connection": {"baseUrl": "http://{BASE}", "testRequest": {"path": path}}})
             self.ids[path] = publish(self.catalog, "acme", f"probe-{len(self.ids)}", spec)

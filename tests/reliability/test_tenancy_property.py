@@ -26,7 +26,7 @@ from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.rpc.status import from_rpc_error
 from tests.instance.helpers import publish
 from tests.reliability import fuzz
-from tests.reliability.stack import SEED_SPEC, Stack, create_instance, gateway_key, keyed_channel
+from tests.reliability.stack import SEED_PLUGBOARD, SEED_SPEC, Stack, create_instance, gateway_key, keyed_channel
 
 POOL = 3  # projects, each with its own published connector
 
@@ -40,7 +40,8 @@ class Tenants:
         suffix = uuid.uuid4().hex[:6]
         self.projects = [f"tenant-{suffix}-{n}" for n in range(POOL)]
         self.connector_key = {p: f"ten-{suffix}-{n}" for n, p in enumerate(self.projects)}
-        self.connector_id = {p: publish(catalog, p, self.connector_key[p], spec=SEED_SPEC) for p in self.projects}
+        self.connector_id = {p: publish(catalog, p, self.connector_key[p], spec=SEED_SPEC,
+                                         plugboard=SEED_PLUGBOARD) for p in self.projects}
         self.gateway = {p: keyed_channel(stack.gateway.target, gateway_key(stack.settings, p)) for p in self.projects}
         self.created: dict[str, list[ipb.Instance]] = {p: [] for p in self.projects}
 

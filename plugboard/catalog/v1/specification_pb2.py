@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(plugboard/catalog/v1/specification.proto\x12\x14plugboard.catalog.v1\"\xb1\x02\n\x16\x43onnectorSpecification\x12M\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32\x37.plugboard.catalog.v1.ConnectorConfigurationApplication\x12P\n\x14global_configuration\x18\x02 \x01(\x0b\x32\x32.plugboard.catalog.v1.ConnectorGlobalConfiguration\x12\x38\n\nconnection\x18\x03 \x01(\x0b\x32$.plugboard.catalog.v1.ConnectionSpec\x12<\n\napi_client\x18\x04 \x01(\x0b\x32(.plugboard.catalog.v1.ConnectorApiClient\"\xf5\x01\n!ConnectorConfigurationApplication\x12\x18\n\x10\x61pplication_name\x18\x01 \x01(\t\x12\x18\n\x10\x61pplication_type\x18\x02 \x01(\t\x12N\n\x16standard_configuration\x18\x03 \x03(\x0b\x32..plugboard.catalog.v1.StandardConfigurationKey\x12L\n\x15secured_configuration\x18\x04 \x03(\x0b\x32-.plugboard.catalog.v1.SecuredConfigurationKey\"_\n\x18StandardConfigurationKey\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x03 \x01(\t\x12\x10\n\x08required\x18\x04 \x01(\x08\"M\n\x17SecuredConfigurationKey\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x08\"\xbc\x01\n\x1c\x43onnectorGlobalConfiguration\x12N\n\x16standard_configuration\x18\x01 \x03(\x0b\x32..plugboard.catalog.v1.StandardConfigurationKey\x12L\n\x15secured_configuration\x18\x02 \x03(\x0b\x32-.plugboard.catalog.v1.SecuredConfigurationKey\"$\n\x12\x43onnectorApiClient\x12\x0e\n\x06scopes\x18\x01 \x03(\t\"\xb6\x01\n\x0e\x43onnectionSpec\x12\x19\n\x11\x62\x61se_url_template\x18\x01 \x01(\t\x12\x46\n\x0e\x61uthentication\x18\x02 \x01(\x0b\x32..plugboard.catalog.v1.ConnectionAuthentication\x12\x41\n\x0ctest_request\x18\x03 \x01(\x0b\x32+.plugboard.catalog.v1.ConnectionTestRequest\"\xba\x02\n\x18\x43onnectionAuthentication\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.plugboard.catalog.v1.AuthenticationType\x12\x16\n\x0eparameter_name\x18\x02 \x01(\t\x12\x18\n\x10\x61pi_key_variable\x18\x03 \x01(\t\x12\x19\n\x11username_variable\x18\x04 \x01(\t\x12\x19\n\x11password_variable\x18\x05 \x01(\t\x12\x16\n\x0etoken_variable\x18\x06 \x01(\t\x12\x1a\n\x12token_url_template\x18\x07 \x01(\t\x12\x1a\n\x12\x63lient_id_variable\x18\x08 \x01(\t\x12\x1e\n\x16\x63lient_secret_variable\x18\t \x01(\t\x12\x0e\n\x06scopes\x18\n \x03(\t\"\xc9\x01\n\x15\x43onnectionTestRequest\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x17\n\x0f\x65xpected_status\x18\x03 \x03(\x05\x12I\n\x07headers\x18\x04 \x03(\x0b\x32\x38.plugboard.catalog.v1.ConnectionTestRequest.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x98\x02\n\x12\x41uthenticationType\x12#\n\x1f\x41UTHENTICATION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UTHENTICATION_TYPE_NONE\x10\x01\x12&\n\"AUTHENTICATION_TYPE_API_KEY_HEADER\x10\x02\x12%\n!AUTHENTICATION_TYPE_API_KEY_QUERY\x10\x03\x12\x1d\n\x19\x41UTHENTICATION_TYPE_BASIC\x10\x04\x12\x1e\n\x1a\x41UTHENTICATION_TYPE_BEARER\x10\x05\x12\x31\n-AUTHENTICATION_TYPE_OAUTH2_CLIENT_CREDENTIALS\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(plugboard/catalog/v1/specification.proto\x12\x14plugboard.catalog.v1\"\xb1\x02\n\x16\x43onnectorSpecification\x12M\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32\x37.plugboard.catalog.v1.ConnectorConfigurationApplication\x12P\n\x14global_configuration\x18\x02 \x01(\x0b\x32\x32.plugboard.catalog.v1.ConnectorGlobalConfiguration\x12\x38\n\nconnection\x18\x03 \x01(\x0b\x32$.plugboard.catalog.v1.ConnectionSpec\x12<\n\napi_client\x18\x04 \x01(\x0b\x32(.plugboard.catalog.v1.ConnectorApiClient\"\x8b\x04\n!ConnectorConfigurationApplication\x12\x18\n\x10\x61pplication_name\x18\x01 \x01(\t\x12\x18\n\x10\x61pplication_type\x18\x02 \x01(\t\x12N\n\x16standard_configuration\x18\x03 \x03(\x0b\x32..plugboard.catalog.v1.StandardConfigurationKey\x12L\n\x15secured_configuration\x18\x04 \x03(\x0b\x32-.plugboard.catalog.v1.SecuredConfigurationKey\x12\x10\n\x08\x65ndpoint\x18\x05 \x01(\t\x12\x39\n\x07scripts\x18\x06 \x01(\x0b\x32(.plugboard.catalog.v1.ApplicationScripts\x12?\n\nproperties\x18\x07 \x01(\x0b\x32+.plugboard.catalog.v1.ApplicationProperties\x12\x42\n\x0chealth_check\x18\x08 \x01(\x0b\x32,.plugboard.catalog.v1.ApplicationHealthCheck\x12\x42\n\x0cretry_policy\x18\t \x01(\x0b\x32,.plugboard.catalog.v1.ApplicationRetryPolicy\"?\n\x12\x41pplicationScripts\x12\x13\n\x0bpost_deploy\x18\x01 \x01(\t\x12\x14\n\x0cpre_undeploy\x18\x02 \x01(\t\")\n\x15\x41pplicationProperties\x12\x10\n\x08schedule\x18\x01 \x01(\t\"v\n\x16\x41pplicationHealthCheck\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x18\n\x10interval_seconds\x18\x02 \x01(\x05\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x05\x12\x1b\n\x13unhealthy_threshold\x18\x04 \x01(\x05\"z\n\x16\x41pplicationRetryPolicy\x12\x10\n\x08strategy\x18\x01 \x01(\t\x12\x1b\n\x13min_backoff_seconds\x18\x02 \x01(\x05\x12\x1b\n\x13max_backoff_seconds\x18\x03 \x01(\x05\x12\x14\n\x0cmax_attempts\x18\x04 \x01(\x05\"_\n\x18StandardConfigurationKey\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x03 \x01(\t\x12\x10\n\x08required\x18\x04 \x01(\x08\"M\n\x17SecuredConfigurationKey\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x08\"\xbc\x01\n\x1c\x43onnectorGlobalConfiguration\x12N\n\x16standard_configuration\x18\x01 \x03(\x0b\x32..plugboard.catalog.v1.StandardConfigurationKey\x12L\n\x15secured_configuration\x18\x02 \x03(\x0b\x32-.plugboard.catalog.v1.SecuredConfigurationKey\"$\n\x12\x43onnectorApiClient\x12\x0e\n\x06scopes\x18\x01 \x03(\t\"\xb6\x01\n\x0e\x43onnectionSpec\x12\x19\n\x11\x62\x61se_url_template\x18\x01 \x01(\t\x12\x46\n\x0e\x61uthentication\x18\x02 \x01(\x0b\x32..plugboard.catalog.v1.ConnectionAuthentication\x12\x41\n\x0ctest_request\x18\x03 \x01(\x0b\x32+.plugboard.catalog.v1.ConnectionTestRequest\"\xba\x02\n\x18\x43onnectionAuthentication\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.plugboard.catalog.v1.AuthenticationType\x12\x16\n\x0eparameter_name\x18\x02 \x01(\t\x12\x18\n\x10\x61pi_key_variable\x18\x03 \x01(\t\x12\x19\n\x11username_variable\x18\x04 \x01(\t\x12\x19\n\x11password_variable\x18\x05 \x01(\t\x12\x16\n\x0etoken_variable\x18\x06 \x01(\t\x12\x1a\n\x12token_url_template\x18\x07 \x01(\t\x12\x1a\n\x12\x63lient_id_variable\x18\x08 \x01(\t\x12\x1e\n\x16\x63lient_secret_variable\x18\t \x01(\t\x12\x0e\n\x06scopes\x18\n \x03(\t\"\xc9\x01\n\x15\x43onnectionTestRequest\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x17\n\x0f\x65xpected_status\x18\x03 \x03(\x05\x12I\n\x07headers\x18\x04 \x03(\x0b\x32\x38.plugboard.catalog.v1.ConnectionTestRequest.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x98\x02\n\x12\x41uthenticationType\x12#\n\x1f\x41UTHENTICATION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UTHENTICATION_TYPE_NONE\x10\x01\x12&\n\"AUTHENTICATION_TYPE_API_KEY_HEADER\x10\x02\x12%\n!AUTHENTICATION_TYPE_API_KEY_QUERY\x10\x03\x12\x1d\n\x19\x41UTHENTICATION_TYPE_BASIC\x10\x04\x12\x1e\n\x1a\x41UTHENTICATION_TYPE_BEARER\x10\x05\x12\x31\n-AUTHENTICATION_TYPE_OAUTH2_CLIENT_CREDENTIALS\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,26 +33,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._loaded_options = None
   _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_AUTHENTICATIONTYPE']._serialized_start=1734
-  _globals['_AUTHENTICATIONTYPE']._serialized_end=2014
+  _globals['_AUTHENTICATIONTYPE']._serialized_start=2364
+  _globals['_AUTHENTICATIONTYPE']._serialized_end=2644
   _globals['_CONNECTORSPECIFICATION']._serialized_start=67
   _globals['_CONNECTORSPECIFICATION']._serialized_end=372
   _globals['_CONNECTORCONFIGURATIONAPPLICATION']._serialized_start=375
-  _globals['_CONNECTORCONFIGURATIONAPPLICATION']._serialized_end=620
-  _globals['_STANDARDCONFIGURATIONKEY']._serialized_start=622
-  _globals['_STANDARDCONFIGURATIONKEY']._serialized_end=717
-  _globals['_SECUREDCONFIGURATIONKEY']._serialized_start=719
-  _globals['_SECUREDCONFIGURATIONKEY']._serialized_end=796
-  _globals['_CONNECTORGLOBALCONFIGURATION']._serialized_start=799
-  _globals['_CONNECTORGLOBALCONFIGURATION']._serialized_end=987
-  _globals['_CONNECTORAPICLIENT']._serialized_start=989
-  _globals['_CONNECTORAPICLIENT']._serialized_end=1025
-  _globals['_CONNECTIONSPEC']._serialized_start=1028
-  _globals['_CONNECTIONSPEC']._serialized_end=1210
-  _globals['_CONNECTIONAUTHENTICATION']._serialized_start=1213
-  _globals['_CONNECTIONAUTHENTICATION']._serialized_end=1527
-  _globals['_CONNECTIONTESTREQUEST']._serialized_start=1530
-  _globals['_CONNECTIONTESTREQUEST']._serialized_end=1731
-  _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._serialized_start=1685
-  _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._serialized_end=1731
+  _globals['_CONNECTORCONFIGURATIONAPPLICATION']._serialized_end=898
+  _globals['_APPLICATIONSCRIPTS']._serialized_start=900
+  _globals['_APPLICATIONSCRIPTS']._serialized_end=963
+  _globals['_APPLICATIONPROPERTIES']._serialized_start=965
+  _globals['_APPLICATIONPROPERTIES']._serialized_end=1006
+  _globals['_APPLICATIONHEALTHCHECK']._serialized_start=1008
+  _globals['_APPLICATIONHEALTHCHECK']._serialized_end=1126
+  _globals['_APPLICATIONRETRYPOLICY']._serialized_start=1128
+  _globals['_APPLICATIONRETRYPOLICY']._serialized_end=1250
+  _globals['_STANDARDCONFIGURATIONKEY']._serialized_start=1252
+  _globals['_STANDARDCONFIGURATIONKEY']._serialized_end=1347
+  _globals['_SECUREDCONFIGURATIONKEY']._serialized_start=1349
+  _globals['_SECUREDCONFIGURATIONKEY']._serialized_end=1426
+  _globals['_CONNECTORGLOBALCONFIGURATION']._serialized_start=1429
+  _globals['_CONNECTORGLOBALCONFIGURATION']._serialized_end=1617
+  _globals['_CONNECTORAPICLIENT']._serialized_start=1619
+  _globals['_CONNECTORAPICLIENT']._serialized_end=1655
+  _globals['_CONNECTIONSPEC']._serialized_start=1658
+  _globals['_CONNECTIONSPEC']._serialized_end=1840
+  _globals['_CONNECTIONAUTHENTICATION']._serialized_start=1843
+  _globals['_CONNECTIONAUTHENTICATION']._serialized_end=2157
+  _globals['_CONNECTIONTESTREQUEST']._serialized_start=2160
+  _globals['_CONNECTIONTESTREQUEST']._serialized_end=2361
+  _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._serialized_start=2315
+  _globals['_CONNECTIONTESTREQUEST_HEADERSENTRY']._serialized_end=2361
 # @@protoc_insertion_point(module_scope)

@@ -37,16 +37,64 @@ class ConnectorSpecification(_message.Message):
     def __init__(self, applications: _Optional[_Iterable[_Union[ConnectorConfigurationApplication, _Mapping]]] = ..., global_configuration: _Optional[_Union[ConnectorGlobalConfiguration, _Mapping]] = ..., connection: _Optional[_Union[ConnectionSpec, _Mapping]] = ..., api_client: _Optional[_Union[ConnectorApiClient, _Mapping]] = ...) -> None: ...
 
 class ConnectorConfigurationApplication(_message.Message):
-    __slots__ = ("application_name", "application_type", "standard_configuration", "secured_configuration")
+    __slots__ = ("application_name", "application_type", "standard_configuration", "secured_configuration", "endpoint", "scripts", "properties", "health_check", "retry_policy")
     APPLICATION_NAME_FIELD_NUMBER: _ClassVar[int]
     APPLICATION_TYPE_FIELD_NUMBER: _ClassVar[int]
     STANDARD_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
     SECURED_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    SCRIPTS_FIELD_NUMBER: _ClassVar[int]
+    PROPERTIES_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     application_name: str
     application_type: str
     standard_configuration: _containers.RepeatedCompositeFieldContainer[StandardConfigurationKey]
     secured_configuration: _containers.RepeatedCompositeFieldContainer[SecuredConfigurationKey]
-    def __init__(self, application_name: _Optional[str] = ..., application_type: _Optional[str] = ..., standard_configuration: _Optional[_Iterable[_Union[StandardConfigurationKey, _Mapping]]] = ..., secured_configuration: _Optional[_Iterable[_Union[SecuredConfigurationKey, _Mapping]]] = ...) -> None: ...
+    endpoint: str
+    scripts: ApplicationScripts
+    properties: ApplicationProperties
+    health_check: ApplicationHealthCheck
+    retry_policy: ApplicationRetryPolicy
+    def __init__(self, application_name: _Optional[str] = ..., application_type: _Optional[str] = ..., standard_configuration: _Optional[_Iterable[_Union[StandardConfigurationKey, _Mapping]]] = ..., secured_configuration: _Optional[_Iterable[_Union[SecuredConfigurationKey, _Mapping]]] = ..., endpoint: _Optional[str] = ..., scripts: _Optional[_Union[ApplicationScripts, _Mapping]] = ..., properties: _Optional[_Union[ApplicationProperties, _Mapping]] = ..., health_check: _Optional[_Union[ApplicationHealthCheck, _Mapping]] = ..., retry_policy: _Optional[_Union[ApplicationRetryPolicy, _Mapping]] = ...) -> None: ...
+
+class ApplicationScripts(_message.Message):
+    __slots__ = ("post_deploy", "pre_undeploy")
+    POST_DEPLOY_FIELD_NUMBER: _ClassVar[int]
+    PRE_UNDEPLOY_FIELD_NUMBER: _ClassVar[int]
+    post_deploy: str
+    pre_undeploy: str
+    def __init__(self, post_deploy: _Optional[str] = ..., pre_undeploy: _Optional[str] = ...) -> None: ...
+
+class ApplicationProperties(_message.Message):
+    __slots__ = ("schedule",)
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    schedule: str
+    def __init__(self, schedule: _Optional[str] = ...) -> None: ...
+
+class ApplicationHealthCheck(_message.Message):
+    __slots__ = ("path", "interval_seconds", "timeout_seconds", "unhealthy_threshold")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    UNHEALTHY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    interval_seconds: int
+    timeout_seconds: int
+    unhealthy_threshold: int
+    def __init__(self, path: _Optional[str] = ..., interval_seconds: _Optional[int] = ..., timeout_seconds: _Optional[int] = ..., unhealthy_threshold: _Optional[int] = ...) -> None: ...
+
+class ApplicationRetryPolicy(_message.Message):
+    __slots__ = ("strategy", "min_backoff_seconds", "max_backoff_seconds", "max_attempts")
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    MIN_BACKOFF_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BACKOFF_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    strategy: str
+    min_backoff_seconds: int
+    max_backoff_seconds: int
+    max_attempts: int
+    def __init__(self, strategy: _Optional[str] = ..., min_backoff_seconds: _Optional[int] = ..., max_backoff_seconds: _Optional[int] = ..., max_attempts: _Optional[int] = ...) -> None: ...
 
 class StandardConfigurationKey(_message.Message):
     __slots__ = ("key", "description", "default", "required")
