@@ -53,15 +53,9 @@ def test_the_fixtures_are_valid_for_commercetools():
 
 
 EXAMPLES = documented_examples()
-# README.md belongs to another change: its examples still put `connection` inside connect.yaml and their
-# service has no `endpoint`. Until they are moved (connection to plugboard.yaml, `endpoint: /shop-sync`
-# added), commercetools refuses them; strict, so the marker goes once they are fixed.
-README_PENDING = pytest.mark.xfail(strict=True, reason="README.md examples: endpoint missing, connection in "
-                                                       "connect.yaml (see docs/connect-yaml.md)")
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=README_PENDING if name.startswith("README.md") else ())
-                                  for name in EXAMPLES])
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_documented_examples_are_valid_for_commercetools(name):
     ((valid, errors),) = official_verdicts([EXAMPLES[name]])
     assert valid, errors
