@@ -29,7 +29,7 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import status_pb2
 from multidict import MultiDictProxy
 from yarl import URL
 
@@ -40,6 +40,7 @@ from gateway.json_mapping import HTTP_STATUS, set_from_strings
 from gateway.policy import MethodRule
 from plugboard.catalog.v1 import connector_pb2, connector_staged_pb2 as spb, specification_pb2
 from plugboard.errors import InvalidArgument
+from plugboard.rpc.status import parts_of
 
 PREFIX = "/connectors"
 _SERVICE = "plugboard.catalog.v1.CatalogService"
@@ -331,14 +332,7 @@ def _int(value: str) -> int | str:
 
 def error_body(status: status_pb2.Status) -> tuple[int, dict[str, Any]]:
     """commercetools' ``ErrorResponse`` of a ``google.rpc.Status``."""
-    code = next((c for c in grpc.StatusCode if c.value[0] == status.code), grpc.StatusCode.UNKNOWN)
-    info = error_details_pb2.ErrorInfo()
-    bad = error_details_pb2.BadRequest()
-    for detail in status.details:
-        if detail.Is(info.DESCRIPTOR):
-            detail.Unpack(info)
-        elif detail.Is(bad.DESCRIPTOR):
-            detail.Unpack(bad)
+    code, info, bad = parts_of(status)
     reason, meta, message = info.reason, info.metadata, status.message
     http = HTTP_STATUS.get(code, 500)
     errors: list[dict[str, Any]]

@@ -32,7 +32,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import status_pb2
 from multidict import MultiDictProxy
 from yarl import URL
 
@@ -42,6 +42,7 @@ from gateway.http_rules import HttpRoute, compile_template
 from gateway.json_mapping import HTTP_STATUS
 from gateway.policy import MethodRule
 from plugboard.errors import FieldViolation, InvalidArgument
+from plugboard.rpc.status import parts_of
 from plugboard.instance.v1 import instance_pb2 as ipb
 
 PREFIX = "/api/v1/connectors"
@@ -411,14 +412,7 @@ def _seed_field(path: str) -> str:
 
 
 def error_body(status: status_pb2.Status) -> tuple[int, dict[str, Any]]:
-    code = next((c for c in grpc.StatusCode if c.value[0] == status.code), grpc.StatusCode.UNKNOWN)
-    info = error_details_pb2.ErrorInfo()
-    bad = error_details_pb2.BadRequest()
-    for detail in status.details:
-        if detail.Is(info.DESCRIPTOR):
-            detail.Unpack(info)
-        elif detail.Is(bad.DESCRIPTOR):
-            detail.Unpack(bad)
+    code, info, bad = parts_of(status)
     message = status.message
     if info.reason == BAD_QUERY or (code == grpc.StatusCode.INVALID_ARGUMENT and info.reason == "BAD_TIMEOUT"):
         text = "; ".join(v.description for v in bad.field_violations) or message

@@ -155,6 +155,16 @@ def _unpack(status: status_pb2.Status, message_type):  # type: ignore[no-untyped
     return None
 
 
+def parts_of(status: status_pb2.Status) -> tuple[grpc.StatusCode, error_details_pb2.ErrorInfo,
+                                                   error_details_pb2.BadRequest]:
+    """The code of a ``google.rpc.Status`` and its ErrorInfo and BadRequest (empty when absent): what the
+    HTTP dialects read to shape their own error bodies."""
+    code = next((c for c in grpc.StatusCode if c.value[0] == status.code), grpc.StatusCode.UNKNOWN)
+    info = _unpack(status, error_details_pb2.ErrorInfo) or error_details_pb2.ErrorInfo()
+    bad = _unpack(status, error_details_pb2.BadRequest) or error_details_pb2.BadRequest()
+    return code, info, bad
+
+
 def _version(text: str) -> int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
