@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from catalog_service.domain.credentials import CredentialVault
 from catalog_service.domain.service import Catalog, Certification
 from catalog_service.publishing.worker import JobWorker, ReadSource
 from catalog_service.publishing.source import read_connector_source
@@ -15,6 +16,7 @@ from catalog_service.watch import DraftNotifier
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.catalog.v1 import certification_service_pb2, certification_service_pb2_grpc
 from plugboard.errors import PlugboardError
+from plugboard.secrets import Keyring
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
 from plugboard.storage.paging import PageTokens
@@ -48,13 +50,15 @@ async def create_server(settings: Settings, *, port: int | None = None,
     the database for work or changes made by other processes). Stopping the server
     (``plugboard.rpc.server.shutdown``) also stops the workers and the reconciler and closes the database.
     """
+    vault = CredentialVault(Keyring.from_settings(settings))  # refuses to start with unusable keys
     store = open_store(settings.catalog_database_url, tokens=PageTokens.from_settings(settings))
     notifier = DraftNotifier()
-    catalog = Catalog(store, on_draft_changed=notifier.notify)
+    catalog = Catalog(store, on_draft_changed=notifier.notify, vault=vault)
     worker = JobWorker(store, settings, clock=catalog.clock, on_draft_changed=notifier.notify,
-                       read_source=read_source, concurrency=settings.catalog_job_workers, poll_seconds=poll_seconds)
+                       read_source=read_source, concurrency=settings.catalog_job_workers, poll_seconds=poll_seconds,
+                       vault=vault)
     catalog.on_job_queued = worker.wake
-    certification = Certification(catalog)
+    certification = Certification(catalog, settings.catalog_reviewer_projects)
     served = build_server(
         [
             ServiceSpec(CATALOG_SERVICE, lambda s: catalog_service_pb2_grpc.add_CatalogServiceServicer_to_server(

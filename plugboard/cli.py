@@ -247,6 +247,9 @@ class Stack:
                 child.process.wait()
 
 
+DEV_REVIEWER_PROJECTS = "reviewers"
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Run the three components until Ctrl-C/SIGTERM; exit non-zero when one of them fails."""
     try:
@@ -269,6 +272,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     # The gateway reaches the backends this stack starts, unless told otherwise.
     env.setdefault("PLUGBOARD_CATALOG_TARGET", addresses["catalog"])
     env.setdefault("PLUGBOARD_INSTANCE_TARGET", addresses["instance"])
+    # Certification needs a reviewer project other than the creator's; the development stack has one.
+    env.setdefault("PLUGBOARD_CATALOG_REVIEWER_PROJECTS", DEV_REVIEWER_PROJECTS)
 
     banner: list[str] = []
     for module in service_clis():  # e.g. the gateway's development API key

@@ -74,6 +74,11 @@ class Settings:
     publish_timeout_seconds: float = 60.0
     job_lease_seconds: float = 180.0
     catalog_job_workers: int = 1
+    # Certification: the projects whose callers may review (queue, start, comment, approve, reject);
+    # empty: nobody can certify. A reviewer project never reviews a connector it created.
+    catalog_reviewer_projects: tuple[str, ...] = ()
+    # Publishing: a PEM file of CA certificates git trusts for https remotes (a private CA); empty: the system's.
+    git_ca_file: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -161,6 +166,8 @@ class Settings:
             publish_timeout_seconds=reader.number("PLUGBOARD_PUBLISH_TIMEOUT_SECONDS", 60.0),
             job_lease_seconds=reader.number("PLUGBOARD_JOB_LEASE_SECONDS", 180.0),
             catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
+            catalog_reviewer_projects=reader.items("PLUGBOARD_CATALOG_REVIEWER_PROJECTS", ()),
+            git_ca_file=reader.text("PLUGBOARD_GIT_CA_FILE", ""),
         )
         settings.check_gateway_limits()
         return settings

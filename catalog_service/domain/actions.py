@@ -18,7 +18,9 @@ from typing import Any
 
 from plugboard.errors import Validator
 
+from . import credentials as creds
 from . import validation as rules
+from .model import RepositoryCredentials
 
 Check = Callable[[Validator, str, Any], None]
 
@@ -110,6 +112,15 @@ class AddCertificationComment:
     comment: str
 
 
+@dataclass(frozen=True)
+class SetRepositoryCredentials:
+    """Set (or, with None, remove) the draft's repository credentials. The use case seals them
+    (``credentials.CredentialVault``) into ``sealed`` before the action is applied."""
+
+    credentials: creds.GitCredentials | None
+    sealed: RepositoryCredentials | None = None
+
+
 Action = (
     SetField
     | AddPrivateProject
@@ -118,6 +129,7 @@ Action = (
     | Publish
     | Unlist
     | AddCertificationComment
+    | SetRepositoryCredentials
 )
 
 # Actions that change the draft's content; refused while a publish is processing or in certification.
@@ -149,5 +161,7 @@ def _validate_one(v: Validator, path: str, action: Action) -> None:
         case AddCertificationComment(comment=comment):
             v.require(bool(comment.strip()), f"{path}.comment", "is required")
             rules.check_text(v, f"{path}.comment", comment)
+        case SetRepositoryCredentials(credentials=credentials):
+            creds.validate(v, path, credentials)
         case UpdatePreviewable() | Publish() | Unlist():
             pass

@@ -133,6 +133,12 @@ def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: dat
             if not current.already_listed:
                 raise refused(NOT_LISTED, subject, "the connector is not listed")
             current = replace(current, already_listed=False)
+        elif isinstance(action, a.SetRepositoryCredentials):
+            # Not content (a publish snapshots no credential): the draft keeps its status and hasChanges.
+            _refuse_while_busy(current, subject)
+            if action.credentials is not None and action.sealed is None:
+                raise AssertionError("repository credentials must be sealed before they are applied")
+            current = replace(current, repository_credentials=action.sealed)
         elif isinstance(action, a.AddCertificationComment):
             if current.status not in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
                 raise refused(NOT_IN_CERTIFICATION, subject, "the draft is not in certification")

@@ -66,6 +66,17 @@ class Repository:
 
 
 @dataclass(frozen=True)
+class RepositoryCredentials:
+    """A draft's repository credentials as stored: their type ("https" or "ssh"), a fingerprint that tells
+    values apart without revealing them, and the ciphertext (``credentials.CredentialVault``). Never the
+    plaintext; never part of a published version or of any response."""
+
+    type: str
+    fingerprint: str
+    sealed: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ReportEntry:
     type: EntryType
     title: str
@@ -203,6 +214,7 @@ class Draft:
     published_version: int = 0
     published_hash: str = ""  # content_hash() of the latest published version; "" before the first
     submitted_at: datetime | None = None  # when the draft last entered ReadyForCertification
+    repository_credentials: RepositoryCredentials | None = None  # write-only, encrypted; see credentials
 
     @property
     def has_changes(self) -> bool:

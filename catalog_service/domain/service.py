@@ -15,11 +15,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from plugboard.errors import ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound, Validator
+from plugboard.errors import (
+    ConcurrentModification,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Validator,
+)
 
 from . import actions as a
 from . import certification as review
 from . import drafts
+from .credentials import CredentialVault
 from .jobs import Job, JobStore
 from .listing import Page, check_paging
 from .model import Connector, Draft, Lifecycle, PublishedVersion, Status
@@ -29,7 +37,8 @@ QUEUE_STATUSES = (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION)
 MAX_COMMENT = 4096
 MAX_TEXT_QUERY = 256
 MAX_FILTER_VALUES = 100  # ids or keys in one marketplace search
-DEFAULT_REVIEWER = "reviewer"
+NOT_A_REVIEWER = "NOT_A_REVIEWER_PROJECT"
+OWN_CONNECTOR = "REVIEWER_IS_CREATOR"
 DELETE_ATTEMPTS = 3
 
 
@@ -54,7 +63,8 @@ class CatalogStore(JobStore, Protocol):
 
     def query_drafts(self, *, limit: int, offset: int, sorts: Sequence[str], is_private: bool | None,
                      integration_types: Sequence[str], project: str, page_token: str) -> Page: ...
-    def certification_queue(self, *, limit: int, offset: int, statuses: Sequence[Status], page_token: str) -> Page: ...
+    def certification_queue(self, *, limit: int, offset: int, statuses: Sequence[Status], page_token: str,
+                            exclude_project: str = "") -> Page: ...
     def claim_job(self, owner: str, now: datetime, lease_seconds: float, batch: int = 5) -> Job | None: ...
     def release_job(self, job: Job) -> bool: ...
     def get_connector(self, connector_id: str = "", key: str = "") -> Connector: ...
@@ -103,9 +113,11 @@ class Catalog:
 
     def __init__(self, store: CatalogStore, clock: Callable[[], datetime] = utc_now, *,
                  on_draft_changed: Callable[[str], None] = _ignore,
-                 on_job_queued: Callable[[], None] = _ignore) -> None:
+                 on_job_queued: Callable[[], None] = _ignore,
+                 vault: CredentialVault | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.vault = vault
         self.on_draft_changed = on_draft_changed
         self.on_job_queued = on_job_queued
 
@@ -140,13 +152,22 @@ class Catalog:
         v.raise_if_any()
         draft = self.get_draft(draft_id=draft_id, key=key, project=project)
         drafts.check_version(draft, version)
-        applied = drafts.apply_actions(draft, [x for x in actions if x is not None],
-                                       actor=project or "internal", now=self.clock())
+        given = [self._sealed(draft, x) for x in actions if x is not None]
+        applied = drafts.apply_actions(draft, given, actor=project or "internal", now=self.clock())
         saved = self.store.save_draft(applied.draft, version, applied.published, applied.job)
         self.on_draft_changed(saved.id)
         if applied.job is not None:
             self.on_job_queued()
         return saved
+
+    def _sealed(self, draft: Draft, action: a.Action) -> a.Action:
+        """``action``, with repository credentials sealed for ``draft`` (the plaintext goes no further)."""
+        if not isinstance(action, a.SetRepositoryCredentials) or action.credentials is None:
+            return action
+        if self.vault is None:
+            raise FailedPrecondition.single("REPOSITORY_CREDENTIALS_UNAVAILABLE", f"connectors/drafts/{draft.id}",
+                                            "this catalog has no secret keys to encrypt repository credentials")
+        return a.SetRepositoryCredentials(None, self.vault.seal(draft.id, action.credentials))
 
     def delete_draft(self, *, draft_id: str, version: int, project: str) -> Draft:
         """Delete a draft that was never published and runs no job; ``version`` 0 means any version."""
@@ -262,46 +283,61 @@ class Catalog:
 class Certification:
     """The reviewer's use cases (CertificationService): the queue, start, comment, approve, reject.
 
-    Each reads the draft, checks the caller's version, applies ``certification`` and writes back with a
-    compare-and-swap on the version, then tells the watchers.
+    Separation of duties: only a project of ``reviewer_projects`` reviews (any other caller is
+    PERMISSION_DENIED ``NOT_A_REVIEWER_PROJECT``; an empty set means nobody can certify), and it never
+    reviews a connector its own project created (PERMISSION_DENIED ``REVIEWER_IS_CREATOR``); its queue
+    leaves those out. The reviewer is the caller's project: the gateway sets it from the API key, an
+    internal caller names the project it acts for. Each call reads the draft, checks the caller's version,
+    applies ``certification`` and writes back with a compare-and-swap on the version, then tells the watchers.
     """
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, reviewer_projects: Sequence[str] = ()) -> None:
         self.catalog = catalog
         self.store = catalog.store
+        self.reviewer_projects = frozenset(reviewer_projects)
 
-    def queue(self, *, limit: int, offset: int, status: Status | None, page_token: str) -> tuple[Page, int]:
+    def queue(self, *, limit: int, offset: int, status: Status | None, page_token: str,
+              reviewer: str) -> tuple[Page, int]:
+        self._require_reviewer(reviewer)
         limit = check_paging(limit, offset)
         if status is not None and status not in QUEUE_STATUSES:
             raise InvalidArgument.single("status", "must be READY_FOR_CERTIFICATION, IN_CERTIFICATION or unset")
         statuses = (status,) if status else QUEUE_STATUSES
         return self.store.certification_queue(limit=limit, offset=offset, statuses=statuses,
-                                              page_token=page_token), limit
+                                              page_token=page_token, exclude_project=reviewer), limit
 
-    def start(self, *, draft_id: str, version: int) -> Draft:
-        draft = self._current(draft_id, version, "", comment_required=False)
+    def start(self, *, draft_id: str, version: int, reviewer: str) -> Draft:
+        draft = self._current(draft_id, version, "", reviewer, comment_required=False)
         return self._save(review.start_review(draft, now=self.catalog.clock()), version)
 
     def comment(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
-        draft = self._current(draft_id, version, comment, comment_required=True)
-        changed = review.add_review_comment(draft, reviewer=reviewer or DEFAULT_REVIEWER, comment=comment,
-                                            now=self.catalog.clock())
+        draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
+        changed = review.add_review_comment(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
         return self._save(changed, version)
 
     def approve(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
-        draft = self._current(draft_id, version, comment, comment_required=False)
-        applied = review.approve(draft, reviewer=reviewer or DEFAULT_REVIEWER, comment=comment,
-                                 now=self.catalog.clock())
+        draft = self._current(draft_id, version, comment, reviewer, comment_required=False)
+        applied = review.approve(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
         return self._save(applied.draft, version, applied.published)
 
     def reject(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
-        draft = self._current(draft_id, version, comment, comment_required=True)
-        changed = review.reject(draft, reviewer=reviewer or DEFAULT_REVIEWER, comment=comment,
-                                now=self.catalog.clock())
+        draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
+        changed = review.reject(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
         return self._save(changed, version)
 
-    def _current(self, draft_id: str, version: int, comment: str, *, comment_required: bool) -> Draft:
-        """The draft at the caller's version, after checking every request field at once."""
+    def _require_reviewer(self, reviewer: str) -> None:
+        if not reviewer:
+            raise InvalidArgument.single("reviewer", "is required: the project reviewing (the gateway sets it "
+                                                     "from the API key)")
+        if reviewer not in self.reviewer_projects:
+            raise PermissionDenied(
+                f"project {reviewer[:128]!r} is not a reviewer project (PLUGBOARD_CATALOG_REVIEWER_PROJECTS)",
+                reason=NOT_A_REVIEWER, metadata={"project": reviewer[:128]})
+
+    def _current(self, draft_id: str, version: int, comment: str, reviewer: str, *,
+                 comment_required: bool) -> Draft:
+        """The draft at the caller's version, after checking every request field at once and that the
+        caller may review it."""
         v = Validator()
         v.require(bool(draft_id), "id", "is required")
         v.require(version >= 1, "version", "must be the draft's current version (at least 1)")
@@ -309,7 +345,12 @@ class Certification:
             v.require(bool(comment.strip()), "comment", "is required")
         v.require(len(comment) <= MAX_COMMENT, "comment", f"must be at most {MAX_COMMENT} characters")
         v.raise_if_any()
+        self._require_reviewer(reviewer)
         draft = self.store.get_draft(draft_id)
+        if draft.creator_project == reviewer:
+            raise PermissionDenied(
+                f"project {reviewer!r} created this connector and cannot review it: another reviewer project must",
+                reason=OWN_CONNECTOR, metadata={"project": reviewer, "connector": draft.id})
         drafts.check_version(draft, version)
         return draft
 

@@ -71,18 +71,45 @@ def check_email(v: Validator, path: str, email: str) -> None:
 
 
 def check_repository_url(v: Validator, path: str, url: str) -> None:
-    """A repository URL: https://host/path, ssh://[user@]host/path, user@host:path, or file:///path."""
+    """A repository URL: https://host/path, ssh://[user@]host/path, user@host:path, or file:///path.
+
+    A URL never carries credentials: an https or file URL has no user information at all, an ssh URL at
+    most its login user (``git@host:repo``, ``ssh://git@host/repo``), never a password. Credentials go
+    through ``setRepositoryCredentials``, write-only and encrypted at rest."""
     v.require(bool(url), path, "is required")
     if not url:
         return
     if SSH_URL_PATTERN.match(url):
         return
     parts = urlsplit(url)
+    if "@" in parts.netloc and parts.scheme in ("https", "ssh", "file", "http"):
+        user, colon, _ = parts.netloc.rpartition("@")[0].partition(":")
+        if parts.scheme != "ssh" or colon or not user:
+            v.add(path, CREDENTIALS_IN_URL)
+            return
     ok = len(url) <= MAX_URL and (
         (parts.scheme in ("https", "ssh") and bool(parts.hostname) and len(parts.path) > 1)
         or (parts.scheme == "file" and len(parts.path) > 1)
     )
     v.require(ok, path, "must be an https, ssh (user@host:path or ssh://) or file URL of a git repository")
+
+
+CREDENTIALS_IN_URL = ("must not contain credentials (user information such as user:token@); set them with "
+                      "the setRepositoryCredentials update action")
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with any user information a URL may not carry removed (an ssh login user stays):
+    ``https://user:token@host/x`` -> ``https://host/x``, ``ssh://git:pw@host/x`` -> ``ssh://git@host/x``."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    netloc = f"{user}@{host}" if parts.scheme.lower() == "ssh" and user else host
+    return parts._replace(netloc=netloc).geturl()
 
 
 def check_tag(v: Validator, path: str, tag: str) -> None:

@@ -16,15 +16,25 @@ How the repository is read, and why:
   in its own session, and on the deadline its whole process group is killed (helpers included).
 - The files are read in a separate process (``reader.read_isolated``) within the same deadline, so a
   hostile file costs the catalog neither time on its event loop nor memory.
-- Credentials written into a URL (``https://user:token@host/...``) never appear in an entry: every message
-  shows the URL with its user information removed.
+- A URL carries no credentials (the catalog refuses them, migration 5 removed them from stored URLs), and
+  every message shows a URL with any user information removed all the same. A draft's repository
+  credentials (``setRepositoryCredentials``) reach git only through its environment and files, never
+  its arguments or the URL: an https token as an ``http.extraHeader`` (basic authentication) given in
+  ``GIT_CONFIG_*`` variables, with redirects off so the header goes to the named host only; an ssh key
+  as a 0600 file in a private temporary directory named by ``GIT_SSH_COMMAND`` (``-i``,
+  ``IdentitiesOnly``), removed when the read ends, whatever the outcome. Credentials of the other
+  transport are an Error entry, not silently ignored.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -33,6 +43,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from collections.abc import Iterator
+
+from catalog_service.domain.credentials import GitCredentials
 from catalog_service.domain.model import EntryType, ReportEntry, Repository, Specification
 from catalog_service.domain.specification import CONNECT_YAML, PLUGBOARD_YAML, SpecLimits
 from catalog_service.publishing.reader import read_isolated
@@ -47,6 +60,7 @@ TAG_NOT_FOUND = "Git tag not found"
 SPEC_NOT_FOUND = "Connector specification file not found"
 SPEC_NOT_VALID = "Connector specification file not valid"
 CONNECTION_MISPLACED = "Connection test in connect.yaml"
+CREDENTIALS_MISMATCH = "Git repository credentials do not match the URL"
 
 
 @dataclass(frozen=True)
@@ -75,9 +89,11 @@ class _Refused(Exception):
 
 
 def read_connector_source(
-    repository: Repository, *, settings: Settings, now: datetime, timeout_seconds: float = 60.0
+    repository: Repository, *, settings: Settings, now: datetime, timeout_seconds: float = 60.0,
+    credentials: GitCredentials | None = None,
 ) -> SourceResult:
-    """Fetch ``repository`` at its tag, read and validate connect.yaml; blocking (run it in a thread)."""
+    """Fetch ``repository`` at its tag (with ``credentials`` when given), read and validate connect.yaml;
+    blocking (run it in a thread)."""
     entries: list[ReportEntry] = []
 
     def info(title: str, message: str = "") -> None:
@@ -89,18 +105,22 @@ def read_connector_source(
 
     try:
         target = _target(repository.url, settings)
+        if credentials is not None and credentials.type != target.transport:
+            raise _Refused(CREDENTIALS_MISMATCH, f"{target.shown}: the repository credentials are for "
+                                                 f"{credentials.type} URLs, the URL is {target.transport}")
     except _Refused as refused:
         return error(refused.title, refused.message)
     deadline = time.monotonic() + timeout_seconds
     limits = dataclasses.replace(SpecLimits(), max_bytes=settings.spec_max_bytes).with_deadline(deadline)
-    git = _Git(target, deadline, timeout_seconds, limits.max_bytes)
     try:
-        commit = git.resolve_tag(repository.tag)
-        info("Git repository reachable", f"{target.shown} has tag {repository.tag} at commit {commit[:12]}")
-        with tempfile.TemporaryDirectory(prefix="plugboard-git-") as scratch:
-            repo = git.fetch_tag(scratch, repository.tag)
-            text = git.read_file(repo, repository.tag, CONNECT_YAML)
-            extra = git.read_file(repo, repository.tag, PLUGBOARD_YAML, optional=True)
+        with _git_environment(credentials, settings) as env:
+            git = _Git(target, deadline, timeout_seconds, limits.max_bytes, env)
+            commit = git.resolve_tag(repository.tag)
+            info("Git repository reachable", f"{target.shown} has tag {repository.tag} at commit {commit[:12]}")
+            with tempfile.TemporaryDirectory(prefix="plugboard-git-") as scratch:
+                repo = git.fetch_tag(scratch, repository.tag)
+                text = git.read_file(repo, repository.tag, CONNECT_YAML)
+                extra = git.read_file(repo, repository.tag, PLUGBOARD_YAML, optional=True)
     except _Refused as refused:
         return error(refused.title, refused.message)
     info("Connector specification file found", f"{CONNECT_YAML} at tag {repository.tag} ({len(text)} bytes)")
@@ -174,25 +194,60 @@ def _require_host(host: str, allowed: set[str], shown: str) -> None:
         raise _Refused(URL_NOT_ALLOWED, f"{shown}: the host {host!r} is not allowed (allowed: {hosts})")
 
 
+SSH_COMMAND = "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10"
+
+
+@contextlib.contextmanager
+def _git_environment(credentials: GitCredentials | None, settings: Settings) -> Iterator[dict[str, str]]:
+    """git's whole environment: no prompts, no user or system configuration, and the credentials (https:
+    a basic-authentication header in ``GIT_CONFIG_*``; ssh: a 0600 key file, removed on leaving)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": tempfile.gettempdir(),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "/bin/false",
+        "SSH_ASKPASS": "/bin/false",
+        "GIT_SSH_COMMAND": SSH_COMMAND,
+        "LC_ALL": "C",
+    }
+    if settings.git_ca_file:
+        env["GIT_SSL_CAINFO"] = settings.git_ca_file
+    if credentials is None:
+        yield env
+        return
+    if credentials.type == "https":
+        basic = base64.b64encode(f"{credentials.username}:{credentials.secret}".encode("utf-8")).decode("ascii")
+        config = [("http.extraHeader", f"Authorization: Basic {basic}"), ("http.followRedirects", "false")]
+        env["GIT_CONFIG_COUNT"] = str(len(config))
+        for index, (key, value) in enumerate(config):
+            env[f"GIT_CONFIG_KEY_{index}"] = key
+            env[f"GIT_CONFIG_VALUE_{index}"] = value
+        yield env
+        return
+    directory = tempfile.mkdtemp(prefix="plugboard-ssh-")  # 0700
+    try:
+        key_file = os.path.join(directory, "id")
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(credentials.secret if credentials.secret.endswith("\n") else credentials.secret + "\n")
+        env["GIT_SSH_COMMAND"] = f"{SSH_COMMAND} -o IdentitiesOnly=yes -i {shlex.quote(key_file)}"
+        yield env
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 class _Git:
     """git commands against one remote, sharing one deadline, with no prompts and no user configuration."""
 
-    def __init__(self, target: _Target, deadline: float, timeout_seconds: float, max_bytes: int) -> None:
+    def __init__(self, target: _Target, deadline: float, timeout_seconds: float, max_bytes: int,
+                 env: dict[str, str]) -> None:
         self.target = target
         self.max_bytes = max_bytes
         self.deadline = deadline
         self.timeout_seconds = timeout_seconds
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": tempfile.gettempdir(),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ASKPASS": "/bin/false",
-            "SSH_ASKPASS": "/bin/false",
-            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10",
-            "LC_ALL": "C",
-        }
+        self.env = env
 
     def _run(self, args: list[str], *, cwd: str | None = None, what: str) -> subprocess.CompletedProcess[bytes]:
         remaining = self.deadline - time.monotonic()

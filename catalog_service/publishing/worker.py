@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable
 
+from catalog_service.domain.credentials import CredentialsUnreadable, CredentialVault, GitCredentials
 from catalog_service.domain.jobs import Job, Jobs
 from catalog_service.domain.model import Draft, EntryType, ReportEntry
 from catalog_service.domain.publishing import FAILED
@@ -34,6 +35,7 @@ from plugboard.settings import Settings
 _log = logging.getLogger("plugboard.catalog.jobs")
 
 ReadSource = Callable[..., SourceResult]
+CREDENTIALS_UNREADABLE = "Git repository credentials not readable"
 
 
 def worker_id() -> str:
@@ -46,8 +48,10 @@ class JobWorker:
 
     def __init__(self, store: CatalogStore, settings: Settings, *, clock: Callable[[], datetime],
                  on_draft_changed: Callable[[str], None], read_source: ReadSource = read_connector_source,
-                 concurrency: int = 1, poll_seconds: float = 1.0, owner: str = "") -> None:
+                 concurrency: int = 1, poll_seconds: float = 1.0, owner: str = "",
+                 vault: CredentialVault | None = None) -> None:
         self.store = store
+        self.vault = vault
         self.settings = settings
         self.clock = clock
         self.jobs = Jobs(store, clock, on_draft_changed)
@@ -112,12 +116,28 @@ class JobWorker:
             source = await self._read(run.draft, self.clock())
             self.jobs.finish(job, run.draft, run.entries + source.entries, source.specification)
 
+    def _credentials(self, draft: Draft) -> GitCredentials | None:
+        """The draft's repository credentials in plaintext, for this job's git only; CredentialsUnreadable."""
+        if draft.repository_credentials is None:
+            return None
+        if self.vault is None:
+            raise CredentialsUnreadable("no secret keys are configured")
+        return self.vault.open(draft.id, draft.repository_credentials)
+
     async def _read(self, draft: Draft, now: datetime) -> SourceResult:
         loop = asyncio.get_running_loop()
         try:
+            credentials = self._credentials(draft)
+        except CredentialsUnreadable as exc:
+            _log.warning("the repository credentials of draft %s cannot be decrypted: %s", draft.id, exc)
+            return SourceResult(None, (ReportEntry(
+                EntryType.ERROR, CREDENTIALS_UNREADABLE,
+                "the repository credentials cannot be decrypted with the configured secret keys; set them again "
+                "(setRepositoryCredentials)", now),))
+        try:
             return await loop.run_in_executor(self._executor, lambda: self.read_source(
                 draft.repository, settings=self.settings, now=now,
-                timeout_seconds=self.settings.publish_timeout_seconds))
+                timeout_seconds=self.settings.publish_timeout_seconds, credentials=credentials))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug in reading: the report says so, the draft does not hang in Processing

@@ -6,6 +6,7 @@ stored JSON stays readable and stable across code changes.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from catalog_service.domain.model import (
     PublishedVersion,
     ReportEntry,
     Repository,
+    RepositoryCredentials,
     RetryPolicy,
     SecuredKey,
     Specification,
@@ -34,7 +36,7 @@ from catalog_service.domain.model import (
 
 # Draft fields stored as columns, not in the body.
 DRAFT_COLUMNS = ("id", "key", "version", "name", "status", "private", "is_previewable", "creator_project",
-                 "published_version", "created_at", "updated_at", "submitted_at")
+                 "published_version", "created_at", "updated_at", "submitted_at", "repository_credentials")
 
 
 def _time(value: datetime) -> str:
@@ -167,7 +169,23 @@ def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
         published_version=columns["published_version"],
         submitted_at=_aware(columns["submitted_at"]) if columns.get("submitted_at") else None,
         published_hash=raw["published_hash"],
+        repository_credentials=credentials_from_column(columns.get("repository_credentials")),
     )
+
+
+def credentials_column(credentials: RepositoryCredentials | None) -> str | None:
+    """The ``repository_credentials`` column: their type, fingerprint and ciphertext (base64); None: none."""
+    if credentials is None:
+        return None
+    return json.dumps({"type": credentials.type, "fingerprint": credentials.fingerprint,
+                       "sealed": base64.b64encode(credentials.sealed).decode("ascii")}, sort_keys=True)
+
+
+def credentials_from_column(value: str | None) -> RepositoryCredentials | None:
+    if not value:
+        return None
+    raw = json.loads(value)
+    return RepositoryCredentials(raw["type"], raw["fingerprint"], base64.b64decode(raw["sealed"]))
 
 
 def version_body(version: PublishedVersion) -> str:

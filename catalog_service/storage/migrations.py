@@ -10,6 +10,9 @@ statements expect.
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
 import peewee
 
 from plugboard.storage.database import is_postgres
@@ -136,9 +139,51 @@ def _v4_creator_company(db: peewee.Database) -> None:
             db.execute_sql(update, (company.lower(), connector_id))
 
 
+def _url_without_credentials(url: str) -> str:
+    """Migration 5's rule, frozen: no user information in an https or file URL, at most the login user in
+    an ssh URL (``git@host:repo`` has no password and stays)."""
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    netloc = f"{user}@{host}" if parts.scheme.lower() == "ssh" and user else host
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _strip_body_urls(db: peewee.Database, table: str, key_columns: tuple[str, ...]) -> None:
+    columns = ", ".join(f'"{name}"' for name in (*key_columns, "body"))
+    where = " AND ".join(f'"{name}" = {db.param}' for name in key_columns)
+    update = f'UPDATE "{table}" SET "body" = {db.param} WHERE {where}'
+    for *keys, body in db.execute_sql(f'SELECT {columns} FROM "{table}"').fetchall():
+        raw = json.loads(body)
+        repository = raw.get("repository") or {}
+        url = repository.get("url", "")
+        clean = _url_without_credentials(url)
+        if clean != url:
+            repository["url"] = clean
+            db.execute_sql(update, (json.dumps(raw, sort_keys=True), *keys))
+
+
+def _v5_repository_credentials(db: peewee.Database) -> None:
+    """Repository credentials out of repository URLs: a column for the sealed credentials
+    (``setRepositoryCredentials``), and user information removed from every stored URL (drafts and
+    published versions), so that no credential written into a URL before is served or kept."""
+    if not any(column.name == "repository_credentials" for column in db.get_columns("connector_staged")):
+        _run(db, ['ALTER TABLE "connector_staged" ADD COLUMN "repository_credentials" TEXT'])
+    _strip_body_urls(db, "connector_staged", ("id",))
+    _strip_body_urls(db, "connector_version", ("connector_id", "number"))
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _v1_schema),
     Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
     Migration(3, "connector list indexes", _v3_list_indexes),
     Migration(4, "connector creator company", _v4_creator_company),
+    Migration(5, "repository credentials out of repository URLs", _v5_repository_credentials),
 ]

@@ -35,6 +35,8 @@ class DraftRow(BaseModel):
     # When the draft was last submitted to certification (ReadyForCertification); the queue's order.
     submitted_at = peewee.DateTimeField(null=True)
     body = peewee.TextField()
+    # The repository credentials, sealed (codec.credentials_column: type, fingerprint, ciphertext); NULL: none.
+    repository_credentials = peewee.TextField(null=True)
 
     class Meta:
         table_name = "connector_staged"

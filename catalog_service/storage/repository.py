@@ -172,11 +172,15 @@ class CatalogStore:
         return self._page(query, keys, DraftRow.id, limit, offset, page_token, fingerprint, self._draft)
 
     @translate_errors()
-    def certification_queue(self, *, limit: int, offset: int, statuses: Sequence[Status], page_token: str) -> Page:
-        """Drafts waiting for or under review, oldest submission first."""
+    def certification_queue(self, *, limit: int, offset: int, statuses: Sequence[Status], page_token: str,
+                            exclude_project: str = "") -> Page:
+        """Drafts waiting for or under review, oldest submission first; without ``exclude_project``'s own."""
         keys = [paging.SortKey("submittedAt", DraftRow.submitted_at)]
         query = DraftRow.select().where(DraftRow.status.in_([status.value for status in statuses]))
-        fingerprint = paging.query_fingerprint({"queue": sorted(status.value for status in statuses)})
+        if exclude_project:
+            query = query.where(DraftRow.creator_project != exclude_project)
+        fingerprint = paging.query_fingerprint({"queue": sorted(status.value for status in statuses),
+                                                "reviewer": exclude_project})
         return self._page(query, keys, DraftRow.id, limit, offset, page_token, fingerprint, self._draft)
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -427,6 +431,7 @@ class CatalogStore:
             created_at=codec.naive_utc(draft.created_at),
             updated_at=codec.naive_utc(draft.updated_at),
             submitted_at=codec.naive_utc(draft.submitted_at) if draft.submitted_at else None,
+            repository_credentials=codec.credentials_column(draft.repository_credentials),
         )
 
     @staticmethod

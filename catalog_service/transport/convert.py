@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from catalog_service.domain import actions as a
+from catalog_service.domain import credentials as creds
 from catalog_service.domain.drafts import DraftInput
 from catalog_service.domain.model import (
     Application,
@@ -55,6 +56,10 @@ ENTRY_TYPE = {
     EntryType.INFORMATION: spb.CONNECTOR_REPORT_ENTRY_TYPE_INFORMATION,
     EntryType.WARNING: spb.CONNECTOR_REPORT_ENTRY_TYPE_WARNING,
     EntryType.ERROR: spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR,
+}
+CREDENTIALS_TYPE = {
+    creds.HTTPS: spb.REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN,
+    creds.SSH: spb.REPOSITORY_CREDENTIALS_TYPE_SSH_KEY,
 }
 LIFECYCLE = {
     Lifecycle.ACTIVE: cpb.CONNECTOR_LIFECYCLE_STATE_ACTIVE,
@@ -242,6 +247,9 @@ def draft_to_proto(draft: Draft) -> spb.ConnectorStaged:
         msg.global_configuration.secured_configuration.extend(_secured(spec.global_secured))
     if spec.api_client_scopes:
         msg.api_client.scopes.extend(spec.api_client_scopes)
+    if draft.repository_credentials is not None:  # what is set, never the value
+        msg.repository_credentials.type = CREDENTIALS_TYPE[draft.repository_credentials.type]
+        msg.repository_credentials.fingerprint = draft.repository_credentials.fingerprint
     if draft.publishing_report is not None:
         msg.publishing_report.CopyFrom(report_to_proto(draft.publishing_report))
     if draft.previewable_report is not None:
@@ -356,7 +364,19 @@ def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | 
             return a.Unlist(), name
         case "add_certification_comment":
             return a.AddCertificationComment(body.comment), name
+        case "set_repository_credentials":
+            return a.SetRepositoryCredentials(_credentials_from_proto(body)), name
     return None, name
+
+
+def _credentials_from_proto(body: apb.ConnectorStagedUpdateAction.SetRepositoryCredentials
+                            ) -> creds.GitCredentials | None:
+    match body.WhichOneof("credentials"):
+        case "https":
+            return creds.GitCredentials(creds.HTTPS, body.https.username, body.https.token)
+        case "ssh":
+            return creds.GitCredentials(creds.SSH, "", body.ssh.private_key)
+    return None
 
 
 def _plain(value: object) -> object:

@@ -178,7 +178,7 @@ class CertificationServicer(cert_grpc.CertificationServiceServicer):
     async def ListCertificationQueue(self, request, context):
         page, limit = self.certification.queue(
             limit=request.limit, offset=request.offset, status=convert.STATUS_FROM_PROTO.get(request.status),
-            page_token=request.page_token,
+            page_token=request.page_token, reviewer=request.reviewer,
         )
         return cert_pb.ListCertificationQueueResponse(
             limit=limit, offset=page.offset, count=len(page.items), total=page.total,
@@ -186,7 +186,8 @@ class CertificationServicer(cert_grpc.CertificationServiceServicer):
         )
 
     async def StartCertificationReview(self, request, context):
-        return convert.draft_to_proto(self.certification.start(draft_id=request.id, version=request.version))
+        return convert.draft_to_proto(self.certification.start(
+            draft_id=request.id, version=request.version, reviewer=request.reviewer))
 
     async def AddReviewComment(self, request, context):
         return convert.draft_to_proto(self.certification.comment(

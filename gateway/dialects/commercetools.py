@@ -54,6 +54,8 @@ STATUS = {spb.CONNECTOR_STATUS_DRAFT: "Draft", spb.CONNECTOR_STATUS_PROCESSING: 
           spb.CONNECTOR_STATUS_PUBLISHED: "Published", spb.CONNECTOR_STATUS_FAILED: "Failed"}
 IS_PREVIEWABLE = {spb.IS_PREVIEWABLE_NONE: "none", spb.IS_PREVIEWABLE_PENDING: "pending",
                   spb.IS_PREVIEWABLE_TRUE: "true", spb.IS_PREVIEWABLE_FALSE: "false"}
+CREDENTIALS_TYPE = {spb.REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: "httpsToken",
+                    spb.REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: "sshKey"}
 ENTRY_TYPE = {spb.CONNECTOR_REPORT_ENTRY_TYPE_INFORMATION: "Information",
               spb.CONNECTOR_REPORT_ENTRY_TYPE_WARNING: "Warning",
               spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR: "Error"}
@@ -184,6 +186,10 @@ def connector_staged(m: spb.ConnectorStaged) -> dict[str, Any]:
                 "previewableReport": report(m, "previewable_report")})
     _set(out, "documentationUrl", m.documentation_url)
     out["certified"] = m.certified  # seed 002's query example shows it on a draft
+    if m.HasField("repository_credentials"):  # their type and fingerprint; the values are write-only
+        out["repositoryCredentials"] = {
+            "type": CREDENTIALS_TYPE.get(m.repository_credentials.type, "httpsToken"),
+            "fingerprint": m.repository_credentials.fingerprint}
     return out
 
 

@@ -5,7 +5,9 @@ property without ``?`` in the .d.ts is required here; ``IntegrationType`` and ``
 
 Two properties come from seed 002's examples rather than the SDK: ``ConnectorStaged.certified`` (the
 query example shows it) and ``ConnectorReportEntry.application`` (the create example shows it); a
-report never made is ``null`` (the query example's ``"publishingReport": null``).
+report never made is ``null`` (the query example's ``"publishingReport": null``). Plugboard adds the
+``setRepositoryCredentials`` action and ``ConnectorStaged.repositoryCredentials`` (their type and
+fingerprint, never a value): a repository URL never carries credentials.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ _INTEGRATION_TYPES = {"type": "array", "items": {"type": "string", "example": "o
 _REGIONS = {"type": "array", "items": {"type": "string", "example": "europe-west1.gcp"},
             "description": "regions such as " + ", ".join(REGIONS)}
 
+REPOSITORY_CREDENTIALS = _object({"type": {"type": "string", "enum": ["httpsToken", "sshKey"]},
+                                  "fingerprint": _STRING}, ["type", "fingerprint"])
+
 CONNECTOR_STAGED = _object({
     "id": _STRING, "version": _INTEGER, "key": _STRING, "name": _STRING, "description": _STRING,
     "integrationTypes": _INTEGRATION_TYPES, "creator": ref("Creator"), "repository": ref("Repository"),
@@ -72,7 +77,7 @@ CONNECTOR_STAGED = _object({
     "certificationInfo": ref("CertificationInfo"), "status": {"type": "string", "enum": STATUSES},
     "publishingReport": NULLABLE_REPORT, "alreadyListed": _BOOLEAN, "hasChanges": _BOOLEAN,
     "isPreviewable": {"type": "string", "enum": IS_PREVIEWABLE}, "previewableReport": NULLABLE_REPORT,
-    "documentationUrl": _STRING, "certified": _BOOLEAN,
+    "documentationUrl": _STRING, "certified": _BOOLEAN, "repositoryCredentials": ref("RepositoryCredentials"),
 }, ["id", "version", "name", "description", "integrationTypes", "creator", "repository", "configurations",
     "private", "privateProjects", "supportedRegions", "status", "alreadyListed", "hasChanges", "isPreviewable"])
 CONNECTOR = _object({
@@ -115,6 +120,9 @@ ACTIONS: dict[str, dict[str, Any]] = {
                                    ["integrationTypes"]),
     "setName": _action("setName", {"name": _STRING}, ["name"]),
     "setRepository": _action("setRepository", {"url": _STRING, "tag": _STRING}, ["tag"]),
+    "setRepositoryCredentials": _action("setRepositoryCredentials", {
+        "https": _object({"username": _STRING, "token": {**_STRING, "writeOnly": True}}, ["token"]),
+        "ssh": _object({"privateKey": {**_STRING, "writeOnly": True}}, ["privateKey"])}, []),
     "setSupportedRegions": _action("setSupportedRegions", {"regions": _REGIONS}, ["regions"]),
     "unlist": _action("unlist", {}, []),
     "updatePreviewable": _action("updatePreviewable", {}, []),
@@ -137,7 +145,8 @@ ERROR_RESPONSE = _object({"statusCode": _INTEGER, "message": _STRING,
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     f"ct.{name}": schema for name, schema in {
-        "Creator": CREATOR, "Repository": REPOSITORY, "StandardConfigurationKey": STANDARD_KEY,
+        "Creator": CREATOR, "Repository": REPOSITORY, "RepositoryCredentials": REPOSITORY_CREDENTIALS,
+        "StandardConfigurationKey": STANDARD_KEY,
         "SecuredConfigurationKey": SECURED_KEY, "ConnectorConfigurationApplication": APPLICATION,
         "ConnectorGlobalConfiguration": GLOBAL_CONFIGURATION, "ConnectorApiClient": API_CLIENT,
         "ConnectorReportEntry": REPORT_ENTRY, "CertificationInfo": CERTIFICATION_INFO,

@@ -24,8 +24,12 @@ from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.catalog.v1 import update_actions_pb2 as apb
 
-# Settings overrides a catalog needs to publish from the repositories made here.
-PUBLISHING_SETTINGS = {"git_allow_file_urls": True, "git_allowed_hosts": ("github.com", "127.0.0.1")}
+# The reviewer projects of test catalogs (certification is theirs alone; none of them creates drafts).
+REVIEWER = "reviewer-1"
+REVIEWER_PROJECTS = (REVIEWER, "rev-1", "reviewers")
+# Settings overrides a catalog needs to publish from the repositories made here (and to certify).
+PUBLISHING_SETTINGS = {"git_allow_file_urls": True, "git_allowed_hosts": ("github.com", "127.0.0.1"),
+                       "catalog_reviewer_projects": REVIEWER_PROJECTS}
 
 # connect.yaml in commercetools' format (valid for commercetools' own parser: tests/catalog/test_official_parser.py)
 GOOD_SPEC = """\
@@ -155,7 +159,7 @@ def publish_and_wait(catalog, draft: spb.ConnectorStaged, *, certification: bool
 
 
 def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str = "acme",  # type: ignore[no-untyped-def]
-            reviewer: str = "reviewer-1") -> spb.ConnectorStaged:
+            reviewer: str = REVIEWER) -> spb.ConnectorStaged:
     """Publish with certification, start the review and approve it: the draft Published, public, listed."""
     from plugboard.catalog.v1 import certification_service_pb2 as cpb
 
@@ -168,6 +172,6 @@ def certify(catalog, certification, draft: spb.ConnectorStaged, *, project: str 
         id=draft.id, version=started.version, reviewer=reviewer, comment="approved"))
 
 
-__all__ = ["GOOD_FILES", "GOOD_PLUGBOARD", "GOOD_SPEC", "PUBLISHING_SETTINGS", "make_repo", "certify",
+__all__ = ["GOOD_FILES", "GOOD_PLUGBOARD", "GOOD_SPEC", "PUBLISHING_SETTINGS", "REVIEWER", "REVIEWER_PROJECTS", "make_repo", "certify",
            "connector_files", "connector_repo", "publish_and_wait", "service_spec", "settled", "shared_repo_url",
            "wait_for"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -264,3 +265,69 @@ def test_a_server_that_never_answers_runs_into_the_deadline(settings):
     assert "did not finish within 1 s" in result.entries[0].message
     assert accepted, "git never connected, so the deadline was not what stopped it"
     assert survivors == []
+
+
+# --- repository credentials (setRepositoryCredentials): used by git, never in its arguments or a URL ---
+
+
+def test_https_credentials_reach_a_private_repository_in_a_header_only(tmp_path, settings):
+    from catalog_service.domain.credentials import GitCredentials
+    from tests.catalog.git_https import bare_copy, serve_private_repos
+
+    token = "tok3n-" + "s3cret-canary"
+    make_repo(tmp_path / "work", FILES)
+    name = bare_copy(tmp_path / "work", tmp_path / "served", "private.git")
+    server = serve_private_repos(tmp_path / "served", "deploy", token, tmp_path / "tls")
+    try:
+        trusted = settings.with_overrides(git_ca_file=str(server.ca_file))
+        result = read(server.url(name), "v1.0.0", trusted,
+                      credentials=GitCredentials("https", "deploy", token))
+        assert result.specification is not None, titles(result)
+        assert server.seen and all(s.authenticated for s in server.seen)
+        assert all(token not in s.path for s in server.seen)
+        server.seen.clear()
+        without = read(server.url(name), "v1.0.0", trusted)
+        assert titles(without) == [("Error", "Git repository not reachable")]
+        assert server.seen and not any(s.authenticated for s in server.seen)
+        wrong = read(server.url(name), "v1.0.0", trusted, credentials=GitCredentials("https", "deploy", "nope"))
+        assert titles(wrong) == [("Error", "Git repository not reachable")]
+        for outcome in (result, without, wrong):
+            assert all(token not in e.message for e in outcome.entries)
+    finally:
+        server.stop()
+
+
+def test_credentials_of_the_other_transport_are_an_error(tmp_path, settings):
+    from catalog_service.domain.credentials import GitCredentials
+
+    url = make_repo(tmp_path / "repo", FILES)
+    result = read(url, "v1.0.0", settings, credentials=GitCredentials("https", "u", "t"))
+    assert titles(result) == [("Error", "Git repository credentials do not match the URL")]
+
+
+def test_an_ssh_key_goes_to_ssh_as_a_private_file_removed_afterwards(tmp_path, settings, monkeypatch):
+    """A stand-in ``ssh`` first on PATH records how git ran it: the key is a 0600 file named by ``-i``
+    (never its content in an argument), and the file is gone once the read ends."""
+    from catalog_service.domain.credentials import GitCredentials
+
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleS1jYW5hcnk=\n-----END OPENSSH PRIVATE KEY-----\n"
+    record = tmp_path / "ssh-calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "ssh"
+    fake.write_text("#!/bin/sh\n"
+                    f"for a in \"$@\"; do echo \"arg:$a\" >> {record}; done\n"
+                    "prev=''; for a in \"$@\"; do if [ \"$prev\" = -i ]; then "
+                    f"stat -c 'mode:%a' \"$a\" >> {record}; cat \"$a\" >> {record}; echo \"file:$a\" >> {record}; fi; "
+                    "prev=$a; done\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    result = read("ssh://git@github.com/acme/private.git", "v1.0.0", settings,
+                  credentials=GitCredentials("ssh", "", key))
+    assert titles(result) == [("Error", "Git repository not reachable")]
+    lines = record.read_text().splitlines()
+    assert "arg:-i" in lines and "arg:IdentitiesOnly=yes" in lines and "mode:600" in lines
+    assert "c2VjcmV0LWtleS1jYW5hcnk=" in lines  # ssh read the key from the file ...
+    assert not any("c2VjcmV0" in line for line in lines if line.startswith("arg:"))  # ... not from an argument
+    key_file = next(line[5:] for line in lines if line.startswith("file:"))
+    assert not Path(key_file).exists() and not Path(key_file).parent.exists()

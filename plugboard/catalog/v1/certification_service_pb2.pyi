@@ -9,16 +9,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ListCertificationQueueRequest(_message.Message):
-    __slots__ = ("limit", "offset", "status", "page_token")
+    __slots__ = ("limit", "offset", "status", "page_token", "reviewer")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
     limit: int
     offset: int
     status: _connector_staged_pb2.ConnectorStatus
     page_token: str
-    def __init__(self, limit: _Optional[int] = ..., offset: _Optional[int] = ..., status: _Optional[_Union[_connector_staged_pb2.ConnectorStatus, str]] = ..., page_token: _Optional[str] = ...) -> None: ...
+    reviewer: str
+    def __init__(self, limit: _Optional[int] = ..., offset: _Optional[int] = ..., status: _Optional[_Union[_connector_staged_pb2.ConnectorStatus, str]] = ..., page_token: _Optional[str] = ..., reviewer: _Optional[str] = ...) -> None: ...
 
 class ListCertificationQueueResponse(_message.Message):
     __slots__ = ("limit", "offset", "count", "total", "results", "next_page_token")

@@ -33,6 +33,12 @@ class CertificationServiceStub:
     queue as ReadyForCertification. A reviewer starts a review (InCertification), comments, and approves
     (Published, certified and listed) or rejects it (Failed, with the reason as a comment).
 
+    Separation of duties: only the catalog's reviewer projects (PLUGBOARD_CATALOG_REVIEWER_PROJECTS) call
+    this service, and a reviewer never reviews a connector its own project created. Every request names
+    the reviewing project in `reviewer` (the gateway sets it from the API key): empty is INVALID_ARGUMENT,
+    a project outside the set PERMISSION_DENIED (reason NOT_A_REVIEWER_PROJECT), the creator's own project
+    PERMISSION_DENIED (reason REVIEWER_IS_CREATOR).
+
     Errors carry a google.rpc.ErrorInfo with a reason; refused transitions a PreconditionFailure.
     """
 
@@ -75,6 +81,12 @@ class CertificationServiceServicer:
     URL, creator contact, supported regions, a valid specification) and, when they pass, waits in the
     queue as ReadyForCertification. A reviewer starts a review (InCertification), comments, and approves
     (Published, certified and listed) or rejects it (Failed, with the reason as a comment).
+
+    Separation of duties: only the catalog's reviewer projects (PLUGBOARD_CATALOG_REVIEWER_PROJECTS) call
+    this service, and a reviewer never reviews a connector its own project created. Every request names
+    the reviewing project in `reviewer` (the gateway sets it from the API key): empty is INVALID_ARGUMENT,
+    a project outside the set PERMISSION_DENIED (reason NOT_A_REVIEWER_PROJECT), the creator's own project
+    PERMISSION_DENIED (reason REVIEWER_IS_CREATOR).
 
     Errors carry a google.rpc.ErrorInfo with a reason; refused transitions a PreconditionFailure.
     """
@@ -164,6 +176,12 @@ class CertificationService:
     URL, creator contact, supported regions, a valid specification) and, when they pass, waits in the
     queue as ReadyForCertification. A reviewer starts a review (InCertification), comments, and approves
     (Published, certified and listed) or rejects it (Failed, with the reason as a comment).
+
+    Separation of duties: only the catalog's reviewer projects (PLUGBOARD_CATALOG_REVIEWER_PROJECTS) call
+    this service, and a reviewer never reviews a connector its own project created. Every request names
+    the reviewing project in `reviewer` (the gateway sets it from the API key): empty is INVALID_ARGUMENT,
+    a project outside the set PERMISSION_DENIED (reason NOT_A_REVIEWER_PROJECT), the creator's own project
+    PERMISSION_DENIED (reason REVIEWER_IS_CREATOR).
 
     Errors carry a google.rpc.ErrorInfo with a reason; refused transitions a PreconditionFailure.
     """

@@ -11,6 +11,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class RepositoryCredentialsType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPOSITORY_CREDENTIALS_TYPE_UNSPECIFIED: _ClassVar[RepositoryCredentialsType]
+    REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: _ClassVar[RepositoryCredentialsType]
+    REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: _ClassVar[RepositoryCredentialsType]
+
 class ConnectorStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CONNECTOR_STATUS_UNSPECIFIED: _ClassVar[ConnectorStatus]
@@ -42,6 +48,9 @@ class ConnectorStagedEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper
     CONNECTOR_STAGED_EVENT_TYPE_SNAPSHOT: _ClassVar[ConnectorStagedEventType]
     CONNECTOR_STAGED_EVENT_TYPE_UPDATED: _ClassVar[ConnectorStagedEventType]
     CONNECTOR_STAGED_EVENT_TYPE_DELETED: _ClassVar[ConnectorStagedEventType]
+REPOSITORY_CREDENTIALS_TYPE_UNSPECIFIED: RepositoryCredentialsType
+REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: RepositoryCredentialsType
+REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: RepositoryCredentialsType
 CONNECTOR_STATUS_UNSPECIFIED: ConnectorStatus
 CONNECTOR_STATUS_DRAFT: ConnectorStatus
 CONNECTOR_STATUS_PROCESSING: ConnectorStatus
@@ -64,7 +73,7 @@ CONNECTOR_STAGED_EVENT_TYPE_UPDATED: ConnectorStagedEventType
 CONNECTOR_STAGED_EVENT_TYPE_DELETED: ConnectorStagedEventType
 
 class ConnectorStaged(_message.Message):
-    __slots__ = ("id", "version", "key", "name", "description", "integration_types", "creator", "repository", "configurations", "global_configuration", "api_client", "private", "private_projects", "supported_regions", "certification_info", "status", "publishing_report", "already_listed", "has_changes", "is_previewable", "previewable_report", "documentation_url", "certified", "creator_project", "published_version", "create_time", "update_time")
+    __slots__ = ("id", "version", "key", "name", "description", "integration_types", "creator", "repository", "configurations", "global_configuration", "api_client", "private", "private_projects", "supported_regions", "certification_info", "status", "publishing_report", "already_listed", "has_changes", "is_previewable", "previewable_report", "documentation_url", "certified", "creator_project", "published_version", "create_time", "update_time", "repository_credentials")
     ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +101,7 @@ class ConnectorStaged(_message.Message):
     PUBLISHED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REPOSITORY_CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     id: str
     version: int
     key: str
@@ -119,7 +129,16 @@ class ConnectorStaged(_message.Message):
     published_version: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., configurations: _Optional[_Iterable[_Union[_specification_pb2.ConnectorConfigurationApplication, _Mapping]]] = ..., global_configuration: _Optional[_Union[_specification_pb2.ConnectorGlobalConfiguration, _Mapping]] = ..., api_client: _Optional[_Union[_specification_pb2.ConnectorApiClient, _Mapping]] = ..., private: _Optional[bool] = ..., private_projects: _Optional[_Iterable[str]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., certification_info: _Optional[_Union[CertificationInfo, _Mapping]] = ..., status: _Optional[_Union[ConnectorStatus, str]] = ..., publishing_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., already_listed: _Optional[bool] = ..., has_changes: _Optional[bool] = ..., is_previewable: _Optional[_Union[IsPreviewable, str]] = ..., previewable_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., documentation_url: _Optional[str] = ..., certified: _Optional[bool] = ..., creator_project: _Optional[str] = ..., published_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    repository_credentials: RepositoryCredentialsInfo
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., configurations: _Optional[_Iterable[_Union[_specification_pb2.ConnectorConfigurationApplication, _Mapping]]] = ..., global_configuration: _Optional[_Union[_specification_pb2.ConnectorGlobalConfiguration, _Mapping]] = ..., api_client: _Optional[_Union[_specification_pb2.ConnectorApiClient, _Mapping]] = ..., private: _Optional[bool] = ..., private_projects: _Optional[_Iterable[str]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., certification_info: _Optional[_Union[CertificationInfo, _Mapping]] = ..., status: _Optional[_Union[ConnectorStatus, str]] = ..., publishing_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., already_listed: _Optional[bool] = ..., has_changes: _Optional[bool] = ..., is_previewable: _Optional[_Union[IsPreviewable, str]] = ..., previewable_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., documentation_url: _Optional[str] = ..., certified: _Optional[bool] = ..., creator_project: _Optional[str] = ..., published_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., repository_credentials: _Optional[_Union[RepositoryCredentialsInfo, _Mapping]] = ...) -> None: ...
+
+class RepositoryCredentialsInfo(_message.Message):
+    __slots__ = ("type", "fingerprint")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    type: RepositoryCredentialsType
+    fingerprint: str
+    def __init__(self, type: _Optional[_Union[RepositoryCredentialsType, str]] = ..., fingerprint: _Optional[str] = ...) -> None: ...
 
 class ConnectorStagedDraft(_message.Message):
     __slots__ = ("key", "name", "description", "integration_types", "creator", "repository", "supported_regions", "private_projects", "documentation_url")

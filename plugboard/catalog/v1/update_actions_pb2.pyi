@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConnectorStagedUpdateAction(_message.Message):
-    __slots__ = ("set_name", "set_description", "set_repository", "set_supported_regions", "set_documentation_url", "set_integration_types", "set_creator_name", "set_creator_title", "set_creator_email", "set_creator_company", "set_creator_no_of_contributors", "set_creator_support_url", "set_creator_logo", "add_private_project", "remove_private_project", "update_previewable", "publish", "unlist", "add_certification_comment")
+    __slots__ = ("set_name", "set_description", "set_repository", "set_supported_regions", "set_documentation_url", "set_integration_types", "set_creator_name", "set_creator_title", "set_creator_email", "set_creator_company", "set_creator_no_of_contributors", "set_creator_support_url", "set_creator_logo", "add_private_project", "remove_private_project", "update_previewable", "publish", "unlist", "add_certification_comment", "set_repository_credentials")
     class SetName(_message.Message):
         __slots__ = ("name",)
         NAME_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,25 @@ class ConnectorStagedUpdateAction(_message.Message):
         COMMENT_FIELD_NUMBER: _ClassVar[int]
         comment: str
         def __init__(self, comment: _Optional[str] = ...) -> None: ...
+    class SetRepositoryCredentials(_message.Message):
+        __slots__ = ("https", "ssh")
+        class HttpsToken(_message.Message):
+            __slots__ = ("username", "token")
+            USERNAME_FIELD_NUMBER: _ClassVar[int]
+            TOKEN_FIELD_NUMBER: _ClassVar[int]
+            username: str
+            token: str
+            def __init__(self, username: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+        class SshKey(_message.Message):
+            __slots__ = ("private_key",)
+            PRIVATE_KEY_FIELD_NUMBER: _ClassVar[int]
+            private_key: str
+            def __init__(self, private_key: _Optional[str] = ...) -> None: ...
+        HTTPS_FIELD_NUMBER: _ClassVar[int]
+        SSH_FIELD_NUMBER: _ClassVar[int]
+        https: ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsToken
+        ssh: ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKey
+        def __init__(self, https: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsToken, _Mapping]] = ..., ssh: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKey, _Mapping]] = ...) -> None: ...
     SET_NAME_FIELD_NUMBER: _ClassVar[int]
     SET_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     SET_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +139,7 @@ class ConnectorStagedUpdateAction(_message.Message):
     PUBLISH_FIELD_NUMBER: _ClassVar[int]
     UNLIST_FIELD_NUMBER: _ClassVar[int]
     ADD_CERTIFICATION_COMMENT_FIELD_NUMBER: _ClassVar[int]
+    SET_REPOSITORY_CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     set_name: ConnectorStagedUpdateAction.SetName
     set_description: ConnectorStagedUpdateAction.SetDescription
     set_repository: ConnectorStagedUpdateAction.SetRepository
@@ -139,4 +159,5 @@ class ConnectorStagedUpdateAction(_message.Message):
     publish: ConnectorStagedUpdateAction.Publish
     unlist: ConnectorStagedUpdateAction.Unlist
     add_certification_comment: ConnectorStagedUpdateAction.AddCertificationComment
-    def __init__(self, set_name: _Optional[_Union[ConnectorStagedUpdateAction.SetName, _Mapping]] = ..., set_description: _Optional[_Union[ConnectorStagedUpdateAction.SetDescription, _Mapping]] = ..., set_repository: _Optional[_Union[ConnectorStagedUpdateAction.SetRepository, _Mapping]] = ..., set_supported_regions: _Optional[_Union[ConnectorStagedUpdateAction.SetSupportedRegions, _Mapping]] = ..., set_documentation_url: _Optional[_Union[ConnectorStagedUpdateAction.SetDocumentationUrl, _Mapping]] = ..., set_integration_types: _Optional[_Union[ConnectorStagedUpdateAction.SetIntegrationTypes, _Mapping]] = ..., set_creator_name: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorName, _Mapping]] = ..., set_creator_title: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorTitle, _Mapping]] = ..., set_creator_email: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorEmail, _Mapping]] = ..., set_creator_company: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorCompany, _Mapping]] = ..., set_creator_no_of_contributors: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorNoOfContributors, _Mapping]] = ..., set_creator_support_url: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorSupportUrl, _Mapping]] = ..., set_creator_logo: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorLogo, _Mapping]] = ..., add_private_project: _Optional[_Union[ConnectorStagedUpdateAction.AddPrivateProject, _Mapping]] = ..., remove_private_project: _Optional[_Union[ConnectorStagedUpdateAction.RemovePrivateProject, _Mapping]] = ..., update_previewable: _Optional[_Union[ConnectorStagedUpdateAction.UpdatePreviewable, _Mapping]] = ..., publish: _Optional[_Union[ConnectorStagedUpdateAction.Publish, _Mapping]] = ..., unlist: _Optional[_Union[ConnectorStagedUpdateAction.Unlist, _Mapping]] = ..., add_certification_comment: _Optional[_Union[ConnectorStagedUpdateAction.AddCertificationComment, _Mapping]] = ...) -> None: ...
+    set_repository_credentials: ConnectorStagedUpdateAction.SetRepositoryCredentials
+    def __init__(self, set_name: _Optional[_Union[ConnectorStagedUpdateAction.SetName, _Mapping]] = ..., set_description: _Optional[_Union[ConnectorStagedUpdateAction.SetDescription, _Mapping]] = ..., set_repository: _Optional[_Union[ConnectorStagedUpdateAction.SetRepository, _Mapping]] = ..., set_supported_regions: _Optional[_Union[ConnectorStagedUpdateAction.SetSupportedRegions, _Mapping]] = ..., set_documentation_url: _Optional[_Union[ConnectorStagedUpdateAction.SetDocumentationUrl, _Mapping]] = ..., set_integration_types: _Optional[_Union[ConnectorStagedUpdateAction.SetIntegrationTypes, _Mapping]] = ..., set_creator_name: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorName, _Mapping]] = ..., set_creator_title: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorTitle, _Mapping]] = ..., set_creator_email: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorEmail, _Mapping]] = ..., set_creator_company: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorCompany, _Mapping]] = ..., set_creator_no_of_contributors: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorNoOfContributors, _Mapping]] = ..., set_creator_support_url: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorSupportUrl, _Mapping]] = ..., set_creator_logo: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorLogo, _Mapping]] = ..., add_private_project: _Optional[_Union[ConnectorStagedUpdateAction.AddPrivateProject, _Mapping]] = ..., remove_private_project: _Optional[_Union[ConnectorStagedUpdateAction.RemovePrivateProject, _Mapping]] = ..., update_previewable: _Optional[_Union[ConnectorStagedUpdateAction.UpdatePreviewable, _Mapping]] = ..., publish: _Optional[_Union[ConnectorStagedUpdateAction.Publish, _Mapping]] = ..., unlist: _Optional[_Union[ConnectorStagedUpdateAction.Unlist, _Mapping]] = ..., add_certification_comment: _Optional[_Union[ConnectorStagedUpdateAction.AddCertificationComment, _Mapping]] = ..., set_repository_credentials: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials, _Mapping]] = ...) -> None: ...
