@@ -201,23 +201,3 @@ def test_a_reviewer_never_certifies_a_connector_its_own_project_created(catalog,
     approved = other["approve"](started.version)
     assert approved.certified and approved.status == spb.CONNECTOR_STATUS_PUBLISHED
 
-
-def test_the_queue_shows_no_repository_credentials(catalog, certification, unique, repo_url):
-    token = f"queue-canary-{unique}"
-    draft = create(catalog, f"qcred-{unique}", documentation_url="https://example.com/docs",
-                   repository=spb.Repository(url=repo_url, tag="v1.0.0"))
-    draft = update(catalog, draft, Action(set_repository_credentials=Action.SetRepositoryCredentials(
-        https=Action.SetRepositoryCredentials.HttpsToken(username="deploy", token=token))))
-    # a URL with credentials cannot be in the queue at all: it is refused on every path
-    expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: update(catalog, draft, Action(
-        set_repository=Action.SetRepository(url=f"https://deploy:{token}@github.com/acme/x.git", tag="v1"))))
-    ready = submitted(catalog, unique, repo_url, name="qcred-file")  # a second one without credentials
-    draft = catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=draft.id))
-    # https credentials for a file:// URL: the job says so (an Error), so this one waits nowhere; the queue
-    # of every reviewer holds the other drafts, and no byte of any answer holds the token
-    queue = certification.ListCertificationQueue(cpb.ListCertificationQueueRequest(reviewer="rev-1", limit=500))
-    assert ready.id in [d.id for d in queue.results]
-    for entry in queue.results:
-        assert "@" not in entry.repository.url.split("//", 1)[-1].split("/", 1)[0]
-    assert token.encode() not in queue.SerializeToString()
-    assert draft.repository_credentials.fingerprint and token.encode() not in draft.SerializeToString()
