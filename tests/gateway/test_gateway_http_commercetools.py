@@ -219,13 +219,14 @@ def test_errors_in_commercetools_shape(gateway, http, document, keys):
     assert not_allowed.status_code == 405 and not_allowed.json()["statusCode"] == 405
 
 
-def test_a_public_draft_refuses_private_projects_with_the_seed_code(gateway, http, unique):
+def test_a_public_draft_refuses_private_projects_with_the_seed_code(gateway, http, keys, unique):
     catalog = cgrpc.CatalogServiceStub(gateway.channel)
-    certification = certgrpc.CertificationServiceStub(gateway.channel)
+    # certified by a reviewer project's key: the creator's own key cannot (separation of duties)
+    certification = certgrpc.CertificationServiceStub(keys.channel("reviewers", ["certify_connectors"]))
     created = http.post("/connectors/drafts", json=draft(f"public-{unique}", documentationUrl="https://example.com/d",
                                                          supportedRegions=["europe-west1.gcp"])).json()
     certify(catalog, certification, catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=created["id"])),
-            reviewer="acme")
+            reviewer="reviewers")
     current = http.get(f"/connectors/drafts/{created['id']}").json()
     assert current["private"] is False and current["certified"] is True and current["alreadyListed"] is True
     comments = current["certificationInfo"]["comments"]
