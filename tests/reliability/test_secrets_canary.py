@@ -388,3 +388,137 @@ def test_secret_template_parts_never_reach_another_origin_a_message_or_the_datab
     finally:
         origin.close()
         other.close()
+
+
+# --- repository credentials (issue 13.2) -------------------------------------------------------------
+
+
+@pytest.fixture(params=STORAGES)
+def private_repo_stack(request, tmp_path) -> Iterator[tuple[Stack, object, str]]:  # type: ignore[no-untyped-def]
+    """The stack, with a private https git repository (basic authentication) its catalog trusts."""
+    from tests.catalog.git_https import bare_copy, serve_private_repos
+    from tests.catalog.gitrepos import GOOD_FILES, make_repo
+
+    run = uuid.uuid4().hex
+    token = f"canary-repo-token-{run}"
+    make_repo(tmp_path / "work", GOOD_FILES)
+    name = bare_copy(tmp_path / "work", tmp_path / "served", "private.git")
+    server = serve_private_repos(tmp_path / "served", "deploy", token, tmp_path / "tls")
+    try:
+        for url in storage_url(request.param, tmp_path, request):
+            stack = start_stack(request.param, url, tmp_path, git_ca_file=str(server.ca_file),
+                                catalog_reviewer_projects=("reviewers",))
+            try:
+                yield stack, server, token
+            finally:
+                stack.stop()
+    finally:
+        server.stop()
+
+
+def test_repository_credentials_never_appear_in_responses_errors_logs_reports_or_the_database(
+        private_repo_stack, caplog):
+    """Repository credentials through every catalog path that takes or shows them, directly and through
+    the gateway (gRPC and HTTP): refused URLs with the token in them, bad and stale updates carrying it,
+    the write-only action, a publish that uses it (the private server saw it: positive control), the
+    draft, its queue entry, the published connector, its versions; then the scan."""
+    import base64
+
+    import httpx
+
+    from plugboard.catalog.v1 import catalog_service_pb2 as cpb
+    from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
+    from plugboard.catalog.v1 import certification_service_pb2 as certpb
+    from plugboard.catalog.v1 import certification_service_pb2_grpc as certgrpc
+    from plugboard.catalog.v1 import connector_staged_pb2 as spb
+    from plugboard.catalog.v1 import update_actions_pb2 as apb
+    from tests.catalog.gitrepos import publish_and_wait
+    from tests.reliability.stack import gateway_key, keyed_channel
+
+    stack, server, token = private_repo_stack
+    caplog.set_level(logging.DEBUG)
+    run = uuid.uuid4().hex
+    ssh_key = f"-----BEGIN OPENSSH PRIVATE KEY-----\ncanarysshkey{run}\n-----END OPENSSH PRIVATE KEY-----\n"
+    header = base64.b64encode(f"deploy:{token}".encode()).decode()
+    Action = apb.ConnectorStagedUpdateAction
+    https = Action(set_repository_credentials=Action.SetRepositoryCredentials(
+        https=Action.SetRepositoryCredentials.HttpsToken(username="deploy", token=token)))
+    transcript = Transcript()
+    call, project = transcript.call, stack.project
+    reviewer_channel = keyed_channel(stack.gateway.target, gateway_key(stack.settings, "reviewers"))
+    try:
+        for channel_name, channel in (("direct", stack.catalog.channel), ("gateway", stack.gateway.channel)):
+            catalog = cgrpc.CatalogServiceStub(channel)
+            url = server.url("private.git")  # type: ignore[attr-defined]
+            key = f"private-{channel_name}-{run[:8]}"
+
+            def create(repository_url: str) -> object | None:
+                return call(f"{channel_name} create", lambda: catalog.CreateConnectorStaged(
+                    cpb.CreateConnectorStagedRequest(project=project, draft=spb.ConnectorStagedDraft(
+                        key=key, name="Private", documentation_url="https://example.com/docs",
+                        creator=spb.Creator(email="v@example.com"), supported_regions=["europe-west1.gcp"],
+                        repository=spb.Repository(url=repository_url, tag="v1.0.0")))))
+
+            for refused in (f"https://deploy:{token}@127.0.0.1/private.git", f"https://{token}@github.com/x.git"):
+                assert create(refused) is None and transcript.codes[-1].endswith("INVALID_ARGUMENT")
+            draft = create(url)
+            assert isinstance(draft, spb.ConnectorStaged), transcript.codes
+
+            def update(*actions: apb.ConnectorStagedUpdateAction, version: int) -> object | None:
+                return call(f"{channel_name} update", lambda: catalog.UpdateConnectorStaged(
+                    cpb.UpdateConnectorStagedRequest(id=draft.id, version=version, project=project,
+                                                     actions=list(actions))))
+
+            update(Action(set_repository=Action.SetRepository(url=f"ssh://git:{token}@github.com/x.git", tag="v1")),
+                   version=draft.version)
+            update(Action(set_repository_credentials=Action.SetRepositoryCredentials(
+                https=Action.SetRepositoryCredentials.HttpsToken(token=f"{token} x"))), version=draft.version)
+            update(https, version=99)  # stale, with the token in the request
+            with_key_set = update(Action(set_repository_credentials=Action.SetRepositoryCredentials(
+                ssh=Action.SetRepositoryCredentials.SshKey(private_key=ssh_key))), version=draft.version)
+            with_token = update(https, version=with_key_set.version)  # type: ignore[union-attr]
+            assert isinstance(with_token, spb.ConnectorStaged), transcript.codes
+            assert with_token.repository_credentials.fingerprint
+            ready = publish_and_wait(catalog, with_token, certification=True, project=project)
+            transcript.texts += [str(ready), ready.SerializeToString().decode("latin-1")]
+            assert ready.status == spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION, ready.publishing_report
+            reviewer = certgrpc.CertificationServiceStub(reviewer_channel)
+            call(f"{channel_name} queue", lambda: reviewer.ListCertificationQueue(
+                certpb.ListCertificationQueueRequest(limit=500)))
+            started = call(f"{channel_name} start", lambda: reviewer.StartCertificationReview(
+                certpb.StartCertificationReviewRequest(id=draft.id, version=ready.version)))
+            call(f"{channel_name} approve", lambda: reviewer.ApproveCertification(
+                certpb.ApproveCertificationRequest(id=draft.id, version=started.version)))  # type: ignore[union-attr]
+            call(f"{channel_name} get", lambda: catalog.GetConnectorStaged(
+                cpb.GetConnectorStagedRequest(id=draft.id, project=project)))
+            call(f"{channel_name} query", lambda: catalog.QueryConnectorStaged(
+                cpb.QueryConnectorStagedRequest(project=project, limit=500)))
+            call(f"{channel_name} connector", lambda: catalog.GetConnector(
+                cpb.GetConnectorRequest(id=draft.id, project=project)))
+            call(f"{channel_name} marketplace", lambda: catalog.ListConnectors(
+                cpb.ListConnectorsRequest(project="anyone-else", limit=500)))
+            call(f"{channel_name} versions", lambda: catalog.ListConnectorVersions(
+                cpb.ListConnectorVersionsRequest(connector_id=draft.id, project=project)))
+        http_port = stack.gateway.served.http_port
+        with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=10,
+                          headers={"Authorization": f"Bearer {stack.gateway_key}"}) as http:
+            for path in ("/connectors/drafts?limit=500", "/connectors/search?limit=500"):
+                answer = http.get(path)
+                assert answer.status_code == 200
+                transcript.texts.append(answer.text)
+            refused = http.post("/connectors/drafts", json={"key": f"h-{run[:8]}", "name": "n",
+                                "creator": {"email": "a@example.com"},
+                                "repository": {"url": f"https://deploy:{token}@github.com/x.git", "tag": "v1"}})
+            assert refused.status_code == 400
+            transcript.texts.append(refused.text)
+
+        # Positive controls: the private server received the credentials (the publish used them), and the
+        # scan reads the database (the repository URL is there in the clear).
+        assert any(seen.authorization == f"Basic {header}" for seen in server.seen)  # type: ignore[attr-defined]
+        assert any(url.encode() in content for content in database_texts(stack).values())
+        hits = scan([token, header, f"canarysshkey{run}"], transcript, caplog.records, stack)
+        assert not hits, hits[:10]
+        print(f"repository credentials canary ({stack.kind}): {len(transcript.codes)} calls, "
+              f"{len(caplog.records)} log records, 0 hits")
+    finally:
+        reviewer_channel.close()
