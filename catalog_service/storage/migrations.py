@@ -11,10 +11,12 @@ statements expect.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import peewee
 
+from catalog_service.domain.model import content_hash
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
@@ -156,18 +158,37 @@ def _url_without_credentials(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def _strip_body_urls(db: peewee.Database, table: str, key_columns: tuple[str, ...]) -> None:
-    columns = ", ".join(f'"{name}"' for name in (*key_columns, "body"))
-    where = " AND ".join(f'"{name}" = {db.param}' for name in key_columns)
-    update = f'UPDATE "{table}" SET "body" = {db.param} WHERE {where}'
-    for *keys, body in db.execute_sql(f'SELECT {columns} FROM "{table}"').fetchall():
+def _strip_version_urls(db: peewee.Database) -> None:
+    update = f'UPDATE "connector_version" SET "body" = {db.param} WHERE "connector_id" = {db.param} AND "number" = {db.param}'
+    for connector_id, number, body in db.execute_sql(
+            'SELECT "connector_id", "number", "body" FROM "connector_version"').fetchall():
         raw = json.loads(body)
-        repository = raw.get("repository") or {}
-        url = repository.get("url", "")
+        url = (raw.get("repository") or {}).get("url", "")
+        if _url_without_credentials(url) != url:
+            raw["repository"]["url"] = _url_without_credentials(url)
+            db.execute_sql(update, (json.dumps(raw, sort_keys=True), connector_id, number))
+
+
+def _strip_draft_urls(db: peewee.Database) -> None:
+    """The drafts' URLs; a draft that matched its published version still does (its ``published_hash``
+    follows the URL, as the version's URL changed the same way), so ``hasChanges`` stays what it was."""
+    names = ("id", "key", "version", "name", "status", "private", "is_previewable", "creator_project",
+             "published_version", "created_at", "updated_at", "submitted_at")
+    columns = ", ".join(f'"{name}"' for name in names)
+    update = f'UPDATE "connector_staged" SET "body" = {db.param} WHERE "id" = {db.param}'
+    for row in db.execute_sql(f'SELECT {columns}, "body" FROM "connector_staged"').fetchall():
+        body = row[-1]
+        raw = json.loads(body)
+        url = (raw.get("repository") or {}).get("url", "")
         clean = _url_without_credentials(url)
-        if clean != url:
-            repository["url"] = clean
-            db.execute_sql(update, (json.dumps(raw, sort_keys=True), *keys))
+        if clean == url:
+            continue
+        raw["repository"]["url"] = clean
+        if raw.get("published_hash"):
+            before = codec.draft_from_row(dict(zip(names, row)), body)
+            if raw["published_hash"] == content_hash(before):
+                raw["published_hash"] = content_hash(replace(before, repository=replace(before.repository, url=clean)))
+        db.execute_sql(update, (json.dumps(raw, sort_keys=True), row[0]))
 
 
 def _v5_repository_credentials(db: peewee.Database) -> None:
@@ -176,8 +197,8 @@ def _v5_repository_credentials(db: peewee.Database) -> None:
     published versions), so that no credential written into a URL before is served or kept."""
     if not any(column.name == "repository_credentials" for column in db.get_columns("connector_staged")):
         _run(db, ['ALTER TABLE "connector_staged" ADD COLUMN "repository_credentials" TEXT'])
-    _strip_body_urls(db, "connector_staged", ("id",))
-    _strip_body_urls(db, "connector_version", ("connector_id", "number"))
+    _strip_draft_urls(db)
+    _strip_version_urls(db)
 
 
 MIGRATIONS = [

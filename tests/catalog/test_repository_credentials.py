@@ -184,40 +184,58 @@ def test_the_certification_queue_shows_no_credentials(private_catalog, private_r
 
 
 def test_stored_urls_with_credentials_lose_them_in_migration_5(database_url):
-    """Drafts and published versions written before migration 5 with credentials in their URL."""
+    """Drafts and a published version written before migration 5 with credentials in their URL: the
+    user information goes (an ssh login user stays), and a draft that matched its published version
+    still does (hasChanges stays false)."""
+    import json
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from catalog_service.domain.model import Draft, Repository, content_hash
+    from catalog_service.domain.publishing import new_version
+    from catalog_service.storage import codec
     from catalog_service.storage.migrations import MIGRATIONS
     from plugboard.storage.migrations import migrate
 
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    urls = {"d1": f"https://deploy:{TOKEN}@github.com/acme/x.git", "d2": f"ssh://git:{TOKEN}@github.com/acme/x.git",
+            "d3": "git@github.com:acme/x.git", "d4": f"https://{TOKEN}@github.com/acme/x.git"}
     db: peewee.Database = connect(database_url)
     try:
         migrate(db, "catalog", MIGRATIONS[:4])
-        body = ('{"repository": {"url": "%s", "tag": "v1"}, "description": ""}')
-        urls = {"d1": f"https://deploy:{TOKEN}@github.com/acme/x.git", "d2": f"ssh://git:{TOKEN}@github.com/acme/x.git",
-                "d3": "git@github.com:acme/x.git", "d4": f"https://{TOKEN}@github.com/acme/x.git"}
-        now = "2026-01-01 00:00:00"
         for draft_id, url in urls.items():
+            draft = Draft(id=draft_id, key=draft_id, version=1, name="n", created_at=now, updated_at=now,
+                          creator_project="acme", repository=Repository(url, "v1"))
+            if draft_id == "d1":  # published, unchanged since
+                draft = replace(draft, published_version=1, published_hash=content_hash(draft))
             db.execute_sql(
                 'INSERT INTO "connector_staged" ("id", "key", "version", "name", "status", "private",'
                 ' "is_previewable", "creator_project", "published_version", "created_at", "updated_at", "body")'
                 f' VALUES ({", ".join([db.param] * 12)})',
-                (draft_id, draft_id, 1, "n", "Draft", True, "none", "acme", 0, now, now, body % url))
-        db.execute_sql(
-            'INSERT INTO "connector" ("id", "key", "lifecycle", "lifecycle_changed_at", "listed", "certified",'
-            ' "private", "creator_project", "latest_version", "name", "description", "created_at", "updated_at")'
-            f' VALUES ({", ".join([db.param] * 13)})',
-            ("d1", "d1", "ACTIVE", now, True, False, True, "acme", 1, "n", "", now, now))
-        db.execute_sql(f'INSERT INTO "connector_version" VALUES ({", ".join([db.param] * 4)})',
-                       ("d1", 1, now, body % urls["d1"]))
+                (draft.id, draft.key, 1, "n", "Published" if draft.published_version else "Draft", True, "none",
+                 "acme", draft.published_version, codec.naive_utc(now), codec.naive_utc(now),
+                 codec.draft_body(draft)))
+            if draft.published_version:
+                version = new_version(draft, certified=False, now=now)
+                db.execute_sql(
+                    'INSERT INTO "connector" ("id", "key", "lifecycle", "lifecycle_changed_at", "listed",'
+                    ' "certified", "private", "creator_project", "latest_version", "name", "description",'
+                    f' "created_at", "updated_at") VALUES ({", ".join([db.param] * 13)})',
+                    ("d1", "d1", "ACTIVE", codec.naive_utc(now), True, False, True, "acme", 1, "n", "",
+                     codec.naive_utc(now), codec.naive_utc(now)))
+                db.execute_sql(f'INSERT INTO "connector_version" VALUES ({", ".join([db.param] * 4)})',
+                               ("d1", 1, codec.naive_utc(now), codec.version_body(version)))
         migrate(db, "catalog", MIGRATIONS)
-        import json
-
-        drafts = dict(db.execute_sql('SELECT "id", "body" FROM "connector_staged"').fetchall())
-        version = db.execute_sql('SELECT "body" FROM "connector_version"').fetchone()[0]
+        rows = db.execute_sql('SELECT "id", "key", "version", "name", "status", "private", "is_previewable",'
+                              ' "creator_project", "published_version", "created_at", "updated_at",'
+                              ' "submitted_at", "repository_credentials", "body" FROM "connector_staged"').fetchall()
+        version_body = db.execute_sql('SELECT "body" FROM "connector_version"').fetchone()[0]
     finally:
         db.close()
-    assert {k: json.loads(v)["repository"]["url"] for k, v in drafts.items()} == {
+    drafts = {row[0]: codec.draft_from_row(dict(zip(codec.DRAFT_COLUMNS, row[:-1])), row[-1]) for row in rows}
+    assert {k: d.repository.url for k, d in drafts.items()} == {
         "d1": "https://github.com/acme/x.git", "d2": "ssh://git@github.com/acme/x.git",
         "d3": "git@github.com:acme/x.git", "d4": "https://github.com/acme/x.git"}
-    assert json.loads(version)["repository"]["url"] == "https://github.com/acme/x.git"
-    assert TOKEN not in " ".join(drafts.values()) + version
-
+    assert json.loads(version_body)["repository"]["url"] == "https://github.com/acme/x.git"
+    assert not drafts["d1"].has_changes
+    assert TOKEN not in " ".join(row[-1] for row in rows) + version_body
