@@ -264,16 +264,20 @@ class CompleteConnectorDeletionResponse(_message.Message):
     def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., deleted_versions: _Optional[int] = ...) -> None: ...
 
 class CheckConnectorUsableRequest(_message.Message):
-    __slots__ = ("id", "key", "project", "version")
+    __slots__ = ("id", "key", "project", "version", "existing_use", "preview")
     ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    EXISTING_USE_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
     id: str
     key: str
     project: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    existing_use: bool
+    preview: bool
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[int] = ..., existing_use: _Optional[bool] = ..., preview: _Optional[bool] = ...) -> None: ...
 
 class CheckConnectorUsableResponse(_message.Message):
     __slots__ = ("connector_id", "key", "version", "latest_version", "specification")
