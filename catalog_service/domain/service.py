@@ -162,10 +162,11 @@ class Catalog:
             self.on_job_queued()
         return saved
 
-    def delete_draft(self, *, draft_id: str, version: int, project: str) -> Draft:
-        """Delete a draft that was never published and runs no job; ``version`` 0 means any version."""
+    def delete_draft(self, *, draft_id: str = "", key: str = "", version: int, project: str) -> Draft:
+        """Delete a draft (by id, or by key) that was never published and runs no job; ``version`` 0 means
+        any version."""
         for _ in range(DELETE_ATTEMPTS):  # changed between the read and the delete: check the rules again
-            draft = self.get_draft(draft_id=draft_id, project=project)
+            draft = self.get_draft(draft_id=draft_id, key=key, project=project)
             if version:
                 drafts.check_version(draft, version)
             drafts.check_deletable(draft)
@@ -173,7 +174,7 @@ class Catalog:
                 self.on_draft_changed(draft.id)
                 return draft
         raise ConcurrentModification(expected_version=draft.version,
-                                     current_version=self.store.get_draft(draft_id).version)
+                                     current_version=self.store.get_draft(draft.id).version)
 
     # --- published connectors -----------------------------------------------------------------
 

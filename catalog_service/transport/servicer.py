@@ -84,6 +84,11 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         draft = self.catalog.delete_draft(draft_id=request.id, version=request.version, project=request.project)
         return convert.draft_to_proto(draft)
 
+    async def DeleteConnectorStagedByKey(self, request, context):
+        require(request.key, "key")
+        draft = self.catalog.delete_draft(key=request.key, version=request.version, project=request.project)
+        return convert.draft_to_proto(draft)
+
     async def WatchConnectorStaged(self, request, context):
         require(request.id, "id")
 

@@ -105,6 +105,16 @@ class DeleteConnectorStagedRequest(_message.Message):
     project: str
     def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., project: _Optional[str] = ...) -> None: ...
 
+class DeleteConnectorStagedByKeyRequest(_message.Message):
+    __slots__ = ("key", "version", "project")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    version: int
+    project: str
+    def __init__(self, key: _Optional[str] = ..., version: _Optional[int] = ..., project: _Optional[str] = ...) -> None: ...
+
 class WatchConnectorStagedRequest(_message.Message):
     __slots__ = ("id", "project")
     ID_FIELD_NUMBER: _ClassVar[int]
