@@ -7,7 +7,7 @@ stored JSON stays readable and stable across code changes.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -144,6 +144,12 @@ def draft_body(draft: Draft) -> str:
     )
 
 
+def _preview_from_dict(draft_id: str, raw: dict[str, Any]) -> PublishedVersion:
+    """A draft's granted preview: a version snapshot numbered apart from the published ones."""
+    version = _version_from_dict(draft_id, raw["number"], _parse_time(raw["published_at"]), raw)
+    return replace(version, preview=True)
+
+
 def _comment(c: Comment) -> dict[str, Any]:
     raw = {"user_id": c.user_id, "datetime": _time(c.datetime), "comment": c.comment}
     if c.meeting_time is not None:
@@ -190,8 +196,7 @@ def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
         support_contact=SupportContact(**raw.get("support_contact", {})),
         declaration_of_intent=raw.get("declaration_of_intent", ""),
         preview_number=raw.get("preview_number", 0),
-        preview=_version_from_dict(columns["id"], raw["preview"]["number"], _parse_time(raw["preview"]["published_at"]),
-                                   raw["preview"]) if raw.get("preview") else None,
+        preview=_preview_from_dict(columns["id"], raw["preview"]) if raw.get("preview") else None,
     )
 
 
