@@ -277,7 +277,7 @@ class Upgrades:
                       variables: Sequence[VariableInput] = (), timeout: float) -> UpgradeReport:
         validate_upgrade(project, instance_id, connector_id, target_version, variables)
         if policy is VersionPolicy.PREVIEW:
-            raise InvalidArgument.single("policy", "an upgrade moves to a published version: FOLLOW_LATEST or PINNED "
+            raise InvalidArgument.single("version_policy", "an upgrade moves to a published version: FOLLOW_LATEST or PINNED "
                                          "(an instance is put on a preview when it is created)")
         if instance_id:
             targets = [self._store.get(project, instance_id)]

@@ -142,6 +142,8 @@ def test_instances_of_a_preview_for_private_projects_only(catalog, stub, unique)
 
     current = catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=created.id))
     publish_and_wait(catalog, current)  # published version 1, counted apart from the previews
+    expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.UpgradeInstance(ispb.UpgradeInstanceRequest(
+        project="globex", instance_id=trial.id, version_policy=ipb.VERSION_POLICY_PREVIEW)))
     left = stub.UpgradeInstance(ispb.UpgradeInstanceRequest(project="globex", instance_id=trial.id))
     assert left.target_version == 1 and left.results[0].upgraded
     after = get(stub, "globex", trial)
