@@ -149,6 +149,8 @@ def normalize(value: Any, descriptor: Descriptor, where: str = "") -> Any:
                         for i, element in enumerate(item)]
             else:
                 item = normalize(item, field.message_type, path)
+        elif field is not None and field.type == FieldDescriptor.TYPE_ENUM:
+            item = _seed_enums(field, item)
         result[key] = item
     return result
 
@@ -214,7 +216,7 @@ def _convert(field: FieldDescriptor, raw: str, where: str) -> Any:
         if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
             return float(raw)
         if field.type == FieldDescriptor.TYPE_ENUM:
-            value = field.enum_type.values_by_name.get(raw)
+            value = enum_value(field.enum_type, raw)
             if value is None and raw.lstrip("-").isdigit():
                 value = field.enum_type.values_by_number.get(int(raw))
             if value is None:
@@ -227,6 +229,34 @@ def _convert(field: FieldDescriptor, raw: str, where: str) -> Any:
         kinds = {FieldDescriptor.TYPE_ENUM: "an enum value name", FieldDescriptor.TYPE_BOOL: "true or false"}
         kind = kinds.get(field.type, "an integer" if field.type in _INTEGER_TYPES else "a number")
         raise InvalidArgument.single(where, f"{raw!r} is not {kind}") from None
+
+
+_CAMEL_HUMP = re.compile(r"([a-z])([A-Z])")
+
+
+def enum_value(enum_type: Any, raw: str) -> Any:
+    """The value of ``enum_type`` named ``raw``: its full name (``RATE_LIMIT_UNIT_MINUTE``), or the seeds'
+    spelling of it, the name without the enum's prefix in any case or in camelCase (``minute``, ``MINUTE``,
+    ``demoVideo``); None when neither names one (``UNSPECIFIED`` is never named this way)."""
+    found = enum_type.values_by_name.get(raw)
+    if found is not None or not raw or not raw.replace("_", "").isalpha():
+        return found
+    unspecified = enum_type.values_by_number.get(0)
+    prefix = unspecified.name[: -len("UNSPECIFIED")] if unspecified and unspecified.name.endswith("UNSPECIFIED") else ""
+    word = _CAMEL_HUMP.sub(r"\1_\2", raw).upper()
+    if not prefix or word == "UNSPECIFIED":
+        return None
+    return enum_type.values_by_name.get(prefix + word)
+
+
+def _seed_enums(field: FieldDescriptor, item: Any) -> Any:
+    """A body's enum value in a seed's spelling, as its full name (``enum_value``)."""
+    def one(raw: Any) -> Any:
+        if isinstance(raw, str):
+            found = enum_value(field.enum_type, raw)
+            return found.name if found is not None else raw
+        return raw
+    return [one(x) for x in item] if isinstance(item, list) else one(item)
 
 
 def set_from_strings(message: Message, path: str, values: Iterable[str]) -> None:

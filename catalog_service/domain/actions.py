@@ -60,6 +60,12 @@ SET_ACTIONS: dict[str, tuple[Field, ...]] = {
         lambda v, path, count: rules.check_no_of_contributors(v, path, count, required=True)),),
     "set_creator_support_url": (Field("creator_support_url", "creator.support_url", rules.check_http_url),),
     "set_creator_logo": (Field("creator_logo_url", "creator.logo_url", rules.check_http_url),),
+    # Seed 000, step 3 ("Screenshots or demo videos", "Contact information for the developer or support
+    # team") and step 1 (the declaration of intent).
+    "set_media": (Field("media", "media", rules.check_media),),
+    "set_support_contact": (Field("email", "support_contact.email", rules.check_email),
+                            Field("url", "support_contact.url", rules.check_http_url)),
+    "set_declaration_of_intent": (Field("declaration_of_intent", "declaration_of_intent", rules.check_text),),
 }
 
 

@@ -44,6 +44,15 @@ def add_review_comment(draft: Draft, *, reviewer: str, comment: str, now: dateti
     return replace(_comment(draft, reviewer, comment, now), version=draft.version + 1, updated_at=now)
 
 
+def schedule_meeting(draft: Draft, *, reviewer: str, comment: str, meeting_time: datetime, now: datetime) -> Draft:
+    """Seed 000, step 4: "the [Public Marketplace] team will schedule a review meeting with the developers";
+    recorded as a reviewer comment with the meeting's time, among the draft's certification comments."""
+    if draft.status not in (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION):
+        raise refused(NOT_IN_CERTIFICATION, _subject(draft), f"the draft is {draft.status.value}, not in certification")
+    entry = Comment(user_id=reviewer, datetime=now, comment=comment, meeting_time=meeting_time)
+    return replace(draft, comments=draft.comments + (entry,), version=draft.version + 1, updated_at=now)
+
+
 def approve(draft: Draft, *, reviewer: str, comment: str, now: datetime) -> Applied:
     """InCertification -> Published: a certified version, public and listed."""
     _require_in_review(draft)

@@ -23,8 +23,8 @@ from plugboard.errors import ConcurrentModification, FailedPrecondition, Precond
 
 from . import actions as a
 from . import validation as rules
-from .model import Comment, Creator, Draft, Previewable, PublishedVersion, Repository, Status
-from .publishing import JobKind, JobRequest, draft_checks  # noqa: F401  (draft_checks: re-exported)
+from .model import Comment, Creator, Draft, MediaLink, Previewable, PublishedVersion, Repository, Status, SupportContact
+from .publishing import JobKind, JobRequest, decertification_warning, draft_checks  # noqa: F401  (draft_checks: re-exported)
 
 NOT_PRIVATE = "CONNECTOR_STAGED_NOT_PRIVATE"
 ALREADY_PUBLISHED = "CONNECTOR_STAGED_ALREADY_PUBLISHED"
@@ -34,6 +34,7 @@ IN_CERTIFICATION = "CONNECTOR_STAGED_IN_CERTIFICATION"
 NOT_LISTED = "CONNECTOR_NOT_LISTED"
 NOT_IN_CERTIFICATION = "CONNECTOR_NOT_IN_CERTIFICATION"
 NOT_READY_FOR_CERTIFICATION = "CONNECTOR_NOT_READY_FOR_CERTIFICATION"
+NOT_CERTIFIED = "CONNECTOR_NOT_CERTIFIED"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class DraftInput:
     supported_regions: tuple[str, ...] = ()
     private_projects: tuple[str, ...] = ()
     documentation_url: str = ""
+    media: tuple[MediaLink, ...] = ()
+    support_contact: SupportContact = SupportContact()
+    declaration_of_intent: str = ""
 
 
 def validate_draft_input(draft: DraftInput, prefix: str = "draft") -> None:
@@ -64,6 +68,10 @@ def validate_draft_input(draft: DraftInput, prefix: str = "draft") -> None:
     rules.check_regions(v, f"{prefix}.supported_regions", draft.supported_regions, at_least_one=False)
     rules.check_private_projects(v, f"{prefix}.private_projects", draft.private_projects)
     rules.check_http_url(v, f"{prefix}.documentation_url", draft.documentation_url)
+    rules.check_media(v, f"{prefix}.media", draft.media)
+    rules.check_email(v, f"{prefix}.support_contact.email", draft.support_contact.email)
+    rules.check_http_url(v, f"{prefix}.support_contact.url", draft.support_contact.url)
+    rules.check_text(v, f"{prefix}.declaration_of_intent", draft.declaration_of_intent)
     v.raise_if_any()
 
 
@@ -94,6 +102,9 @@ def new_draft(draft: DraftInput, *, draft_id: str, project: str, now: datetime) 
         supported_regions=draft.supported_regions,
         private_projects=draft.private_projects,
         documentation_url=draft.documentation_url,
+        media=draft.media,
+        support_contact=draft.support_contact,
+        declaration_of_intent=draft.declaration_of_intent,
     )
 
 
@@ -127,11 +138,10 @@ def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: dat
             current = _request_preview(current, subject)
             job = JobRequest(JobKind.PREVIEW)
         elif isinstance(action, a.Publish):
-            current = _request_publish(current, subject)
+            current = _request_publish(current, subject, certification=action.certification, now=now)
             job = JobRequest(JobKind.PUBLISH, certification=action.certification)
         elif isinstance(action, a.Unlist):
-            if not current.already_listed:
-                raise refused(NOT_LISTED, subject, "the connector is not listed")
+            _check_unlistable(current, subject)
             current = replace(current, already_listed=False)
         elif isinstance(action, a.SetRepositoryCredentials):
             # Not content (a publish snapshots no credential): the draft keeps its status and hasChanges.
@@ -194,12 +204,24 @@ def _request_preview(draft: Draft, subject: str) -> Draft:
     return replace(draft, is_previewable=Previewable.PENDING, previewable_report=())
 
 
-def _request_publish(draft: Draft, subject: str) -> Draft:
-    """The draft becomes Processing with an empty report; the publishing job decides the outcome."""
+def _check_unlistable(draft: Draft, subject: str) -> None:
+    """Seed 002, Unlist: "Removes a certified and listed Connector from search results and listings"."""
+    if not draft.already_listed:
+        raise refused(NOT_LISTED, subject, "the connector is not listed")
+    if draft.private or not draft.certified:
+        raise refused(NOT_CERTIFIED, subject,
+                      "only a certified, public connector can be unlisted; a private connector is in no public "
+                      "listing (remove projects from privateProjects to take it from their listings)")
+
+
+def _request_publish(draft: Draft, subject: str, *, certification: bool, now: datetime) -> Draft:
+    """The draft becomes Processing with an empty report (or the warning that a publish without certification
+    drops a public connector's certification); the publishing job decides the outcome."""
     _refuse_while_busy(draft, subject)
     if draft.is_previewable == Previewable.PENDING:
         raise refused(PREVIEW_UNDER_PROCESS, subject, "a preview request is being processed")
-    return replace(draft, status=Status.PROCESSING, publishing_report=())
+    return replace(draft, status=Status.PROCESSING, publishing_report=decertification_warning(
+        draft, certification=certification, now=now))
 
 
 def check_deletable(draft: Draft) -> None:

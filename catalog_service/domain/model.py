@@ -90,6 +90,29 @@ class Comment:
     user_id: str
     datetime: datetime
     comment: str
+    meeting_time: datetime | None = None  # a review meeting's scheduled time (seed 000, step 4)
+
+
+class MediaType(str, enum.Enum):
+    SCREENSHOT = "screenshot"
+    DEMO_VIDEO = "demoVideo"
+
+
+@dataclass(frozen=True)
+class MediaLink:
+    """A screenshot or demo video of the connector (seed 000, step 3)."""
+
+    type: MediaType
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SupportContact:
+    """Contact information for the developer or support team (seed 000, step 3)."""
+
+    email: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,6 +237,11 @@ class Draft:
     published_version: int = 0
     published_hash: str = ""  # content_hash() of the latest published version; "" before the first
     submitted_at: datetime | None = None  # when the draft last entered ReadyForCertification
+    media: tuple[MediaLink, ...] = ()
+    support_contact: SupportContact = field(default_factory=SupportContact)
+    declaration_of_intent: str = ""
+    preview_number: int = 0  # the last granted preview's number (counted apart from published versions)
+    preview: PublishedVersion | None = None  # that preview's snapshot; usable while isPreviewable is true
     repository_credentials: RepositoryCredentials | None = None  # write-only, encrypted; see credentials
 
     @property
@@ -235,9 +263,16 @@ CONTENT_FIELDS = (
 )
 
 
+OPTIONAL_CONTENT_FIELDS = ("media", "support_contact", "declaration_of_intent")
+
+
 def content_hash(draft: Draft) -> str:
     """A digest of the fields a publish snapshots, to tell whether the draft changed since."""
     content = {name: _plain(getattr(draft, name)) for name in CONTENT_FIELDS}
+    for name in OPTIONAL_CONTENT_FIELDS:  # in the digest only when set: older digests stay valid
+        value = getattr(draft, name)
+        if value and value != SupportContact():
+            content[name] = _plain(value)
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -245,7 +280,7 @@ def _plain(value: object) -> object:
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)  # type: ignore[arg-type]
     if isinstance(value, tuple):
-        return list(value)
+        return [_plain(item) for item in value]
     return value
 
 
@@ -268,6 +303,7 @@ class PublishedVersion:
     certified: bool
     draft_version: int
     published_at: datetime
+    preview: bool = False  # a preview of the draft (``number`` is the preview number), not a published version
 
 
 @dataclass(frozen=True)
@@ -286,14 +322,53 @@ class Connector:
     latest: PublishedVersion
 
     def visible_to(self, project: str) -> bool:
-        """Whether ``project`` may see and use the connector; an empty project is a trusted caller."""
-        if not project or project == self.creator_project:
-            return True
-        if not self.private:
-            return self.listed
-        return project_in(project, self.latest.private_projects)
+        """Whether ``project`` may find and newly use the connector (``visible``, the one rule)."""
+        return visible(project, creator_project=self.creator_project, private=self.private, listed=self.listed,
+                       private_projects=self.latest.private_projects)
+
+
+def project_key(project: str) -> str:
+    """A project's key: "<region>:<key>" and "<key>" name the same project."""
+    return project.split(":", 1)[-1]
+
+
+def spellings(project: str) -> tuple[str, ...]:
+    """The spellings ``project`` is matched by: itself and its key."""
+    return tuple(sorted({project, project_key(project)}))
+
+
+def is_creator(project: str, creator_project: str) -> bool:
+    """A trusted caller (no project) or the connector's creator project."""
+    return not project or creator_project in spellings(project)
 
 
 def project_in(project: str, private_projects: tuple[str, ...]) -> bool:
     """Whether ``project`` (a project key, or "<region>:<key>") is among ``private_projects``."""
-    return any(entry == project or entry.split(":", 1)[-1] == project for entry in private_projects)
+    key = project_key(project)
+    return any(project_key(entry) == key for entry in private_projects)
+
+
+def visible(project: str, *, creator_project: str, private: bool, listed: bool,
+            private_projects: tuple[str, ...]) -> bool:
+    """THE visibility rule of a published connector, for GetConnector, CheckConnectorUsable and the
+    marketplace (``storage.repository.list_connectors`` states the same rule in SQL; a test holds them
+    together): a trusted caller (no project) and the creator see it; a private connector is seen by its
+    privateProjects, listed or not; a public one by everyone while it is listed.
+
+    Visibility decides who can find and newly use a connector; an instance that exists keeps resolving the
+    version it uses (``offered``)."""
+    if is_creator(project, creator_project):
+        return True
+    if private:
+        return project_in(project, private_projects)
+    return listed
+
+
+def offered(version: "PublishedVersion", project: str, creator_project: str) -> bool:
+    """Whether ``version`` was ever offered to ``project``: a certified version was public; a private one
+    was offered to its own privateProjects. A project with an existing use of the connector keeps resolving
+    such versions whatever listing and privacy do later (seed 002, Unlist: "This update action does not
+    affect deployed instances of the Connector")."""
+    if is_creator(project, creator_project):
+        return True
+    return version.certified or project_in(project, version.private_projects)

@@ -35,6 +35,8 @@ from .model import (
 PUBLISHED = "Connector published"
 SUBMITTED = "Connector submitted for certification"
 FAILED = "Publishing failed"
+DECERTIFIED = "Certification dropped"
+PREVIEW_GRANTED = "Preview granted"
 
 
 class JobKind(str, enum.Enum):
@@ -87,21 +89,46 @@ def draft_checks(draft: Draft, now: datetime) -> tuple[ReportEntry, ...]:
 
 
 def submission_checks(draft: Draft, specification: Specification | None, now: datetime) -> tuple[ReportEntry, ...]:
-    """The submission requirements of a public connector (seed 000), one entry each."""
+    """The submission requirements of a public connector (seed 000, step 3: "Documentation and user guides",
+    "Screenshots or demo videos (if applicable)", "Contact information for the developer or support team"),
+    one entry each, naming what is missing. Media are asked "if applicable": their absence is a Warning."""
+    contact = draft.support_contact
     checks = [
         (bool(draft.documentation_url), "Documentation URL check succeeded", "Documentation URL missing",
          "documentationUrl: a public connector needs documentation"),
-        (bool(draft.creator.email or draft.creator.support_url), "Creator contact check succeeded",
-         "Creator contact missing", "creator.email or creator.supportUrl: a public connector needs a contact"),
+        (bool(contact.email or contact.url or draft.creator.email or draft.creator.support_url),
+         "Creator contact check succeeded", "Creator contact missing",
+         "supportContact.email, supportContact.url, creator.email or creator.supportUrl: a public connector needs "
+         "contact information for the developer or support team"),
         (bool(draft.supported_regions), "Supported regions check succeeded", "Supported regions missing",
          "supportedRegions: a public connector names at least one region"),
         (specification is not None, "Connector specification check succeeded", "Connector specification not valid",
          "connect.yaml: a public connector needs a valid specification"),
     ]
-    return tuple(
+    entries = [
         ReportEntry(EntryType.INFORMATION, ok_title, "", now) if ok else ReportEntry(EntryType.ERROR, bad, why, now)
         for ok, ok_title, bad, why in checks
-    )
+    ]
+    entries.append(
+        ReportEntry(EntryType.INFORMATION, "Screenshots or demo videos check succeeded",
+                    f"{len(draft.media)} media link(s)", now)
+        if draft.media else
+        ReportEntry(EntryType.WARNING, "Screenshots or demo videos missing",
+                    "media: add screenshots or demo video URLs with setMedia, where applicable", now))
+    return tuple(entries)
+
+
+def decertification_warning(draft: Draft, *, certification: bool, now: datetime) -> tuple[ReportEntry, ...]:
+    """The Warning a publish without certification of a certified, public connector gets (seed 000's
+    post-approval responsibilities stay visible): it names what changes. Empty otherwise."""
+    if certification or not draft.certified or draft.private:
+        return ()
+    return (ReportEntry(
+        EntryType.WARNING, DECERTIFIED,
+        "publishing with certification false drops the connector's certification: the new version is "
+        "uncertified and the connector becomes private and unlisted for everyone but the creator and "
+        "privateProjects; the certified versions published so far stay certified, and existing instances "
+        "keep working", now),)
 
 
 def new_version(draft: Draft, *, certified: bool, now: datetime) -> PublishedVersion:
@@ -162,6 +189,7 @@ def complete_publish(draft: Draft, *, certification: bool, specification: Specif
         ready = replace(draft, status=Status.READY_FOR_CERTIFICATION, publishing_report=report, submitted_at=now,
                         version=draft.version + 1, updated_at=now)
         return Completed(ready, outcome="ready_for_certification")
+    report += decertification_warning(draft, certification=False, now=now)
     version = new_version(draft, certified=False, now=now)
     report += (ReportEntry(EntryType.INFORMATION, PUBLISHED, f"published as version {version.number}", now),)
     return Completed(published_draft(draft, version, private=True, report=report, now=now), version, "published")
@@ -182,4 +210,12 @@ def complete_preview(draft: Draft, *, specification: Specification | None, entri
         version=draft.version + 1,
         updated_at=now,
     )
+    if ok:  # a new preview, numbered apart from published versions, supersedes the previous one
+        number = draft.preview_number + 1
+        preview = replace(new_version(changed, certified=False, now=now), number=number, preview=True,
+                          draft_version=changed.version)
+        changed = replace(changed, preview_number=number, preview=preview)
+        report += (ReportEntry(EntryType.INFORMATION, PREVIEW_GRANTED,
+                               f"usable as preview {number} by the creator and privateProjects", now),)
+        changed = replace(changed, previewable_report=report)
     return Completed(changed, outcome="previewable" if ok else "not_previewable")

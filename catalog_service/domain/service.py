@@ -11,7 +11,8 @@ are ``jobs.Jobs``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -30,7 +31,7 @@ from . import drafts
 from .credentials import CredentialVault
 from .jobs import Job, JobStore
 from .listing import Page, check_paging
-from .model import Connector, Draft, Lifecycle, PublishedVersion, Status
+from .model import Connector, Draft, Lifecycle, Previewable, PublishedVersion, Status, is_creator, offered, project_in
 from .publishing import JobRequest
 
 QUEUE_STATUSES = (Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION)
@@ -40,6 +41,19 @@ MAX_FILTER_VALUES = 100  # ids or keys in one marketplace search
 NOT_A_REVIEWER = "NOT_A_REVIEWER_PROJECT"
 OWN_CONNECTOR = "REVIEWER_IS_CREATOR"
 DELETE_ATTEMPTS = 3
+VERSIONS_PAGE = 100
+NOT_PREVIEWABLE = "CONNECTOR_NOT_PREVIEWABLE"
+PREVIEW_SUPERSEDED = "CONNECTOR_PREVIEW_SUPERSEDED"
+
+
+@dataclass(frozen=True)
+class Usable:
+    """CheckConnectorUsable's answer: the connector, the version to use and the newest the caller may use."""
+
+    connector_id: str
+    key: str
+    version: PublishedVersion
+    latest_number: int
 
 
 class CatalogStore(JobStore, Protocol):
@@ -169,10 +183,11 @@ class Catalog:
                                             "this catalog has no secret keys to encrypt repository credentials")
         return a.SetRepositoryCredentials(None, self.vault.seal(draft.id, action.credentials))
 
-    def delete_draft(self, *, draft_id: str, version: int, project: str) -> Draft:
-        """Delete a draft that was never published and runs no job; ``version`` 0 means any version."""
+    def delete_draft(self, *, draft_id: str = "", key: str = "", version: int, project: str) -> Draft:
+        """Delete a draft (by id, or by key) that was never published and runs no job; ``version`` 0 means
+        any version."""
         for _ in range(DELETE_ATTEMPTS):  # changed between the read and the delete: check the rules again
-            draft = self.get_draft(draft_id=draft_id, project=project)
+            draft = self.get_draft(draft_id=draft_id, key=key, project=project)
             if version:
                 drafts.check_version(draft, version)
             drafts.check_deletable(draft)
@@ -180,7 +195,7 @@ class Catalog:
                 self.on_draft_changed(draft.id)
                 return draft
         raise ConcurrentModification(expected_version=draft.version,
-                                     current_version=self.store.get_draft(draft_id).version)
+                                     current_version=self.store.get_draft(draft.id).version)
 
     # --- published connectors -----------------------------------------------------------------
 
@@ -256,32 +271,84 @@ class Catalog:
     def revert_stale_deletions(self, stale_after_seconds: float) -> int:
         return self.store.revert_stale_deletions(self.clock() - timedelta(seconds=stale_after_seconds))
 
-    def check_usable(self, *, connector_id: str, key: str, project: str,
-                     version: int) -> tuple[Connector, PublishedVersion]:
-        """The connector is ACTIVE, published and visible to ``project``; return it and the asked version."""
+    def check_usable(self, *, connector_id: str, key: str, project: str, version: int,
+                     existing_use: bool = False, preview: bool = False) -> Usable:
+        """The connector is ACTIVE, published and visible to ``project``: it and the asked version (0: the
+        latest). ``existing_use``: the project already uses the connector (the instance service says so; the
+        catalog reads no instance data), so versions once offered to it stay resolvable whatever listing or
+        privacy did later (``model.offered``). ``preview``: the draft's current preview instead."""
         v = Validator()
         v.require(bool(connector_id) != bool(key), "id", "exactly one of id and key is required")
         v.require(project, "project", "is required")
         v.require(version >= 0, "version", "must be 0 (latest) or a published version number")
         v.raise_if_any()
-        connector = self.get_connector(connector_id=connector_id, key=key, project=project)
+        if preview:
+            return self._preview(connector_id=connector_id, key=key, project=project, number=version)
+        connector = self.store.get_connector(connector_id, key)
+        if connector.visible_to(project):
+            allowed, latest = None, connector.latest
+        elif existing_use:
+            allowed = lambda found: offered(found, project, connector.creator_project)  # noqa: E731
+            latest = next((found for found in self._versions(connector.id) if allowed(found)), None)
+            if latest is None:
+                raise NotFound("Connector", connector_id or key)
+        else:
+            raise NotFound("Connector", connector_id or key)
         if connector.lifecycle != Lifecycle.ACTIVE:
             raise FailedPrecondition.single(
                 "CONNECTOR_DELETING", f"connectors/{connector.id}", "the connector is being deleted"
             )
-        if not version or version == connector.latest.number:
-            return connector, connector.latest
+        if not version or version == latest.number:
+            return Usable(connector.id, connector.key, latest, latest.number)
         try:
-            return connector, self.store.get_version(connector.id, version)
+            found = self.store.get_version(connector.id, version)
+            if allowed is not None and not allowed(found):
+                raise NotFound("ConnectorVersion", f"{connector.id}/versions/{version}")
         except NotFound:
             raise FailedPrecondition.single(
                 "CONNECTOR_VERSION_NOT_FOUND", f"connectors/{connector.id}/versions/{version}",
                 f"the connector has no published version {version}",
             ) from None
+        return Usable(connector.id, connector.key, found, latest.number)
+
+    def _versions(self, connector_id: str) -> Iterator[PublishedVersion]:
+        """The connector's published versions, newest first."""
+        token, offset = "", 0
+        while True:
+            page = self.store.list_versions(connector_id, limit=VERSIONS_PAGE, offset=offset, page_token=token)
+            yield from page.items
+            if not page.next_page_token:
+                return
+            token = page.next_page_token
+
+    def _preview(self, *, connector_id: str, key: str, project: str, number: int) -> Usable:
+        """Seed 002, Preview Connector: "You can only deploy previewable ConnectorStaged to Projects listed in
+        privateProjects" (and the creator); anyone else gets NOT_FOUND, as for a connector it cannot see."""
+        try:
+            draft = self.store.get_draft_by_key(key) if key else self.store.get_draft(connector_id)
+        except NotFound:
+            raise NotFound("ConnectorPreview", connector_id or key) from None
+        if not (is_creator(project, draft.creator_project) or project_in(project, draft.private_projects)):
+            raise NotFound("ConnectorPreview", connector_id or key)
+        subject = f"connectors/drafts/{draft.id}/preview"
+        current = draft.preview
+        # isPreviewable true: "ConnectorStaged can be used in a Deployment"; a pending request keeps the
+        # granted preview usable until the new one supersedes it.
+        if current is None or draft.is_previewable not in (Previewable.TRUE, Previewable.PENDING):
+            raise FailedPrecondition.single(
+                NOT_PREVIEWABLE, subject,
+                f"the draft has no usable preview (isPreviewable is {draft.is_previewable.value}); "
+                "request one with the updatePreviewable action")
+        if number and number != current.number:
+            raise FailedPrecondition.single(
+                PREVIEW_SUPERSEDED, f"{subject}s/{number}",
+                f"preview {number} was superseded by preview {current.number}")
+        return Usable(draft.id, draft.key, current, current.number)
 
 
 class Certification:
-    """The reviewer's use cases (CertificationService): the queue, start, comment, approve, reject.
+    """The reviewer's use cases (CertificationService): the queue, start, comment, review meeting, approve,
+    reject.
 
     Separation of duties: only a project of ``reviewer_projects`` reviews (any other caller is
     PERMISSION_DENIED ``NOT_A_REVIEWER_PROJECT``; an empty set means nobody can certify), and it never
@@ -315,6 +382,17 @@ class Certification:
         changed = review.add_review_comment(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
         return self._save(changed, version)
 
+    def schedule_meeting(self, *, draft_id: str, version: int, comment: str, reviewer: str,
+                         meeting_time: datetime | None) -> Draft:
+        if meeting_time is None:
+            self._current(draft_id, version, comment, reviewer, comment_required=True,
+                          extra=("meeting_time", "is required"))
+            raise AssertionError("not reached")
+        draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
+        changed = review.schedule_meeting(draft, reviewer=reviewer, comment=comment,
+                                          meeting_time=meeting_time, now=self.catalog.clock())
+        return self._save(changed, version)
+
     def approve(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
         draft = self._current(draft_id, version, comment, reviewer, comment_required=False)
         applied = review.approve(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
@@ -334,11 +412,13 @@ class Certification:
                 f"project {reviewer[:128]!r} is not a reviewer project (PLUGBOARD_CATALOG_REVIEWER_PROJECTS)",
                 reason=NOT_A_REVIEWER, metadata={"project": reviewer[:128]})
 
-    def _current(self, draft_id: str, version: int, comment: str, reviewer: str, *,
-                 comment_required: bool) -> Draft:
-        """The draft at the caller's version, after checking every request field at once and that the
-        caller may review it."""
+    def _current(self, draft_id: str, version: int, comment: str, reviewer: str, *, comment_required: bool,
+                 extra: tuple[str, str] | None = None) -> Draft:
+        """The draft at the caller's version, after checking every request field at once (``extra``: one
+        more violation the caller found) and that the caller may review it."""
         v = Validator()
+        if extra is not None:
+            v.add(*extra)
         v.require(bool(draft_id), "id", "is required")
         v.require(version >= 1, "version", "must be the draft's current version (at least 1)")
         if comment_required:

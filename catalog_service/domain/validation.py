@@ -158,3 +158,17 @@ def _check_list(v: Validator, path: str, items: tuple[str, ...], pattern: re.Pat
         v.require(bool(pattern.match(item)), f"{path}[{index}]", what)
         v.require(item not in seen, f"{path}[{index}]", "is repeated")
         seen.add(item)
+
+
+MAX_MEDIA = 20
+
+
+def check_media(v: Validator, path: str, media: tuple) -> None:  # tuple[MediaLink, ...]
+    """Screenshots and demo videos: at most ``MAX_MEDIA``, each typed, with an http(s) URL and a short title."""
+    v.require(len(media) <= MAX_MEDIA, path, f"must hold at most {MAX_MEDIA} links")
+    for index, link in enumerate(media[:MAX_MEDIA]):
+        item = f"{path}[{index}]"
+        v.require(link.type is not None, f"{item}.type", "must be SCREENSHOT or DEMO_VIDEO")
+        v.require(bool(link.url), f"{item}.url", "is required")
+        check_http_url(v, f"{item}.url", link.url)
+        check_text(v, f"{item}.title", link.title, MAX_NAME)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,6 +21,8 @@ from catalog_service.domain.model import (
     Draft,
     EntryType,
     HealthCheck,
+    MediaLink,
+    MediaType,
     Previewable,
     PublishedVersion,
     ReportEntry,
@@ -31,6 +33,7 @@ from catalog_service.domain.model import (
     Specification,
     StandardKey,
     Status,
+    SupportContact,
     TestRequest,
 )
 
@@ -124,18 +127,42 @@ def draft_body(draft: Draft) -> str:
             "specification": spec_to_dict(draft.specification),
             "private_projects": list(draft.private_projects),
             "supported_regions": list(draft.supported_regions),
-            "comments": [
-                {"user_id": c.user_id, "datetime": _time(c.datetime), "comment": c.comment} for c in draft.comments
-            ],
+            "comments": [_comment(c) for c in draft.comments],
             "publishing_report": _report(draft.publishing_report),
             "already_listed": draft.already_listed,
             "previewable_report": _report(draft.previewable_report),
             "documentation_url": draft.documentation_url,
             "certified": draft.certified,
             "published_hash": draft.published_hash,
+            "media": [{"type": m.type.value, "url": m.url, "title": m.title} for m in draft.media],
+            "support_contact": asdict(draft.support_contact),
+            "declaration_of_intent": draft.declaration_of_intent,
+            "preview_number": draft.preview_number,
+            "preview": _version_dict(draft.preview) | {"number": draft.preview.number,
+                                                       "published_at": _time(draft.preview.published_at)}
+            if draft.preview else None,
         },
         sort_keys=True,
     )
+
+
+def _preview_from_dict(draft_id: str, raw: dict[str, Any]) -> PublishedVersion:
+    """A draft's granted preview: a version snapshot numbered apart from the published ones."""
+    version = _version_from_dict(draft_id, raw["number"], _parse_time(raw["published_at"]), raw)
+    return replace(version, preview=True)
+
+
+def _comment(c: Comment) -> dict[str, Any]:
+    raw = {"user_id": c.user_id, "datetime": _time(c.datetime), "comment": c.comment}
+    if c.meeting_time is not None:
+        raw["meeting_time"] = _time(c.meeting_time)
+    return raw
+
+
+def _parse_comment(c: dict[str, Any]) -> Comment:
+    meeting = c.get("meeting_time")
+    return Comment(c["user_id"], _parse_time(c["datetime"]), c["comment"],
+                   _parse_time(meeting) if meeting else None)
 
 
 def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
@@ -156,9 +183,7 @@ def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
         private=bool(columns["private"]),
         private_projects=tuple(raw["private_projects"]),
         supported_regions=tuple(raw["supported_regions"]),
-        comments=tuple(
-            Comment(c["user_id"], _parse_time(c["datetime"]), c["comment"]) for c in raw["comments"]
-        ),
+        comments=tuple(_parse_comment(c) for c in raw["comments"]),
         status=Status(columns["status"]),
         publishing_report=_parse_report(raw["publishing_report"]),
         already_listed=raw["already_listed"],
@@ -169,6 +194,11 @@ def draft_from_row(columns: dict[str, Any], body: str) -> Draft:
         published_version=columns["published_version"],
         submitted_at=_aware(columns["submitted_at"]) if columns.get("submitted_at") else None,
         published_hash=raw["published_hash"],
+        media=tuple(MediaLink(MediaType(m["type"]), m["url"], m.get("title", "")) for m in raw.get("media", ())),
+        support_contact=SupportContact(**raw.get("support_contact", {})),
+        declaration_of_intent=raw.get("declaration_of_intent", ""),
+        preview_number=raw.get("preview_number", 0),
+        preview=_preview_from_dict(columns["id"], raw["preview"]) if raw.get("preview") else None,
         repository_credentials=credentials_from_column(columns.get("repository_credentials")),
     )
 
@@ -189,27 +219,31 @@ def credentials_from_column(value: str | None) -> RepositoryCredentials | None:
 
 
 def version_body(version: PublishedVersion) -> str:
-    return json.dumps(
-        {
-            "key": version.key,
-            "name": version.name,
-            "description": version.description,
-            "integration_types": list(version.integration_types),
-            "creator": asdict(version.creator),
-            "repository": asdict(version.repository),
-            "supported_regions": list(version.supported_regions),
-            "private_projects": list(version.private_projects),
-            "documentation_url": version.documentation_url,
-            "specification": spec_to_dict(version.specification),
-            "certified": version.certified,
-            "draft_version": version.draft_version,
-        },
-        sort_keys=True,
-    )
+    return json.dumps(_version_dict(version), sort_keys=True)
+
+
+def _version_dict(version: PublishedVersion) -> dict[str, Any]:
+    return {
+        "key": version.key,
+        "name": version.name,
+        "description": version.description,
+        "integration_types": list(version.integration_types),
+        "creator": asdict(version.creator),
+        "repository": asdict(version.repository),
+        "supported_regions": list(version.supported_regions),
+        "private_projects": list(version.private_projects),
+        "documentation_url": version.documentation_url,
+        "specification": spec_to_dict(version.specification),
+        "certified": version.certified,
+        "draft_version": version.draft_version,
+    }
 
 
 def version_from_row(connector_id: str, number: int, published_at: datetime, body: str) -> PublishedVersion:
-    raw = json.loads(body)
+    return _version_from_dict(connector_id, number, published_at, json.loads(body))
+
+
+def _version_from_dict(connector_id: str, number: int, published_at: datetime, raw: dict[str, Any]) -> PublishedVersion:
     return PublishedVersion(
         connector_id=connector_id,
         number=number,

@@ -181,7 +181,14 @@ def _strip_draft_urls(db: peewee.Database) -> None:
         raw = json.loads(body)
         url = (raw.get("repository") or {}).get("url", "")
         clean = _url_without_credentials(url)
+        preview = (raw.get("preview") or {}).get("repository") or {}  # a granted preview's snapshot
+        preview_url = preview.get("url", "")
+        if clean == url and _url_without_credentials(preview_url) == preview_url:
+            continue
+        if preview_url:
+            preview["url"] = _url_without_credentials(preview_url)
         if clean == url:
+            db.execute_sql(update, (json.dumps(raw, sort_keys=True), row[0]))
             continue
         raw["repository"]["url"] = clean
         if raw.get("published_hash"):

@@ -13,7 +13,15 @@ import peewee
 
 from catalog_service.domain.jobs import Job
 from catalog_service.domain.listing import Page
-from catalog_service.domain.model import Connector, Draft, Lifecycle, PublishedVersion, Status
+from catalog_service.domain.model import (
+    Connector,
+    Draft,
+    Lifecycle,
+    PublishedVersion,
+    Status,
+    project_key,
+    spellings,
+)
 from catalog_service.domain.publishing import JobRequest
 from plugboard.errors import AlreadyExists, ConcurrentModification, NotFound
 from plugboard.storage import paging
@@ -265,11 +273,14 @@ class CatalogStore:
         connector_keys: Sequence[str] = (),
     ) -> Page:
         keys = paging.parse_sorts(sorts, CONNECTOR_SORTS, default=["name asc"])
+        # domain.model.visible, the one visibility rule, in SQL: the creator; a private connector's
+        # privateProjects (ConnectorAccess holds their keys); a public connector while it is listed.
         visible = (ConnectorRow.listed == True) & (ConnectorRow.private == False)  # noqa: E712
         if project:
-            visible = visible | ConnectorRow.id.in_(
-                ConnectorAccess.select(ConnectorAccess.connector).where(
-                    ConnectorAccess.project.in_(sorted({project, project.split(":", 1)[-1]})))
+            visible = visible | ConnectorRow.creator_project.in_(spellings(project)) | (
+                (ConnectorRow.private == True) & ConnectorRow.id.in_(  # noqa: E712
+                    ConnectorAccess.select(ConnectorAccess.connector).where(
+                        ConnectorAccess.project == project_key(project)))
             )
         query = ConnectorRow.select(*reads.CONNECTOR_COLUMNS).where(
             (ConnectorRow.lifecycle == Lifecycle.ACTIVE.value) & visible

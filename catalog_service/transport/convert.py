@@ -14,13 +14,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from catalog_service.domain import actions as a
 from catalog_service.domain import credentials as creds
 from catalog_service.domain.drafts import DraftInput
+from catalog_service.domain.service import Usable
 from catalog_service.domain.model import (
     Application,
+    Comment,
     Connector,
     Creator,
     Draft,
     EntryType,
     Lifecycle,
+    MediaLink,
+    MediaType,
     Previewable,
     PublishedVersion,
     ReportEntry,
@@ -29,6 +33,7 @@ from catalog_service.domain.model import (
     Specification,
     StandardKey,
     Status,
+    SupportContact,
 )
 from catalog_service.lru import Lru
 from plugboard.catalog.v1 import catalog_service_pb2 as catpb
@@ -119,7 +124,31 @@ def draft_input_from_proto(msg: spb.ConnectorStagedDraft) -> DraftInput:
         supported_regions=tuple(msg.supported_regions),
         private_projects=tuple(msg.private_projects),
         documentation_url=msg.documentation_url,
+        media=media_from_proto(msg.media),
+        support_contact=SupportContact(email=msg.support_contact.email, url=msg.support_contact.url),
+        declaration_of_intent=msg.declaration_of_intent,
     )
+
+
+MEDIA_TYPE = {MediaType.SCREENSHOT: spb.MEDIA_TYPE_SCREENSHOT, MediaType.DEMO_VIDEO: spb.MEDIA_TYPE_DEMO_VIDEO}
+MEDIA_TYPE_FROM_PROTO = {value: key for key, value in MEDIA_TYPE.items()}
+
+
+def media_from_proto(links) -> tuple[MediaLink, ...]:  # type: ignore[no-untyped-def]
+    """Media links; an unspecified type stays None for validation to name."""
+    return tuple(MediaLink(MEDIA_TYPE_FROM_PROTO.get(link.type), link.url, link.title)  # type: ignore[arg-type]
+                 for link in links)
+
+
+def media_to_proto(media: tuple[MediaLink, ...]) -> list[spb.MediaLink]:
+    return [spb.MediaLink(type=MEDIA_TYPE[m.type], url=m.url, title=m.title) for m in media]
+
+
+def comment_to_proto(c: Comment) -> spb.CertificationInfoComment:
+    msg = spb.CertificationInfoComment(user_id=c.user_id, datetime=timestamp(c.datetime), comment=c.comment)
+    if c.meeting_time is not None:
+        msg.meeting_time.CopyFrom(timestamp(c.meeting_time))
+    return msg
 
 
 def report_to_proto(entries: tuple[ReportEntry, ...]) -> spb.ConnectorReport:
@@ -226,10 +255,7 @@ def draft_to_proto(draft: Draft) -> spb.ConnectorStaged:
         private_projects=list(draft.private_projects),
         supported_regions=list(draft.supported_regions),
         certification_info=spb.CertificationInfo(
-            comments=[
-                spb.CertificationInfoComment(user_id=c.user_id, datetime=timestamp(c.datetime), comment=c.comment)
-                for c in draft.comments
-            ]
+            comments=[comment_to_proto(c) for c in draft.comments]
         ),
         status=STATUS[draft.status],
         already_listed=draft.already_listed,
@@ -241,7 +267,13 @@ def draft_to_proto(draft: Draft) -> spb.ConnectorStaged:
         published_version=draft.published_version,
         create_time=timestamp(draft.created_at),
         update_time=timestamp(draft.updated_at),
+        media=media_to_proto(draft.media),
+        declaration_of_intent=draft.declaration_of_intent,
+        preview_number=draft.preview_number if draft.preview is not None else 0,
     )
+    if draft.support_contact != SupportContact():
+        msg.support_contact.CopyFrom(spb.SupportContact(email=draft.support_contact.email,
+                                                        url=draft.support_contact.url))
     if spec.global_standard or spec.global_secured:
         msg.global_configuration.standard_configuration.extend(_standard(spec.global_standard))
         msg.global_configuration.secured_configuration.extend(_secured(spec.global_secured))
@@ -274,6 +306,7 @@ def version_to_proto(version: PublishedVersion) -> cpb.ConnectorVersion:
         certified=version.certified,
         draft_version=version.draft_version,
         publish_time=timestamp(version.published_at),
+        preview=version.preview,
     )
 
 
@@ -312,6 +345,8 @@ class ConnectorProtos:
         self._usable: Lru[bytes] = Lru(size)
 
     def version_bytes(self, version: PublishedVersion) -> bytes:
+        if version.preview:  # numbered apart from the published versions: never cached with them
+            return version_to_proto(version).SerializeToString()
         key = (version.connector_id, version.number)
         data = self._versions.get(key)
         if data is None:
@@ -325,17 +360,18 @@ class ConnectorProtos:
     def connector(self, connector: Connector) -> cpb.Connector:
         return connector_to_proto(connector, self.version_bytes(connector.latest))
 
-    def usable(self, connector: Connector, version: PublishedVersion) -> catpb.CheckConnectorUsableResponse:
+    def usable(self, usable: Usable) -> catpb.CheckConnectorUsableResponse:
         """CheckConnectorUsable's answer: all of it is immutable given the connector and the two numbers."""
-        key = (connector.id, connector.key, version.number, connector.latest.number)
+        version = usable.version
+        key = (usable.connector_id, usable.key, version.number, usable.latest_number, version.preview)
         data = self._usable.get(key)
         if data is None:
             proto_version = self.version(version)
             data = catpb.CheckConnectorUsableResponse(
-                connector_id=connector.id,
-                key=connector.key,
+                connector_id=usable.connector_id,
+                key=usable.key,
                 version=proto_version,
-                latest_version=connector.latest.number,
+                latest_version=usable.latest_number,
                 specification=proto_version.specification,
             ).SerializeToString()
             self._usable.put(key, data)
@@ -350,6 +386,8 @@ def action_from_proto(msg: apb.ConnectorStagedUpdateAction) -> tuple[a.Action | 
     body = getattr(msg, name)
     fields = a.SET_ACTIONS.get(name)
     if fields is not None:
+        if name == "set_media":
+            return a.SetField(name, (media_from_proto(body.media),)), name
         return a.SetField(name, tuple(_plain(getattr(body, field.name)) for field in fields)), name
     match name:
         case "add_private_project":

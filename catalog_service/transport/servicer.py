@@ -5,6 +5,8 @@ Handlers raise domain errors; the server's edge wrapper turns them into rich sta
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from catalog_service.domain.service import Catalog, Certification, require
 from catalog_service.domain.validation import check_create_request
 from catalog_service.watch import DraftNotifier, watch_draft
@@ -80,6 +82,11 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
 
     async def DeleteConnectorStaged(self, request, context):
         draft = self.catalog.delete_draft(draft_id=request.id, version=request.version, project=request.project)
+        return convert.draft_to_proto(draft)
+
+    async def DeleteConnectorStagedByKey(self, request, context):
+        require(request.key, "key")
+        draft = self.catalog.delete_draft(key=request.key, version=request.version, project=request.project)
         return convert.draft_to_proto(draft)
 
     async def WatchConnectorStaged(self, request, context):
@@ -163,10 +170,11 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         return pb.CompleteConnectorDeletionResponse(id=connector.id, key=connector.key, deleted_versions=versions)
 
     async def CheckConnectorUsable(self, request, context):
-        connector, version = self.catalog.check_usable(
-            connector_id=request.id, key=request.key, project=request.project, version=request.version
+        usable = self.catalog.check_usable(
+            connector_id=request.id, key=request.key, project=request.project, version=request.version,
+            existing_use=request.existing_use, preview=request.preview,
         )
-        return self.protos.usable(connector, version)
+        return self.protos.usable(usable)
 
 
 class CertificationServicer(cert_grpc.CertificationServiceServicer):
@@ -192,6 +200,12 @@ class CertificationServicer(cert_grpc.CertificationServiceServicer):
     async def AddReviewComment(self, request, context):
         return convert.draft_to_proto(self.certification.comment(
             draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer))
+
+    async def ScheduleReviewMeeting(self, request, context):
+        meeting = request.meeting_time.ToDatetime(tzinfo=timezone.utc) if request.HasField("meeting_time") else None
+        return convert.draft_to_proto(self.certification.schedule_meeting(
+            draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer,
+            meeting_time=meeting))
 
     async def ApproveCertification(self, request, context):
         return convert.draft_to_proto(self.certification.approve(

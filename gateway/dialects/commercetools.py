@@ -1,7 +1,7 @@
 """commercetools Connect's JSON (seed 002) on the catalog routes commercetools' SDK has.
 
 Routes: ``POST|GET /connectors/drafts``, ``GET|POST /connectors/drafts/{id}`` and ``.../key={key}``,
-``DELETE /connectors/drafts/{id}``, ``GET /connectors/{id}``, ``GET /connectors/key={key}`` and
+``DELETE /connectors/drafts/{id}`` and ``.../key={key}``, ``GET /connectors/{id}``, ``GET /connectors/key={key}`` and
 ``GET /connectors/search``. The models are those of ``@commercetools-connect/sdk``
 (``dist/generated/models/connector.d.ts``, ``common.d.ts``, ``error.d.ts``), written out in
 ``gateway.dialects.commercetools_models``:
@@ -36,7 +36,7 @@ from yarl import URL
 from gateway.dialects import commercetools_models as models
 from gateway.auth import credential_from
 from gateway.http_rules import HttpRoute
-from gateway.json_mapping import HTTP_STATUS, set_from_strings
+from gateway.json_mapping import HTTP_STATUS, normalize, set_from_strings
 from gateway.policy import MethodRule
 from plugboard.catalog.v1 import connector_pb2, connector_staged_pb2 as spb, specification_pb2
 from plugboard.errors import InvalidArgument
@@ -56,6 +56,7 @@ IS_PREVIEWABLE = {spb.IS_PREVIEWABLE_NONE: "none", spb.IS_PREVIEWABLE_PENDING: "
                   spb.IS_PREVIEWABLE_TRUE: "true", spb.IS_PREVIEWABLE_FALSE: "false"}
 CREDENTIALS_TYPE = {spb.REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: "httpsToken",
                     spb.REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: "sshKey"}
+MEDIA_TYPE = {spb.MEDIA_TYPE_SCREENSHOT: "screenshot", spb.MEDIA_TYPE_DEMO_VIDEO: "demoVideo"}
 ENTRY_TYPE = {spb.CONNECTOR_REPORT_ENTRY_TYPE_INFORMATION: "Information",
               spb.CONNECTOR_REPORT_ENTRY_TYPE_WARNING: "Warning",
               spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR: "Error"}
@@ -87,6 +88,7 @@ ROUTES: dict[str, tuple[int, Mapping[str, str], str]] = {
     "UpdateConnectorStaged": (201, {}, "ConnectorStaged"),
     "UpdateConnectorStagedByKey": (201, {}, "ConnectorStaged"),
     "DeleteConnectorStaged": (200, {"version": "version"}, "ConnectorStaged"),
+    "DeleteConnectorStagedByKey": (200, {"version": "version"}, "ConnectorStaged"),
     "GetConnector": (200, {}, "Connector"),
     "GetConnectorByKey": (200, {}, "Connector"),
     "ListConnectors": (200, {"text": "text", "limit": "limit", "offset": "offset", "sort": "sort",
@@ -177,19 +179,34 @@ def connector_staged(m: spb.ConnectorStaged) -> dict[str, Any]:
     out.update({"private": m.private, "privateProjects": list(m.private_projects),
                 "supportedRegions": list(m.supported_regions)})
     if m.certification_info.comments:
-        out["certificationInfo"] = {"comments": [
-            {"userId": c.user_id, "datetime": timestamp(c.datetime), "comment": c.comment}
-            for c in m.certification_info.comments]}
+        out["certificationInfo"] = {"comments": [_comment(c) for c in m.certification_info.comments]}
     out.update({"status": STATUS.get(m.status, "Draft"), "publishingReport": report(m, "publishing_report"),
                 "alreadyListed": m.already_listed, "hasChanges": m.has_changes,
                 "isPreviewable": IS_PREVIEWABLE.get(m.is_previewable, "none"),
                 "previewableReport": report(m, "previewable_report")})
     _set(out, "documentationUrl", m.documentation_url)
     out["certified"] = m.certified  # seed 002's query example shows it on a draft
+    # seed 000's submission: screenshots and demo videos, the support contact, the declaration of intent
+    _set(out, "media", [{"type": MEDIA_TYPE.get(link.type, "screenshot"), "url": link.url,
+                         **({"title": link.title} if link.title else {})} for link in m.media])
+    if m.HasField("support_contact"):
+        contact: dict[str, Any] = {}
+        _set(contact, "email", m.support_contact.email)
+        _set(contact, "url", m.support_contact.url)
+        out["supportContact"] = contact
+    _set(out, "declarationOfIntent", m.declaration_of_intent)
+    _set(out, "previewNumber", m.preview_number)
     if m.HasField("repository_credentials"):  # their type and fingerprint; the values are write-only
         out["repositoryCredentials"] = {
             "type": CREDENTIALS_TYPE.get(m.repository_credentials.type, "httpsToken"),
             "fingerprint": m.repository_credentials.fingerprint}
+    return out
+
+
+def _comment(c: spb.CertificationInfoComment) -> dict[str, Any]:
+    out = {"userId": c.user_id, "datetime": timestamp(c.datetime), "comment": c.comment}
+    if c.HasField("meeting_time"):
+        out["meetingTime"] = timestamp(c.meeting_time)
     return out
 
 
@@ -245,6 +262,7 @@ def _object(text: str) -> dict[str, Any]:
 
 
 def _parse(data: dict[str, Any], message: Message) -> None:
+    data = normalize(data, message.DESCRIPTOR)  # enum values in the seeds' spellings ("screenshot")
     try:
         json_format.ParseDict(data, message)
     except json_format.ParseError as exc:

@@ -57,7 +57,17 @@ REPORT_ENTRY = _object({"type": {"type": "string", "enum": ENTRY_TYPES}, "title"
                         "createdAt": _TIME, "application": _STRING}, ["type", "title", "createdAt"])
 REPORT = _object({"entries": {"type": "array", "items": ref("ConnectorReportEntry")}}, ["entries"])
 NULLABLE_REPORT = {**REPORT, "nullable": True}
-COMMENT = _object({"userId": _STRING, "datetime": _TIME, "comment": _STRING}, ["userId", "datetime", "comment"])
+COMMENT = _object({"userId": _STRING, "datetime": _TIME, "comment": _STRING, "meetingTime": _TIME},
+                  ["userId", "datetime", "comment"])
+# Seed 000's submission (step 3: screenshots or demo videos, a support contact; step 1: the declaration of
+# intent), which the SDK's models do not have.
+MEDIA_TYPES = ["screenshot", "demoVideo"]
+MEDIA_LINK = _object({"type": {"type": "string", "enum": MEDIA_TYPES}, "url": _STRING, "title": _STRING},
+                     ["type", "url"])
+SUPPORT_CONTACT = _object({"email": _STRING, "url": _STRING}, [])
+_MEDIA = {"type": "array", "items": {"$ref": "#/components/schemas/ct.MediaLink"}, "maxItems": 20}
+_SUBMISSION = {"media": _MEDIA, "supportContact": {"$ref": "#/components/schemas/ct.SupportContact"},
+               "declarationOfIntent": _STRING}
 CERTIFICATION_INFO = _object({"comments": {"type": "array", "items": ref("CertificationInfoComment")}},
                              ["comments"])
 _INTEGRATION_TYPES = {"type": "array", "items": {"type": "string", "example": "other"},
@@ -77,7 +87,8 @@ CONNECTOR_STAGED = _object({
     "certificationInfo": ref("CertificationInfo"), "status": {"type": "string", "enum": STATUSES},
     "publishingReport": NULLABLE_REPORT, "alreadyListed": _BOOLEAN, "hasChanges": _BOOLEAN,
     "isPreviewable": {"type": "string", "enum": IS_PREVIEWABLE}, "previewableReport": NULLABLE_REPORT,
-    "documentationUrl": _STRING, "certified": _BOOLEAN, "repositoryCredentials": ref("RepositoryCredentials"),
+    "documentationUrl": _STRING, "certified": _BOOLEAN, **_SUBMISSION, "previewNumber": _INTEGER,
+    "repositoryCredentials": ref("RepositoryCredentials"),
 }, ["id", "version", "name", "description", "integrationTypes", "creator", "repository", "configurations",
     "private", "privateProjects", "supportedRegions", "status", "alreadyListed", "hasChanges", "isPreviewable"])
 CONNECTOR = _object({
@@ -92,7 +103,7 @@ CONNECTOR = _object({
 CONNECTOR_DRAFT = _object({
     "key": _STRING, "name": _STRING, "description": _STRING, "integrationTypes": _INTEGRATION_TYPES,
     "creator": ref("Creator"), "repository": ref("Repository"), "supportedRegions": _REGIONS,
-    "privateProjects": _STRINGS, "documentationUrl": _STRING,
+    "privateProjects": _STRINGS, "documentationUrl": _STRING, **_SUBMISSION,
 }, ["name", "creator", "repository"])
 
 
@@ -125,6 +136,10 @@ ACTIONS: dict[str, dict[str, Any]] = {
         "ssh": _object({"privateKey": {**_STRING, "writeOnly": True}}, ["privateKey"])}, []),
     "setSupportedRegions": _action("setSupportedRegions", {"regions": _REGIONS}, ["regions"]),
     "unlist": _action("unlist", {}, []),
+    "setMedia": _action("setMedia", {"media": _MEDIA}, ["media"]),
+    "setSupportContact": _action("setSupportContact", {"email": _STRING, "url": _STRING}, []),
+    "setDeclarationOfIntent": _action("setDeclarationOfIntent", {"declarationOfIntent": _STRING},
+                                      ["declarationOfIntent"]),
     "updatePreviewable": _action("updatePreviewable", {}, []),
 }
 CONNECTOR_UPDATE = _object({
@@ -150,7 +165,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "SecuredConfigurationKey": SECURED_KEY, "ConnectorConfigurationApplication": APPLICATION,
         "ConnectorGlobalConfiguration": GLOBAL_CONFIGURATION, "ConnectorApiClient": API_CLIENT,
         "ConnectorReportEntry": REPORT_ENTRY, "CertificationInfo": CERTIFICATION_INFO,
-        "CertificationInfoComment": COMMENT, "ConnectorStaged": CONNECTOR_STAGED, "Connector": CONNECTOR,
+        "CertificationInfoComment": COMMENT, "MediaLink": MEDIA_LINK, "SupportContact": SUPPORT_CONTACT,
+        "ConnectorStaged": CONNECTOR_STAGED, "Connector": CONNECTOR,
         "ConnectorDraft": CONNECTOR_DRAFT, "ConnectorUpdate": CONNECTOR_UPDATE,
         "ConnectorStagedPagedQueryResponse": _paged("ConnectorStaged"),
         "ConnectorSearchPagedQueryResponse": _paged("Connector"),

@@ -66,6 +66,7 @@ class NativeDialect:
                 set_from_strings(message, name, query.getall(name))
         for field, value in variables.items():
             set_from_strings(message, field, [value])
+        _check_seed_minimums(message, query)
         return message
 
     def response(self, route: HttpRoute, message: Message, url: URL) -> tuple[int, Any]:
@@ -113,6 +114,19 @@ class NativeDialect:
                 param.update(style="form", explode=True)
             params.append(param)
         return params
+
+
+# Paging parameters whose 0 would mean "the default" in the request message, where the seed's minimum is 1
+# (seed 004: page and per_page): given explicitly as 0 (or less) they are refused, not defaulted.
+SEED_MINIMUMS = {"page": 1, "per_page": 1, "perPage": 1}
+
+
+def _check_seed_minimums(message: Message, query: MultiDictProxy[str]) -> None:
+    fields = message.DESCRIPTOR.fields_by_name
+    for name, low in SEED_MINIMUMS.items():
+        field = fields.get(name) or next((f for f in message.DESCRIPTOR.fields if f.json_name == name), None)
+        if name in query and field is not None and getattr(message, field.name) < low:
+            raise InvalidArgument.single(name, f"must be at least {low} (the seed's minimum)")
 
 
 DIALECT = NativeDialect()

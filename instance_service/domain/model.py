@@ -43,6 +43,19 @@ class VersionPolicy(enum.Enum):
     UNSPECIFIED = "UNSPECIFIED"
     FOLLOW_LATEST = "FOLLOW_LATEST"
     PINNED = "PINNED"
+    # The connector's preview (seed 002: "You can only deploy previewable ConnectorStaged to Projects listed
+    # in privateProjects"); connector_version is the preview number, and the instance follows newer previews.
+    PREVIEW = "PREVIEW"
+
+
+FOLLOWING = (VersionPolicy.FOLLOW_LATEST, VersionPolicy.PREVIEW)
+
+
+def catalog_use(instance: "Instance") -> dict[str, bool]:
+    """How an existing instance asks the catalog for its connector: as an existing use (it keeps resolving
+    the versions once offered to its project, whatever unlisting or privacy did later; seed 002, Unlist:
+    "This update action does not affect deployed instances of the Connector"), of a preview or not."""
+    return {"existing_use": True, "preview": instance.version_policy is VersionPolicy.PREVIEW}
 
 
 # --------------------------------------------------------------------------------------------- input

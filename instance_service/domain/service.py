@@ -37,7 +37,7 @@ from plugboard.page import Page
 
 from .binding import changed_keys, require_resupplied, supplied_keys
 from .listing import ListQuery, reference_limit
-from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
+from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector, VersionPolicy, catalog_use
 from .secrets import Keyring
 from .updates import InstancePatch, update_violations
 from .validation import TEXT_MAX, check_project, effective_policy, resolve_variables, validate_draft
@@ -60,9 +60,12 @@ class CatalogPort(Protocol):
     """What the instance service asks the catalog."""
 
     async def check_connector_usable(
-        self, *, connector_id: str, connector_key: str, project: str, version: int, timeout: float
+        self, *, connector_id: str, connector_key: str, project: str, version: int, timeout: float,
+        existing_use: bool = False, preview: bool = False,
     ) -> UsableConnector:
         """The connector is ACTIVE, published and visible to the project: its version and configuration.
+        ``existing_use``: the project has an instance of it (``model.catalog_use``); ``preview``: the
+        connector's preview (version a preview number) rather than a published version.
 
         Raises NotFound, FailedPrecondition or InvalidArgument as the catalog said, Unavailable when the
         catalog cannot be reached, DeadlineExceeded when ``timeout`` passes.
@@ -129,7 +132,8 @@ class Instances:
             connector_id = draft.connector_id
             if not connector_id:
                 # Step 3: resolve the key before writing the intent record (nothing written yet).
-                resolved = await self._check(project, "", draft.connector_key, draft.connector_version, deadline)
+                resolved = await self._check(project, "", draft.connector_key, draft.connector_version, deadline,
+                                             preview=draft.version_policy is VersionPolicy.PREVIEW)
                 connector_id = resolved.connector_id
             now = self._clock()
             pending = Instance(
@@ -147,7 +151,8 @@ class Instances:
             # Another call with the same request id won the unique constraint: return its result, or try
             # again if it failed and removed itself meanwhile.
         try:
-            usable = await self._check(project, connector_id, "", draft.connector_version, deadline)
+            usable = await self._check(project, connector_id, "", draft.connector_version, deadline,
+                                       preview=pending.version_policy is VersionPolicy.PREVIEW)
             resolved_vars = resolve_variables(draft.variables, usable.configuration, version=usable.version)
             now = self._clock()
             ready = replace(
@@ -188,14 +193,15 @@ class Instances:
             await asyncio.sleep(min(0.05, remaining))
 
     async def _check(
-        self, project: str, connector_id: str, connector_key: str, version: int, deadline: float
+        self, project: str, connector_id: str, connector_key: str, version: int, deadline: float,
+        preview: bool = False,
     ) -> UsableConnector:
         remaining = deadline - self._monotonic()
         if remaining <= 0:
             raise DeadlineExceeded("the deadline passed before the catalog could confirm the connector")
         return await self._catalog.check_connector_usable(
             connector_id=connector_id, connector_key=connector_key, project=project, version=version,
-            timeout=remaining,
+            timeout=remaining, preview=preview,
         )
 
     # -------------------------------------------------------------------------------------- read
@@ -267,6 +273,10 @@ class Instances:
         if patch.variables is not None:
             variables = merge_variables(self._keyring, current, patch.variables, now, validator=v,
                                         explicit=patch.variable_fields)
+        if "version_policy" in patch.fields and (current.version_policy is VersionPolicy.PREVIEW) != (
+                patch.fields["version_policy"] is VersionPolicy.PREVIEW):
+            v.add("instance.version_policy", "an instance is created on a preview (PREVIEW) and leaves it with "
+                  "UpgradeInstance; an update cannot switch to or from PREVIEW")
         v.raise_if_any()
         if patch.is_empty:
             return current
@@ -274,7 +284,7 @@ class Instances:
         if changed_values and any(item.secret and item.value_set for item in variables or ()):
             usable = await self._catalog.check_connector_usable(
                 connector_id=current.connector_id, connector_key="", project=project,
-                version=current.connector_version, timeout=timeout,
+                version=current.connector_version, timeout=timeout, **catalog_use(current),
             )
             require_resupplied(before=usable.connection, after=usable.connection, old_variables=current.variables,
                                new_variables=variables or (), changed=changed_values,

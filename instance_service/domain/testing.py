@@ -25,7 +25,7 @@ from plugboard.errors import DeadlineExceeded, Validator
 from plugboard.page import Page
 
 from .connection import Misconfigured, ProbeOutcome, RequestPlan, build_plan, redact
-from .model import Instance, TestOutcome
+from .model import Instance, TestOutcome, catalog_use
 from .outcomes import TestResult
 from .secrets import Keyring, SecretDecryptionError, variable_aad
 from .validation import check_project
@@ -105,6 +105,7 @@ class ConnectionTests:
         usable = await self._catalog.check_connector_usable(
             connector_id=instance.connector_id, connector_key="", project=project,
             version=instance.connector_version, timeout=max(0.0, deadline - self._monotonic() - margin),
+            **catalog_use(instance),
         )
         budget = min(self._timeout, deadline - self._monotonic() - margin)
         if budget <= 0:

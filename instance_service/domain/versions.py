@@ -38,7 +38,16 @@ from datetime import datetime
 from plugboard.errors import ConcurrentModification, InvalidArgument, NotFound, PlugboardError, Validator
 
 from .binding import changed_keys, require_resupplied, secrets_to_resupply, supplied_keys
-from .model import Configuration, Instance, UsableConnector, Variable, VariableInput, VersionPolicy
+from .model import (
+    FOLLOWING,
+    Configuration,
+    Instance,
+    UsableConnector,
+    Variable,
+    VariableInput,
+    VersionPolicy,
+    catalog_use,
+)
 from .secrets import Keyring
 from .validation import TEXT_MAX, check_project, check_variable_shapes
 from .variables import merge_variables, new_id
@@ -94,7 +103,7 @@ def moved(instance: Instance, usable: UsableConnector, variables: tuple[Variable
 
 
 def _would_move(instance: Instance, usable: UsableConnector) -> bool:
-    return (instance.version_policy is VersionPolicy.FOLLOW_LATEST and usable.version == usable.latest_version
+    return (instance.version_policy in FOLLOWING and usable.version == usable.latest_version
             and instance.connector_version < usable.latest_version)
 
 
@@ -119,12 +128,14 @@ class Follower:
         self._check_timeout = check_timeout
         self._clock = clock
         self._monotonic = monotonic
-        self._cache: dict[tuple[str, str], tuple[float, UsableConnector | None]] = {}
-        self._versions: dict[tuple[str, str, int], UsableConnector] = {}
+        self._cache: dict[tuple[str, str, bool], tuple[float, UsableConnector | None]] = {}
+        self._versions: dict[tuple[str, str, int, bool], UsableConnector] = {}
 
-    async def latest(self, project: str, connector_id: str, timeout: float) -> UsableConnector | None:
-        """The catalog's latest version of a connector for a project (cached); None when unknown."""
-        key = (project, connector_id)
+    async def latest(self, project: str, connector_id: str, timeout: float,
+                     preview: bool = False) -> UsableConnector | None:
+        """The catalog's latest version (``preview``: its current preview) of a connector a project has
+        instances of (cached); None when unknown."""
+        key = (project, connector_id, preview)
         now = self._monotonic()
         cached = self._cache.get(key)
         if cached is not None and now - cached[0] < self._cache_seconds:
@@ -132,7 +143,7 @@ class Follower:
         try:
             usable = await self._catalog.check_connector_usable(
                 connector_id=connector_id, connector_key="", project=project, version=0,
-                timeout=max(0.0, min(timeout, self._check_timeout)),
+                timeout=max(0.0, min(timeout, self._check_timeout)), existing_use=True, preview=preview,
             )
         except PlugboardError as exc:
             log.info("version check of connector %s skipped: %s", connector_id, exc.reason)
@@ -146,7 +157,8 @@ class Follower:
         """The instances after following (moves and flags written to the store)."""
         out = []
         for instance in instances:
-            usable = await self.latest(instance.project, instance.connector_id, timeout)
+            usable = await self.latest(instance.project, instance.connector_id, timeout,
+                                       preview=instance.version_policy is VersionPolicy.PREVIEW)
             if usable is None:
                 out.append(instance)
                 continue
@@ -162,7 +174,8 @@ class Follower:
 
     async def _version(self, instance: Instance, timeout: float) -> UsableConnector | None:
         """The instance's own (immutable) version as the catalog answers it, cached; None when unknown."""
-        key = (instance.project, instance.connector_id, instance.connector_version)
+        key = (instance.project, instance.connector_id, instance.connector_version,
+               instance.version_policy is VersionPolicy.PREVIEW)
         found = self._versions.get(key)
         if found is not None:
             return found
@@ -170,6 +183,7 @@ class Follower:
             found = await self._catalog.check_connector_usable(
                 connector_id=instance.connector_id, connector_key="", project=instance.project,
                 version=instance.connector_version, timeout=max(0.0, min(timeout, self._check_timeout)),
+                **catalog_use(instance),
             )
         except PlugboardError as exc:
             log.info("version check of connector %s skipped: %s", instance.connector_id, exc.reason)
@@ -181,7 +195,7 @@ class Follower:
 
     def apply(self, instance: Instance, usable: UsableConnector, current: UsableConnector | None = None) -> Instance:
         latest = usable.latest_version
-        if instance.connector_version >= latest or instance.version_policy is not VersionPolicy.FOLLOW_LATEST \
+        if instance.connector_version >= latest or instance.version_policy not in FOLLOWING \
                 or usable.version != latest:
             blocked: tuple[str, ...] = ()
             if instance.latest_version == latest and instance.blocked_reasons == blocked:
@@ -262,6 +276,9 @@ class Upgrades:
                       policy: VersionPolicy = VersionPolicy.UNSPECIFIED,
                       variables: Sequence[VariableInput] = (), timeout: float) -> UpgradeReport:
         validate_upgrade(project, instance_id, connector_id, target_version, variables)
+        if policy is VersionPolicy.PREVIEW:
+            raise InvalidArgument.single("version_policy", "an upgrade moves to a published version: FOLLOW_LATEST or PINNED "
+                                         "(an instance is put on a preview when it is created)")
         if instance_id:
             targets = [self._store.get(project, instance_id)]
             connector_id = targets[0].connector_id
@@ -269,7 +286,7 @@ class Upgrades:
             targets = self._store.list_for_connector(project, connector_id)
         usable = await self._catalog.check_connector_usable(
             connector_id=connector_id, connector_key="", project=project, version=target_version,
-            timeout=timeout,
+            timeout=timeout, existing_use=bool(targets),
         )
         if target_version and usable.version != target_version:  # defensive: the catalog answered another
             raise InvalidArgument.single("target_version", f"version {target_version} is not available")
@@ -277,7 +294,7 @@ class Upgrades:
         if chosen is None and usable.version < usable.latest_version:
             chosen = VersionPolicy.PINNED
         results = []
-        versions: dict[int, UsableConnector] = {usable.version: usable}
+        versions: dict[tuple[int, bool], UsableConnector] = {(usable.version, False): usable}
         for instance in targets:
             now = self._clock()
             original = instance
@@ -286,13 +303,14 @@ class Upgrades:
                 instance = replace(instance, variables=merge_variables(self._keyring, target, variables, now,
                                                                        field="variables"))
             merged, problems = revalidate(instance, usable.configuration, usable.version, now)
-            moves = not problems and instance.connector_version != usable.version
+            leaving_preview = instance.version_policy is VersionPolicy.PREVIEW  # its number is no published version
+            moves = not problems and (instance.connector_version != usable.version or leaving_preview)
             if (moves or variables) and any(item.secret and item.value_set for item in merged):
-                number = original.connector_version
+                number = (original.connector_version, original.version_policy is VersionPolicy.PREVIEW)
                 if number not in versions:
                     versions[number] = await self._catalog.check_connector_usable(
-                        connector_id=connector_id, connector_key="", project=project, version=number,
-                        timeout=timeout,
+                        connector_id=connector_id, connector_key="", project=project, version=number[0],
+                        timeout=timeout, **catalog_use(original),
                     )
                 binding = dict(before=versions[number].connection, after=usable.connection,
                                old_variables=original.variables, new_variables=merged,
@@ -305,9 +323,10 @@ class Upgrades:
                     problems += (f"{why}: re-enter the secret{'s' if len(missing) > 1 else ''} "
                                  f"{', '.join(missing)} with an upgrade of this instance",)
                     moves = False
-            policy_changes = chosen is not None and chosen is not instance.version_policy
+            policy = chosen or (VersionPolicy.FOLLOW_LATEST if leaving_preview else None)
+            policy_changes = policy is not None and policy is not instance.version_policy
             if not problems and not dry_run and (moves or policy_changes or bool(variables)):
-                changed = moved(instance, usable, merged, now, chosen)
+                changed = moved(instance, usable, merged, now, policy)
                 try:
                     self._store.update(instance, changed, True)
                 except ConcurrentModification:

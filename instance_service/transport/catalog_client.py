@@ -31,10 +31,12 @@ class CatalogClient:
         self._stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
 
     async def check_connector_usable(
-        self, *, connector_id: str, connector_key: str, project: str, version: int, timeout: float
+        self, *, connector_id: str, connector_key: str, project: str, version: int, timeout: float,
+        existing_use: bool = False, preview: bool = False,
     ) -> UsableConnector:
         request = catalog_service_pb2.CheckConnectorUsableRequest(
-            id=connector_id, key=connector_key, project=project, version=version,
+            id=connector_id, key=connector_key, project=project, version=version, existing_use=existing_use,
+            preview=preview,
         )
         try:
             response = await self._stub.CheckConnectorUsable(request, timeout=timeout)

@@ -201,6 +201,7 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         ),
         create_time=timestamp(instance.create_time),
         update_time=timestamp(instance.update_time),
+        preview=instance.version_policy is VersionPolicy.PREVIEW,
     )
     if instance.last_test is not None:
         msg.last_connection_test.CopyFrom(test_result_to_proto(instance.last_test))

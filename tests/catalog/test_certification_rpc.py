@@ -4,6 +4,7 @@ comments, approve and reject, with the submission requirements of seed 000 check
 from __future__ import annotations
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import certification_service_pb2 as cpb
@@ -151,6 +152,9 @@ def test_queue_pages_oldest_submission_first(catalog, certification, unique, rep
 # --- separation of duties ----------------------------------------------------------------------------
 
 
+MEETING = Timestamp(seconds=1_900_000_000)
+
+
 def _review_calls(certification, draft_id: str, reviewer: str):  # type: ignore[no-untyped-def]
     """Every CertificationService call on one draft, as ``reviewer``, each taking the draft's version."""
     return {
@@ -158,6 +162,8 @@ def _review_calls(certification, draft_id: str, reviewer: str):  # type: ignore[
             id=draft_id, version=v, reviewer=reviewer)),
         "comment": lambda v: certification.AddReviewComment(cpb.AddReviewCommentRequest(
             id=draft_id, version=v, reviewer=reviewer, comment="c")),
+        "meeting": lambda v: certification.ScheduleReviewMeeting(cpb.ScheduleReviewMeetingRequest(
+            id=draft_id, version=v, reviewer=reviewer, comment="demo", meeting_time=MEETING)),
         "approve": lambda v: certification.ApproveCertification(cpb.ApproveCertificationRequest(
             id=draft_id, version=v, reviewer=reviewer)),
         "reject": lambda v: certification.RejectCertification(cpb.RejectCertificationRequest(
@@ -186,7 +192,7 @@ def test_a_reviewer_never_certifies_a_connector_its_own_project_created(catalog,
     ready = publish_and_wait(catalog, own, certification=True, project="reviewers")
     assert ready.status == READY
     calls = _review_calls(certification, ready.id, "reviewers")
-    for name in ("start", "comment", "approve", "reject"):
+    for name in ("start", "comment", "meeting", "approve", "reject"):
         error = expect_error(grpc.StatusCode.PERMISSION_DENIED, lambda: calls[name](ready.version),
                              reason="REVIEWER_IS_CREATOR")
         assert error.metadata == {"project": "reviewers", "connector": ready.id}, name

@@ -112,8 +112,9 @@ class DraftMachine(RuleBasedStateMachine):
     @rule()
     def unlist(self) -> None:
         was = self.draft
-        assert self.request(a.Unlist()) == was.already_listed
-        if was.already_listed:
+        # seed 002, Unlist: "Removes a certified and listed Connector"
+        assert self.request(a.Unlist()) == (was.already_listed and was.certified and not was.private)
+        if was.already_listed and was.certified and not was.private:
             assert not self.draft.already_listed
 
     @rule()

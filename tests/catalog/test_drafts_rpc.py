@@ -235,11 +235,22 @@ def test_publish_without_certification_creates_version_1(catalog, unique, repo_u
     assert catalog.GetConnectorVersion(pb.GetConnectorVersionRequest(connector_id=draft.id, number=2)).name == "Renamed"
 
 
-def test_unlist_needs_a_listed_connector(catalog, unique, repo_url):
-    draft = create(catalog, f"unl-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"))
+def test_unlist_needs_a_certified_listed_connector(catalog, certification, unique, repo_url):
+    """Seed 002, Unlist: "Removes a certified and listed Connector from search results and listings." A draft
+    never published, a private (uncertified) connector, and one already unlisted are refused, each with the
+    reason a user can act on."""
+    draft = create(catalog, f"unl-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"),
+                   documentation_url="https://example.com/docs")
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(catalog, draft, Action(unlist=Action.Unlist())),
                  reason="CONNECTOR_NOT_LISTED")
-    published = publish_and_wait(catalog, draft)
+    private = publish_and_wait(catalog, draft)
+    assert private.private and private.already_listed and not private.certified
+    error = expect_error(grpc.StatusCode.FAILED_PRECONDITION,
+                         lambda: update(catalog, private, Action(unlist=Action.Unlist())),
+                         reason="CONNECTOR_NOT_CERTIFIED")
+    assert "certified" in str(error)
+    assert catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=draft.id)).version == private.version
+    published = certify(catalog, certification, private)
     unlisted = update(catalog, published, Action(unlist=Action.Unlist()))
     assert not unlisted.already_listed and unlisted.status == spb.CONNECTOR_STATUS_PUBLISHED
     assert not catalog.GetConnector(pb.GetConnectorRequest(id=draft.id)).listed

@@ -20,6 +20,7 @@ from plugboard.instance.v1 import instance_service_pb2_grpc
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
+from tests.catalog.gitrepos import REVIEWER_PROJECTS
 from tests.harness import start_server
 from tests.instance.helpers import Connector
 from tests.instance.third_party import ThirdParty
@@ -54,7 +55,7 @@ def catalog_server(database_url, tmp_path):
     from catalog_service.server import create_server as create_catalog_server
 
     settings = Settings(data_dir=tmp_path, catalog_database_url=database_url, deleting_stale_seconds=3600,
-                        git_allow_file_urls=True)
+                        git_allow_file_urls=True, catalog_reviewer_projects=REVIEWER_PROJECTS)
     server = start_server(lambda: create_catalog_server(settings, port=0))
     yield server
     server.stop()

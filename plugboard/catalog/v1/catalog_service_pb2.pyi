@@ -105,6 +105,16 @@ class DeleteConnectorStagedRequest(_message.Message):
     project: str
     def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., project: _Optional[str] = ...) -> None: ...
 
+class DeleteConnectorStagedByKeyRequest(_message.Message):
+    __slots__ = ("key", "version", "project")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    version: int
+    project: str
+    def __init__(self, key: _Optional[str] = ..., version: _Optional[int] = ..., project: _Optional[str] = ...) -> None: ...
+
 class WatchConnectorStagedRequest(_message.Message):
     __slots__ = ("id", "project")
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -264,16 +274,20 @@ class CompleteConnectorDeletionResponse(_message.Message):
     def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., deleted_versions: _Optional[int] = ...) -> None: ...
 
 class CheckConnectorUsableRequest(_message.Message):
-    __slots__ = ("id", "key", "project", "version")
+    __slots__ = ("id", "key", "project", "version", "existing_use", "preview")
     ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    EXISTING_USE_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
     id: str
     key: str
     project: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    existing_use: bool
+    preview: bool
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[int] = ..., existing_use: _Optional[bool] = ..., preview: _Optional[bool] = ...) -> None: ...
 
 class CheckConnectorUsableResponse(_message.Message):
     __slots__ = ("connector_id", "key", "version", "latest_version", "specification")

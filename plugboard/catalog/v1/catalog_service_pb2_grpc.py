@@ -81,6 +81,11 @@ class CatalogServiceStub:
                 request_serializer=plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedRequest.SerializeToString,
                 response_deserializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
                 _registered_method=True)
+        self.DeleteConnectorStagedByKey = channel.unary_unary(
+                '/plugboard.catalog.v1.CatalogService/DeleteConnectorStagedByKey',
+                request_serializer=plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedByKeyRequest.SerializeToString,
+                response_deserializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
+                _registered_method=True)
         self.WatchConnectorStaged = channel.unary_stream(
                 '/plugboard.catalog.v1.CatalogService/WatchConnectorStaged',
                 request_serializer=plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.WatchConnectorStagedRequest.SerializeToString,
@@ -213,6 +218,14 @@ class CatalogServiceServicer:
         CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
         CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
         publishing or preview job is under way).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteConnectorStagedByKey(self, request, context):
+        """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
+        Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (as DeleteConnectorStaged).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -359,6 +372,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
             'DeleteConnectorStaged': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteConnectorStaged,
                     request_deserializer=plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedRequest.FromString,
+                    response_serializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.SerializeToString,
+            ),
+            'DeleteConnectorStagedByKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteConnectorStagedByKey,
+                    request_deserializer=plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedByKeyRequest.FromString,
                     response_serializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.SerializeToString,
             ),
             'WatchConnectorStaged': grpc.unary_stream_rpc_method_handler(
@@ -615,6 +633,33 @@ class CatalogService:
             target,
             '/plugboard.catalog.v1.CatalogService/DeleteConnectorStaged',
             plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedRequest.SerializeToString,
+            plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteConnectorStagedByKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.catalog.v1.CatalogService/DeleteConnectorStagedByKey',
+            plugboard_dot_catalog_dot_v1_dot_catalog__service__pb2.DeleteConnectorStagedByKeyRequest.SerializeToString,
             plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
             options,
             channel_credentials,

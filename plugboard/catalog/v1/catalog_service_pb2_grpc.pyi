@@ -84,6 +84,10 @@ class CatalogServiceStub:
     CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
     publishing or preview job is under way).
     """
+    DeleteConnectorStagedByKey: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedByKeyRequest, _connector_staged_pb2.ConnectorStaged]
+    """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
+    Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (as DeleteConnectorStaged).
+    """
     WatchConnectorStaged: _grpc.UnaryStreamMultiCallable[_catalog_service_pb2.WatchConnectorStagedRequest, _connector_staged_pb2.ConnectorStagedEvent]
     """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
     then one event per change (requests, job outcomes, reviewers, and changes written by another
@@ -199,6 +203,10 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
     CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
     publishing or preview job is under way).
+    """
+    DeleteConnectorStagedByKey: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedByKeyRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
+    """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
+    Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (as DeleteConnectorStaged).
     """
     WatchConnectorStaged: _aio.UnaryStreamMultiCallable[_catalog_service_pb2.WatchConnectorStagedRequest, _connector_staged_pb2.ConnectorStagedEvent]  # type: ignore[assignment]
     """Streams a draft's status and report changes until the caller cancels: first the draft as it is,
@@ -354,6 +362,16 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
         CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
         publishing or preview job is under way).
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteConnectorStagedByKey(
+        self,
+        request: _catalog_service_pb2.DeleteConnectorStagedByKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_connector_staged_pb2.ConnectorStaged, _abc.Awaitable[_connector_staged_pb2.ConnectorStaged]]:
+        """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
+        Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (as DeleteConnectorStaged).
         """
 
     @_abc_1.abstractmethod

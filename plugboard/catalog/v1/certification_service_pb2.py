@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from plugboard.catalog.v1 import connector_staged_pb2 as plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0plugboard/catalog/v1/certification_service.proto\x12\x14plugboard.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a+plugboard/catalog/v1/connector_staged.proto\"\x9b\x01\n\x1dListCertificationQueueRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.plugboard.catalog.v1.ConnectorStatus\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x10\n\x08reviewer\x18\x64 \x01(\t\"\xae\x01\n\x1eListCertificationQueueResponse\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x36\n\x07results\x18\x05 \x03(\x0b\x32%.plugboard.catalog.v1.ConnectorStaged\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\"P\n\x1fStartCertificationReviewRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x10\n\x08reviewer\x18\x03 \x01(\t\"Y\n\x17\x41\x64\x64ReviewCommentRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t\"]\n\x1b\x41pproveCertificationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t\"\\\n\x1aRejectCertificationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t2\xbd\x06\n\x14\x43\x65rtificationService\x12\xa1\x01\n\x16ListCertificationQueue\x12\x33.plugboard.catalog.v1.ListCertificationQueueRequest\x1a\x34.plugboard.catalog.v1.ListCertificationQueueResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/certification/queue\x12\xa5\x01\n\x18StartCertificationReview\x12\x35.plugboard.catalog.v1.StartCertificationReviewRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"+\x82\xd3\xe4\x93\x02%\" /certification/drafts/{id}:start:\x01*\x12\x97\x01\n\x10\x41\x64\x64ReviewComment\x12-.plugboard.catalog.v1.AddReviewCommentRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"-\x82\xd3\xe4\x93\x02\'\"\"/certification/drafts/{id}:comment:\x01*\x12\x9f\x01\n\x14\x41pproveCertification\x12\x31.plugboard.catalog.v1.ApproveCertificationRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"-\x82\xd3\xe4\x93\x02\'\"\"/certification/drafts/{id}:approve:\x01*\x12\x9c\x01\n\x13RejectCertification\x12\x30.plugboard.catalog.v1.RejectCertificationRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\",\x82\xd3\xe4\x93\x02&\"!/certification/drafts/{id}:reject:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0plugboard/catalog/v1/certification_service.proto\x12\x14plugboard.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a+plugboard/catalog/v1/connector_staged.proto\"\x9b\x01\n\x1dListCertificationQueueRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.plugboard.catalog.v1.ConnectorStatus\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x10\n\x08reviewer\x18\x64 \x01(\t\"\xae\x01\n\x1eListCertificationQueueResponse\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x36\n\x07results\x18\x05 \x03(\x0b\x32%.plugboard.catalog.v1.ConnectorStaged\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\"P\n\x1fStartCertificationReviewRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x10\n\x08reviewer\x18\x03 \x01(\t\"Y\n\x17\x41\x64\x64ReviewCommentRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t\"\x90\x01\n\x1cScheduleReviewMeetingRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x30\n\x0cmeeting_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\x12\x10\n\x08reviewer\x18\x05 \x01(\t\"]\n\x1b\x41pproveCertificationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t\"\\\n\x1aRejectCertificationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12\x10\n\x08reviewer\x18\x04 \x01(\t2\xe9\x07\n\x14\x43\x65rtificationService\x12\xa1\x01\n\x16ListCertificationQueue\x12\x33.plugboard.catalog.v1.ListCertificationQueueRequest\x1a\x34.plugboard.catalog.v1.ListCertificationQueueResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/certification/queue\x12\xa5\x01\n\x18StartCertificationReview\x12\x35.plugboard.catalog.v1.StartCertificationReviewRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"+\x82\xd3\xe4\x93\x02%\" /certification/drafts/{id}:start:\x01*\x12\x97\x01\n\x10\x41\x64\x64ReviewComment\x12-.plugboard.catalog.v1.AddReviewCommentRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"-\x82\xd3\xe4\x93\x02\'\"\"/certification/drafts/{id}:comment:\x01*\x12\xa9\x01\n\x15ScheduleReviewMeeting\x12\x32.plugboard.catalog.v1.ScheduleReviewMeetingRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"5\x82\xd3\xe4\x93\x02/\"*/certification/drafts/{id}:scheduleMeeting:\x01*\x12\x9f\x01\n\x14\x41pproveCertification\x12\x31.plugboard.catalog.v1.ApproveCertificationRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\"-\x82\xd3\xe4\x93\x02\'\"\"/certification/drafts/{id}:approve:\x01*\x12\x9c\x01\n\x13RejectCertification\x12\x30.plugboard.catalog.v1.RejectCertificationRequest\x1a%.plugboard.catalog.v1.ConnectorStaged\",\x82\xd3\xe4\x93\x02&\"!/certification/drafts/{id}:reject:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,22 +40,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['StartCertificationReview']._serialized_options = b'\202\323\344\223\002%\" /certification/drafts/{id}:start:\001*'
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['AddReviewComment']._loaded_options = None
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['AddReviewComment']._serialized_options = b'\202\323\344\223\002\'\"\"/certification/drafts/{id}:comment:\001*'
+  _globals['_CERTIFICATIONSERVICE'].methods_by_name['ScheduleReviewMeeting']._loaded_options = None
+  _globals['_CERTIFICATIONSERVICE'].methods_by_name['ScheduleReviewMeeting']._serialized_options = b'\202\323\344\223\002/\"*/certification/drafts/{id}:scheduleMeeting:\001*'
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['ApproveCertification']._loaded_options = None
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['ApproveCertification']._serialized_options = b'\202\323\344\223\002\'\"\"/certification/drafts/{id}:approve:\001*'
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['RejectCertification']._loaded_options = None
   _globals['_CERTIFICATIONSERVICE'].methods_by_name['RejectCertification']._serialized_options = b'\202\323\344\223\002&\"!/certification/drafts/{id}:reject:\001*'
-  _globals['_LISTCERTIFICATIONQUEUEREQUEST']._serialized_start=150
-  _globals['_LISTCERTIFICATIONQUEUEREQUEST']._serialized_end=305
-  _globals['_LISTCERTIFICATIONQUEUERESPONSE']._serialized_start=308
-  _globals['_LISTCERTIFICATIONQUEUERESPONSE']._serialized_end=482
-  _globals['_STARTCERTIFICATIONREVIEWREQUEST']._serialized_start=484
-  _globals['_STARTCERTIFICATIONREVIEWREQUEST']._serialized_end=564
-  _globals['_ADDREVIEWCOMMENTREQUEST']._serialized_start=566
-  _globals['_ADDREVIEWCOMMENTREQUEST']._serialized_end=655
-  _globals['_APPROVECERTIFICATIONREQUEST']._serialized_start=657
-  _globals['_APPROVECERTIFICATIONREQUEST']._serialized_end=750
-  _globals['_REJECTCERTIFICATIONREQUEST']._serialized_start=752
-  _globals['_REJECTCERTIFICATIONREQUEST']._serialized_end=844
-  _globals['_CERTIFICATIONSERVICE']._serialized_start=847
-  _globals['_CERTIFICATIONSERVICE']._serialized_end=1676
+  _globals['_LISTCERTIFICATIONQUEUEREQUEST']._serialized_start=183
+  _globals['_LISTCERTIFICATIONQUEUEREQUEST']._serialized_end=338
+  _globals['_LISTCERTIFICATIONQUEUERESPONSE']._serialized_start=341
+  _globals['_LISTCERTIFICATIONQUEUERESPONSE']._serialized_end=515
+  _globals['_STARTCERTIFICATIONREVIEWREQUEST']._serialized_start=517
+  _globals['_STARTCERTIFICATIONREVIEWREQUEST']._serialized_end=597
+  _globals['_ADDREVIEWCOMMENTREQUEST']._serialized_start=599
+  _globals['_ADDREVIEWCOMMENTREQUEST']._serialized_end=688
+  _globals['_SCHEDULEREVIEWMEETINGREQUEST']._serialized_start=691
+  _globals['_SCHEDULEREVIEWMEETINGREQUEST']._serialized_end=835
+  _globals['_APPROVECERTIFICATIONREQUEST']._serialized_start=837
+  _globals['_APPROVECERTIFICATIONREQUEST']._serialized_end=930
+  _globals['_REJECTCERTIFICATIONREQUEST']._serialized_start=932
+  _globals['_REJECTCERTIFICATIONREQUEST']._serialized_end=1024
+  _globals['_CERTIFICATIONSERVICE']._serialized_start=1027
+  _globals['_CERTIFICATIONSERVICE']._serialized_end=2028
 # @@protoc_insertion_point(module_scope)

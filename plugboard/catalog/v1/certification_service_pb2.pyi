@@ -1,4 +1,7 @@
+import datetime
+
 from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from plugboard.catalog.v1 import connector_staged_pb2 as _connector_staged_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -59,6 +62,20 @@ class AddReviewCommentRequest(_message.Message):
     comment: str
     reviewer: str
     def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., comment: _Optional[str] = ..., reviewer: _Optional[str] = ...) -> None: ...
+
+class ScheduleReviewMeetingRequest(_message.Message):
+    __slots__ = ("id", "version", "meeting_time", "comment", "reviewer")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MEETING_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    version: int
+    meeting_time: _timestamp_pb2.Timestamp
+    comment: str
+    reviewer: str
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., meeting_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., comment: _Optional[str] = ..., reviewer: _Optional[str] = ...) -> None: ...
 
 class ApproveCertificationRequest(_message.Message):
     __slots__ = ("id", "version", "comment", "reviewer")

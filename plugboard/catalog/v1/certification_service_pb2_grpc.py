@@ -63,6 +63,11 @@ class CertificationServiceStub:
                 request_serializer=plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.AddReviewCommentRequest.SerializeToString,
                 response_deserializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
                 _registered_method=True)
+        self.ScheduleReviewMeeting = channel.unary_unary(
+                '/plugboard.catalog.v1.CertificationService/ScheduleReviewMeeting',
+                request_serializer=plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.ScheduleReviewMeetingRequest.SerializeToString,
+                response_deserializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
+                _registered_method=True)
         self.ApproveCertification = channel.unary_unary(
                 '/plugboard.catalog.v1.CertificationService/ApproveCertification',
                 request_serializer=plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.ApproveCertificationRequest.SerializeToString,
@@ -117,6 +122,16 @@ class CertificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScheduleReviewMeeting(self, request, context):
+        """Records the review meeting (seed 000, step 4) as a reviewer comment with its scheduled time, listed
+        with the draft's other certification comments. The draft must wait for or be under review.
+        Errors: INVALID_ARGUMENT (no meeting_time, empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION
+        (reason CONNECTOR_NOT_IN_CERTIFICATION).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ApproveCertification(self, request, context):
         """Approves a draft in certification: a certified version is published and listed.
         Errors: NOT_FOUND, ABORTED, FAILED_PRECONDITION (reason CONNECTOR_NOT_IN_CERTIFICATION).
@@ -150,6 +165,11 @@ def add_CertificationServiceServicer_to_server(servicer, server):
             'AddReviewComment': grpc.unary_unary_rpc_method_handler(
                     servicer.AddReviewComment,
                     request_deserializer=plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.AddReviewCommentRequest.FromString,
+                    response_serializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.SerializeToString,
+            ),
+            'ScheduleReviewMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScheduleReviewMeeting,
+                    request_deserializer=plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.ScheduleReviewMeetingRequest.FromString,
                     response_serializer=plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.SerializeToString,
             ),
             'ApproveCertification': grpc.unary_unary_rpc_method_handler(
@@ -256,6 +276,33 @@ class CertificationService:
             target,
             '/plugboard.catalog.v1.CertificationService/AddReviewComment',
             plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.AddReviewCommentRequest.SerializeToString,
+            plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScheduleReviewMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.catalog.v1.CertificationService/ScheduleReviewMeeting',
+            plugboard_dot_catalog_dot_v1_dot_certification__service__pb2.ScheduleReviewMeetingRequest.SerializeToString,
             plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2.ConnectorStaged.FromString,
             options,
             channel_credentials,

@@ -61,6 +61,12 @@ class CertificationServiceStub:
     Errors: INVALID_ARGUMENT (empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION (reason
     CONNECTOR_NOT_IN_CERTIFICATION).
     """
+    ScheduleReviewMeeting: _grpc.UnaryUnaryMultiCallable[_certification_service_pb2.ScheduleReviewMeetingRequest, _connector_staged_pb2.ConnectorStaged]
+    """Records the review meeting (seed 000, step 4) as a reviewer comment with its scheduled time, listed
+    with the draft's other certification comments. The draft must wait for or be under review.
+    Errors: INVALID_ARGUMENT (no meeting_time, empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION
+    (reason CONNECTOR_NOT_IN_CERTIFICATION).
+    """
     ApproveCertification: _grpc.UnaryUnaryMultiCallable[_certification_service_pb2.ApproveCertificationRequest, _connector_staged_pb2.ConnectorStaged]
     """Approves a draft in certification: a certified version is published and listed.
     Errors: NOT_FOUND, ABORTED, FAILED_PRECONDITION (reason CONNECTOR_NOT_IN_CERTIFICATION).
@@ -102,6 +108,12 @@ class CertificationServiceAsyncStub(CertificationServiceStub):
     """Adds a reviewer's comment to a draft in certification.
     Errors: INVALID_ARGUMENT (empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION (reason
     CONNECTOR_NOT_IN_CERTIFICATION).
+    """
+    ScheduleReviewMeeting: _aio.UnaryUnaryMultiCallable[_certification_service_pb2.ScheduleReviewMeetingRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
+    """Records the review meeting (seed 000, step 4) as a reviewer comment with its scheduled time, listed
+    with the draft's other certification comments. The draft must wait for or be under review.
+    Errors: INVALID_ARGUMENT (no meeting_time, empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION
+    (reason CONNECTOR_NOT_IN_CERTIFICATION).
     """
     ApproveCertification: _aio.UnaryUnaryMultiCallable[_certification_service_pb2.ApproveCertificationRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
     """Approves a draft in certification: a certified version is published and listed.
@@ -159,6 +171,18 @@ class CertificationServiceServicer(metaclass=_abc_1.ABCMeta):
         """Adds a reviewer's comment to a draft in certification.
         Errors: INVALID_ARGUMENT (empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION (reason
         CONNECTOR_NOT_IN_CERTIFICATION).
+        """
+
+    @_abc_1.abstractmethod
+    def ScheduleReviewMeeting(
+        self,
+        request: _certification_service_pb2.ScheduleReviewMeetingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_connector_staged_pb2.ConnectorStaged, _abc.Awaitable[_connector_staged_pb2.ConnectorStaged]]:
+        """Records the review meeting (seed 000, step 4) as a reviewer comment with its scheduled time, listed
+        with the draft's other certification comments. The draft must wait for or be under review.
+        Errors: INVALID_ARGUMENT (no meeting_time, empty comment), NOT_FOUND, ABORTED, FAILED_PRECONDITION
+        (reason CONNECTOR_NOT_IN_CERTIFICATION).
         """
 
     @_abc_1.abstractmethod

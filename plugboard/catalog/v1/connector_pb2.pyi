@@ -46,7 +46,7 @@ class Connector(_message.Message):
     def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., latest: _Optional[_Union[ConnectorVersion, _Mapping]] = ..., lifecycle_state: _Optional[_Union[ConnectorLifecycleState, str]] = ..., listed: _Optional[bool] = ..., certified: _Optional[bool] = ..., private: _Optional[bool] = ..., creator_project: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ConnectorVersion(_message.Message):
-    __slots__ = ("connector_id", "number", "key", "name", "description", "integration_types", "creator", "repository", "supported_regions", "private_projects", "documentation_url", "specification", "certified", "draft_version", "publish_time")
+    __slots__ = ("connector_id", "number", "key", "name", "description", "integration_types", "creator", "repository", "supported_regions", "private_projects", "documentation_url", "specification", "certified", "draft_version", "publish_time", "preview")
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +62,7 @@ class ConnectorVersion(_message.Message):
     CERTIFIED_FIELD_NUMBER: _ClassVar[int]
     DRAFT_VERSION_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
     connector_id: str
     number: int
     key: str
@@ -77,7 +78,8 @@ class ConnectorVersion(_message.Message):
     certified: bool
     draft_version: int
     publish_time: _timestamp_pb2.Timestamp
-    def __init__(self, connector_id: _Optional[str] = ..., number: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[_connector_staged_pb2.Creator, _Mapping]] = ..., repository: _Optional[_Union[_connector_staged_pb2.Repository, _Mapping]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., private_projects: _Optional[_Iterable[str]] = ..., documentation_url: _Optional[str] = ..., specification: _Optional[_Union[_specification_pb2.ConnectorSpecification, _Mapping]] = ..., certified: _Optional[bool] = ..., draft_version: _Optional[int] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    preview: bool
+    def __init__(self, connector_id: _Optional[str] = ..., number: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[_connector_staged_pb2.Creator, _Mapping]] = ..., repository: _Optional[_Union[_connector_staged_pb2.Repository, _Mapping]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., private_projects: _Optional[_Iterable[str]] = ..., documentation_url: _Optional[str] = ..., specification: _Optional[_Union[_specification_pb2.ConnectorSpecification, _Mapping]] = ..., certified: _Optional[bool] = ..., draft_version: _Optional[int] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preview: _Optional[bool] = ...) -> None: ...
 
 class ReferencingInstance(_message.Message):
     __slots__ = ("project", "instance_id", "name")

@@ -17,6 +17,12 @@ class RepositoryCredentialsType(int, metaclass=_enum_type_wrapper.EnumTypeWrappe
     REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: _ClassVar[RepositoryCredentialsType]
     REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: _ClassVar[RepositoryCredentialsType]
 
+class MediaType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEDIA_TYPE_UNSPECIFIED: _ClassVar[MediaType]
+    MEDIA_TYPE_SCREENSHOT: _ClassVar[MediaType]
+    MEDIA_TYPE_DEMO_VIDEO: _ClassVar[MediaType]
+
 class ConnectorStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CONNECTOR_STATUS_UNSPECIFIED: _ClassVar[ConnectorStatus]
@@ -51,6 +57,9 @@ class ConnectorStagedEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper
 REPOSITORY_CREDENTIALS_TYPE_UNSPECIFIED: RepositoryCredentialsType
 REPOSITORY_CREDENTIALS_TYPE_HTTPS_TOKEN: RepositoryCredentialsType
 REPOSITORY_CREDENTIALS_TYPE_SSH_KEY: RepositoryCredentialsType
+MEDIA_TYPE_UNSPECIFIED: MediaType
+MEDIA_TYPE_SCREENSHOT: MediaType
+MEDIA_TYPE_DEMO_VIDEO: MediaType
 CONNECTOR_STATUS_UNSPECIFIED: ConnectorStatus
 CONNECTOR_STATUS_DRAFT: ConnectorStatus
 CONNECTOR_STATUS_PROCESSING: ConnectorStatus
@@ -73,7 +82,7 @@ CONNECTOR_STAGED_EVENT_TYPE_UPDATED: ConnectorStagedEventType
 CONNECTOR_STAGED_EVENT_TYPE_DELETED: ConnectorStagedEventType
 
 class ConnectorStaged(_message.Message):
-    __slots__ = ("id", "version", "key", "name", "description", "integration_types", "creator", "repository", "configurations", "global_configuration", "api_client", "private", "private_projects", "supported_regions", "certification_info", "status", "publishing_report", "already_listed", "has_changes", "is_previewable", "previewable_report", "documentation_url", "certified", "creator_project", "published_version", "create_time", "update_time", "repository_credentials")
+    __slots__ = ("id", "version", "key", "name", "description", "integration_types", "creator", "repository", "configurations", "global_configuration", "api_client", "private", "private_projects", "supported_regions", "certification_info", "status", "publishing_report", "already_listed", "has_changes", "is_previewable", "previewable_report", "documentation_url", "certified", "creator_project", "published_version", "create_time", "update_time", "media", "support_contact", "declaration_of_intent", "preview_number", "repository_credentials")
     ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +110,10 @@ class ConnectorStaged(_message.Message):
     PUBLISHED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    DECLARATION_OF_INTENT_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REPOSITORY_CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     id: str
     version: int
@@ -129,8 +142,12 @@ class ConnectorStaged(_message.Message):
     published_version: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
+    media: _containers.RepeatedCompositeFieldContainer[MediaLink]
+    support_contact: SupportContact
+    declaration_of_intent: str
+    preview_number: int
     repository_credentials: RepositoryCredentialsInfo
-    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., configurations: _Optional[_Iterable[_Union[_specification_pb2.ConnectorConfigurationApplication, _Mapping]]] = ..., global_configuration: _Optional[_Union[_specification_pb2.ConnectorGlobalConfiguration, _Mapping]] = ..., api_client: _Optional[_Union[_specification_pb2.ConnectorApiClient, _Mapping]] = ..., private: _Optional[bool] = ..., private_projects: _Optional[_Iterable[str]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., certification_info: _Optional[_Union[CertificationInfo, _Mapping]] = ..., status: _Optional[_Union[ConnectorStatus, str]] = ..., publishing_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., already_listed: _Optional[bool] = ..., has_changes: _Optional[bool] = ..., is_previewable: _Optional[_Union[IsPreviewable, str]] = ..., previewable_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., documentation_url: _Optional[str] = ..., certified: _Optional[bool] = ..., creator_project: _Optional[str] = ..., published_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., repository_credentials: _Optional[_Union[RepositoryCredentialsInfo, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., configurations: _Optional[_Iterable[_Union[_specification_pb2.ConnectorConfigurationApplication, _Mapping]]] = ..., global_configuration: _Optional[_Union[_specification_pb2.ConnectorGlobalConfiguration, _Mapping]] = ..., api_client: _Optional[_Union[_specification_pb2.ConnectorApiClient, _Mapping]] = ..., private: _Optional[bool] = ..., private_projects: _Optional[_Iterable[str]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., certification_info: _Optional[_Union[CertificationInfo, _Mapping]] = ..., status: _Optional[_Union[ConnectorStatus, str]] = ..., publishing_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., already_listed: _Optional[bool] = ..., has_changes: _Optional[bool] = ..., is_previewable: _Optional[_Union[IsPreviewable, str]] = ..., previewable_report: _Optional[_Union[ConnectorReport, _Mapping]] = ..., documentation_url: _Optional[str] = ..., certified: _Optional[bool] = ..., creator_project: _Optional[str] = ..., published_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., media: _Optional[_Iterable[_Union[MediaLink, _Mapping]]] = ..., support_contact: _Optional[_Union[SupportContact, _Mapping]] = ..., declaration_of_intent: _Optional[str] = ..., preview_number: _Optional[int] = ..., repository_credentials: _Optional[_Union[RepositoryCredentialsInfo, _Mapping]] = ...) -> None: ...
 
 class RepositoryCredentialsInfo(_message.Message):
     __slots__ = ("type", "fingerprint")
@@ -141,7 +158,7 @@ class RepositoryCredentialsInfo(_message.Message):
     def __init__(self, type: _Optional[_Union[RepositoryCredentialsType, str]] = ..., fingerprint: _Optional[str] = ...) -> None: ...
 
 class ConnectorStagedDraft(_message.Message):
-    __slots__ = ("key", "name", "description", "integration_types", "creator", "repository", "supported_regions", "private_projects", "documentation_url")
+    __slots__ = ("key", "name", "description", "integration_types", "creator", "repository", "supported_regions", "private_projects", "documentation_url", "media", "support_contact", "declaration_of_intent")
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +168,9 @@ class ConnectorStagedDraft(_message.Message):
     SUPPORTED_REGIONS_FIELD_NUMBER: _ClassVar[int]
     PRIVATE_PROJECTS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTATION_URL_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    DECLARATION_OF_INTENT_FIELD_NUMBER: _ClassVar[int]
     key: str
     name: str
     description: str
@@ -160,7 +180,28 @@ class ConnectorStagedDraft(_message.Message):
     supported_regions: _containers.RepeatedScalarFieldContainer[str]
     private_projects: _containers.RepeatedScalarFieldContainer[str]
     documentation_url: str
-    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., private_projects: _Optional[_Iterable[str]] = ..., documentation_url: _Optional[str] = ...) -> None: ...
+    media: _containers.RepeatedCompositeFieldContainer[MediaLink]
+    support_contact: SupportContact
+    declaration_of_intent: str
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., integration_types: _Optional[_Iterable[str]] = ..., creator: _Optional[_Union[Creator, _Mapping]] = ..., repository: _Optional[_Union[Repository, _Mapping]] = ..., supported_regions: _Optional[_Iterable[str]] = ..., private_projects: _Optional[_Iterable[str]] = ..., documentation_url: _Optional[str] = ..., media: _Optional[_Iterable[_Union[MediaLink, _Mapping]]] = ..., support_contact: _Optional[_Union[SupportContact, _Mapping]] = ..., declaration_of_intent: _Optional[str] = ...) -> None: ...
+
+class MediaLink(_message.Message):
+    __slots__ = ("type", "url", "title")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    type: MediaType
+    url: str
+    title: str
+    def __init__(self, type: _Optional[_Union[MediaType, str]] = ..., url: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
+class SupportContact(_message.Message):
+    __slots__ = ("email", "url")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    url: str
+    def __init__(self, email: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class Creator(_message.Message):
     __slots__ = ("name", "title", "email", "company", "logo_url", "no_of_contributors", "support_url")
@@ -215,14 +256,16 @@ class CertificationInfo(_message.Message):
     def __init__(self, comments: _Optional[_Iterable[_Union[CertificationInfoComment, _Mapping]]] = ...) -> None: ...
 
 class CertificationInfoComment(_message.Message):
-    __slots__ = ("user_id", "datetime", "comment")
+    __slots__ = ("user_id", "datetime", "comment", "meeting_time")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     DATETIME_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
+    MEETING_TIME_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     datetime: _timestamp_pb2.Timestamp
     comment: str
-    def __init__(self, user_id: _Optional[str] = ..., datetime: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., comment: _Optional[str] = ...) -> None: ...
+    meeting_time: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., datetime: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., comment: _Optional[str] = ..., meeting_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ConnectorStagedEvent(_message.Message):
     __slots__ = ("connector_staged", "type")

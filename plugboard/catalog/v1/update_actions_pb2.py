@@ -22,59 +22,66 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from plugboard.catalog.v1 import connector_staged_pb2 as plugboard_dot_catalog_dot_v1_dot_connector__staged__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)plugboard/catalog/v1/update_actions.proto\x12\x14plugboard.catalog.v1\"\xaa\x18\n\x1b\x43onnectorStagedUpdateAction\x12M\n\x08set_name\x18\x01 \x01(\x0b\x32\x39.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetNameH\x00\x12[\n\x0fset_description\x18\x02 \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetDescriptionH\x00\x12Y\n\x0eset_repository\x18\x03 \x01(\x0b\x32?.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryH\x00\x12\x66\n\x15set_supported_regions\x18\x04 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetSupportedRegionsH\x00\x12\x66\n\x15set_documentation_url\x18\x05 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetDocumentationUrlH\x00\x12\x66\n\x15set_integration_types\x18\x06 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetIntegrationTypesH\x00\x12\\\n\x10set_creator_name\x18\x07 \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorNameH\x00\x12^\n\x11set_creator_title\x18\x08 \x01(\x0b\x32\x41.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorTitleH\x00\x12^\n\x11set_creator_email\x18\t \x01(\x0b\x32\x41.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorEmailH\x00\x12\x62\n\x13set_creator_company\x18\n \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorCompanyH\x00\x12v\n\x1eset_creator_no_of_contributors\x18\x0b \x01(\x0b\x32L.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorNoOfContributorsH\x00\x12i\n\x17set_creator_support_url\x18\x0c \x01(\x0b\x32\x46.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorSupportUrlH\x00\x12\\\n\x10set_creator_logo\x18\r \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorLogoH\x00\x12\x62\n\x13\x61\x64\x64_private_project\x18\x0e \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.AddPrivateProjectH\x00\x12h\n\x16remove_private_project\x18\x0f \x01(\x0b\x32\x46.plugboard.catalog.v1.ConnectorStagedUpdateAction.RemovePrivateProjectH\x00\x12\x61\n\x12update_previewable\x18\x10 \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.UpdatePreviewableH\x00\x12L\n\x07publish\x18\x11 \x01(\x0b\x32\x39.plugboard.catalog.v1.ConnectorStagedUpdateAction.PublishH\x00\x12J\n\x06unlist\x18\x12 \x01(\x0b\x32\x38.plugboard.catalog.v1.ConnectorStagedUpdateAction.UnlistH\x00\x12n\n\x19\x61\x64\x64_certification_comment\x18\x13 \x01(\x0b\x32I.plugboard.catalog.v1.ConnectorStagedUpdateAction.AddCertificationCommentH\x00\x12p\n\x1aset_repository_credentials\x18\x64 \x01(\x0b\x32J.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentialsH\x00\x1a\x17\n\x07SetName\x12\x0c\n\x04name\x18\x01 \x01(\t\x1a%\n\x0eSetDescription\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x1a)\n\rSetRepository\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x1a&\n\x13SetSupportedRegions\x12\x0f\n\x07regions\x18\x01 \x03(\t\x1a\x30\n\x13SetDocumentationUrl\x12\x19\n\x11\x64ocumentation_url\x18\x01 \x01(\t\x1a\x30\n\x13SetIntegrationTypes\x12\x19\n\x11integration_types\x18\x01 \x03(\t\x1a&\n\x0eSetCreatorName\x12\x14\n\x0c\x63reator_name\x18\x01 \x01(\t\x1a(\n\x0fSetCreatorTitle\x12\x15\n\rcreator_title\x18\x01 \x01(\t\x1a(\n\x0fSetCreatorEmail\x12\x15\n\rcreator_email\x18\x01 \x01(\t\x1a,\n\x11SetCreatorCompany\x12\x17\n\x0f\x63reator_company\x18\x01 \x01(\t\x1a@\n\x1aSetCreatorNoOfContributors\x12\"\n\x1a\x63reator_no_of_contributors\x18\x01 \x01(\x05\x1a\x33\n\x14SetCreatorSupportUrl\x12\x1b\n\x13\x63reator_support_url\x18\x01 \x01(\t\x1a*\n\x0eSetCreatorLogo\x12\x18\n\x10\x63reator_logo_url\x18\x01 \x01(\t\x1a,\n\x11\x41\x64\x64PrivateProject\x12\x17\n\x0fprivate_project\x18\x01 \x01(\t\x1a/\n\x14RemovePrivateProject\x12\x17\n\x0fprivate_project\x18\x01 \x01(\t\x1a\x13\n\x11UpdatePreviewable\x1a \n\x07Publish\x12\x15\n\rcertification\x18\x01 \x01(\x08\x1a\x08\n\x06Unlist\x1a*\n\x17\x41\x64\x64\x43\x65rtificationComment\x12\x0f\n\x07\x63omment\x18\x01 \x01(\t\x1a\xc1\x02\n\x18SetRepositoryCredentials\x12\x66\n\x05https\x18\x01 \x01(\x0b\x32U.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsTokenH\x00\x12`\n\x03ssh\x18\x02 \x01(\x0b\x32Q.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKeyH\x00\x1a-\n\nHttpsToken\x12\x10\n\x08username\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x1a\x1d\n\x06SshKey\x12\x13\n\x0bprivate_key\x18\x01 \x01(\tB\r\n\x0b\x63redentialsB\x08\n\x06\x61\x63tionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)plugboard/catalog/v1/update_actions.proto\x12\x14plugboard.catalog.v1\x1a+plugboard/catalog/v1/connector_staged.proto\"\xf4\x1b\n\x1b\x43onnectorStagedUpdateAction\x12M\n\x08set_name\x18\x01 \x01(\x0b\x32\x39.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetNameH\x00\x12[\n\x0fset_description\x18\x02 \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetDescriptionH\x00\x12Y\n\x0eset_repository\x18\x03 \x01(\x0b\x32?.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryH\x00\x12\x66\n\x15set_supported_regions\x18\x04 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetSupportedRegionsH\x00\x12\x66\n\x15set_documentation_url\x18\x05 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetDocumentationUrlH\x00\x12\x66\n\x15set_integration_types\x18\x06 \x01(\x0b\x32\x45.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetIntegrationTypesH\x00\x12\\\n\x10set_creator_name\x18\x07 \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorNameH\x00\x12^\n\x11set_creator_title\x18\x08 \x01(\x0b\x32\x41.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorTitleH\x00\x12^\n\x11set_creator_email\x18\t \x01(\x0b\x32\x41.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorEmailH\x00\x12\x62\n\x13set_creator_company\x18\n \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorCompanyH\x00\x12v\n\x1eset_creator_no_of_contributors\x18\x0b \x01(\x0b\x32L.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorNoOfContributorsH\x00\x12i\n\x17set_creator_support_url\x18\x0c \x01(\x0b\x32\x46.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorSupportUrlH\x00\x12\\\n\x10set_creator_logo\x18\r \x01(\x0b\x32@.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetCreatorLogoH\x00\x12\x62\n\x13\x61\x64\x64_private_project\x18\x0e \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.AddPrivateProjectH\x00\x12h\n\x16remove_private_project\x18\x0f \x01(\x0b\x32\x46.plugboard.catalog.v1.ConnectorStagedUpdateAction.RemovePrivateProjectH\x00\x12\x61\n\x12update_previewable\x18\x10 \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.UpdatePreviewableH\x00\x12L\n\x07publish\x18\x11 \x01(\x0b\x32\x39.plugboard.catalog.v1.ConnectorStagedUpdateAction.PublishH\x00\x12J\n\x06unlist\x18\x12 \x01(\x0b\x32\x38.plugboard.catalog.v1.ConnectorStagedUpdateAction.UnlistH\x00\x12n\n\x19\x61\x64\x64_certification_comment\x18\x13 \x01(\x0b\x32I.plugboard.catalog.v1.ConnectorStagedUpdateAction.AddCertificationCommentH\x00\x12p\n\x1aset_repository_credentials\x18\x64 \x01(\x0b\x32J.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentialsH\x00\x12O\n\tset_media\x18x \x01(\x0b\x32:.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetMediaH\x00\x12\x62\n\x13set_support_contact\x18y \x01(\x0b\x32\x43.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetSupportContactH\x00\x12m\n\x19set_declaration_of_intent\x18z \x01(\x0b\x32H.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetDeclarationOfIntentH\x00\x1a\x17\n\x07SetName\x12\x0c\n\x04name\x18\x01 \x01(\t\x1a%\n\x0eSetDescription\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x1a)\n\rSetRepository\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x1a&\n\x13SetSupportedRegions\x12\x0f\n\x07regions\x18\x01 \x03(\t\x1a\x30\n\x13SetDocumentationUrl\x12\x19\n\x11\x64ocumentation_url\x18\x01 \x01(\t\x1a\x30\n\x13SetIntegrationTypes\x12\x19\n\x11integration_types\x18\x01 \x03(\t\x1a&\n\x0eSetCreatorName\x12\x14\n\x0c\x63reator_name\x18\x01 \x01(\t\x1a(\n\x0fSetCreatorTitle\x12\x15\n\rcreator_title\x18\x01 \x01(\t\x1a(\n\x0fSetCreatorEmail\x12\x15\n\rcreator_email\x18\x01 \x01(\t\x1a,\n\x11SetCreatorCompany\x12\x17\n\x0f\x63reator_company\x18\x01 \x01(\t\x1a@\n\x1aSetCreatorNoOfContributors\x12\"\n\x1a\x63reator_no_of_contributors\x18\x01 \x01(\x05\x1a\x33\n\x14SetCreatorSupportUrl\x12\x1b\n\x13\x63reator_support_url\x18\x01 \x01(\t\x1a*\n\x0eSetCreatorLogo\x12\x18\n\x10\x63reator_logo_url\x18\x01 \x01(\t\x1a,\n\x11\x41\x64\x64PrivateProject\x12\x17\n\x0fprivate_project\x18\x01 \x01(\t\x1a/\n\x14RemovePrivateProject\x12\x17\n\x0fprivate_project\x18\x01 \x01(\t\x1a\x13\n\x11UpdatePreviewable\x1a \n\x07Publish\x12\x15\n\rcertification\x18\x01 \x01(\x08\x1a\x08\n\x06Unlist\x1a*\n\x17\x41\x64\x64\x43\x65rtificationComment\x12\x0f\n\x07\x63omment\x18\x01 \x01(\t\x1a\xc1\x02\n\x18SetRepositoryCredentials\x12\x66\n\x05https\x18\x01 \x01(\x0b\x32U.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsTokenH\x00\x12`\n\x03ssh\x18\x02 \x01(\x0b\x32Q.plugboard.catalog.v1.ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKeyH\x00\x1a-\n\nHttpsToken\x12\x10\n\x08username\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x1a\x1d\n\x06SshKey\x12\x13\n\x0bprivate_key\x18\x01 \x01(\tB\r\n\x0b\x63redentials\x1a:\n\x08SetMedia\x12.\n\x05media\x18\x01 \x03(\x0b\x32\x1f.plugboard.catalog.v1.MediaLink\x1a/\n\x11SetSupportContact\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x1a\x37\n\x16SetDeclarationOfIntent\x12\x1d\n\x15\x64\x65\x63laration_of_intent\x18\x01 \x01(\tB\x08\n\x06\x61\x63tionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'plugboard.catalog.v1.update_actions_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONNECTORSTAGEDUPDATEACTION']._serialized_start=68
-  _globals['_CONNECTORSTAGEDUPDATEACTION']._serialized_end=3182
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETNAME']._serialized_start=2066
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETNAME']._serialized_end=2089
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDESCRIPTION']._serialized_start=2091
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDESCRIPTION']._serialized_end=2128
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORY']._serialized_start=2130
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORY']._serialized_end=2171
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTEDREGIONS']._serialized_start=2173
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTEDREGIONS']._serialized_end=2211
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDOCUMENTATIONURL']._serialized_start=2213
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDOCUMENTATIONURL']._serialized_end=2261
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETINTEGRATIONTYPES']._serialized_start=2263
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETINTEGRATIONTYPES']._serialized_end=2311
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNAME']._serialized_start=2313
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNAME']._serialized_end=2351
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORTITLE']._serialized_start=2353
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORTITLE']._serialized_end=2393
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATOREMAIL']._serialized_start=2395
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATOREMAIL']._serialized_end=2435
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORCOMPANY']._serialized_start=2437
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORCOMPANY']._serialized_end=2481
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNOOFCONTRIBUTORS']._serialized_start=2483
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNOOFCONTRIBUTORS']._serialized_end=2547
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORSUPPORTURL']._serialized_start=2549
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORSUPPORTURL']._serialized_end=2600
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORLOGO']._serialized_start=2602
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORLOGO']._serialized_end=2644
-  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDPRIVATEPROJECT']._serialized_start=2646
-  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDPRIVATEPROJECT']._serialized_end=2690
-  _globals['_CONNECTORSTAGEDUPDATEACTION_REMOVEPRIVATEPROJECT']._serialized_start=2692
-  _globals['_CONNECTORSTAGEDUPDATEACTION_REMOVEPRIVATEPROJECT']._serialized_end=2739
-  _globals['_CONNECTORSTAGEDUPDATEACTION_UPDATEPREVIEWABLE']._serialized_start=2741
-  _globals['_CONNECTORSTAGEDUPDATEACTION_UPDATEPREVIEWABLE']._serialized_end=2760
-  _globals['_CONNECTORSTAGEDUPDATEACTION_PUBLISH']._serialized_start=2762
-  _globals['_CONNECTORSTAGEDUPDATEACTION_PUBLISH']._serialized_end=2794
-  _globals['_CONNECTORSTAGEDUPDATEACTION_UNLIST']._serialized_start=2796
-  _globals['_CONNECTORSTAGEDUPDATEACTION_UNLIST']._serialized_end=2804
-  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDCERTIFICATIONCOMMENT']._serialized_start=2806
-  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDCERTIFICATIONCOMMENT']._serialized_end=2848
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS']._serialized_start=2851
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS']._serialized_end=3172
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_HTTPSTOKEN']._serialized_start=3081
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_HTTPSTOKEN']._serialized_end=3126
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_SSHKEY']._serialized_start=3128
-  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_SSHKEY']._serialized_end=3157
+  _globals['_CONNECTORSTAGEDUPDATEACTION']._serialized_start=113
+  _globals['_CONNECTORSTAGEDUPDATEACTION']._serialized_end=3685
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETNAME']._serialized_start=2403
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETNAME']._serialized_end=2426
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDESCRIPTION']._serialized_start=2428
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDESCRIPTION']._serialized_end=2465
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORY']._serialized_start=2467
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORY']._serialized_end=2508
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTEDREGIONS']._serialized_start=2510
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTEDREGIONS']._serialized_end=2548
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDOCUMENTATIONURL']._serialized_start=2550
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDOCUMENTATIONURL']._serialized_end=2598
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETINTEGRATIONTYPES']._serialized_start=2600
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETINTEGRATIONTYPES']._serialized_end=2648
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNAME']._serialized_start=2650
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNAME']._serialized_end=2688
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORTITLE']._serialized_start=2690
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORTITLE']._serialized_end=2730
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATOREMAIL']._serialized_start=2732
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATOREMAIL']._serialized_end=2772
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORCOMPANY']._serialized_start=2774
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORCOMPANY']._serialized_end=2818
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNOOFCONTRIBUTORS']._serialized_start=2820
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORNOOFCONTRIBUTORS']._serialized_end=2884
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORSUPPORTURL']._serialized_start=2886
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORSUPPORTURL']._serialized_end=2937
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORLOGO']._serialized_start=2939
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETCREATORLOGO']._serialized_end=2981
+  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDPRIVATEPROJECT']._serialized_start=2983
+  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDPRIVATEPROJECT']._serialized_end=3027
+  _globals['_CONNECTORSTAGEDUPDATEACTION_REMOVEPRIVATEPROJECT']._serialized_start=3029
+  _globals['_CONNECTORSTAGEDUPDATEACTION_REMOVEPRIVATEPROJECT']._serialized_end=3076
+  _globals['_CONNECTORSTAGEDUPDATEACTION_UPDATEPREVIEWABLE']._serialized_start=3078
+  _globals['_CONNECTORSTAGEDUPDATEACTION_UPDATEPREVIEWABLE']._serialized_end=3097
+  _globals['_CONNECTORSTAGEDUPDATEACTION_PUBLISH']._serialized_start=3099
+  _globals['_CONNECTORSTAGEDUPDATEACTION_PUBLISH']._serialized_end=3131
+  _globals['_CONNECTORSTAGEDUPDATEACTION_UNLIST']._serialized_start=3133
+  _globals['_CONNECTORSTAGEDUPDATEACTION_UNLIST']._serialized_end=3141
+  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDCERTIFICATIONCOMMENT']._serialized_start=3143
+  _globals['_CONNECTORSTAGEDUPDATEACTION_ADDCERTIFICATIONCOMMENT']._serialized_end=3185
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS']._serialized_start=3188
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS']._serialized_end=3509
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_HTTPSTOKEN']._serialized_start=3418
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_HTTPSTOKEN']._serialized_end=3463
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_SSHKEY']._serialized_start=3465
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETREPOSITORYCREDENTIALS_SSHKEY']._serialized_end=3494
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETMEDIA']._serialized_start=3511
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETMEDIA']._serialized_end=3569
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTCONTACT']._serialized_start=3571
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETSUPPORTCONTACT']._serialized_end=3618
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDECLARATIONOFINTENT']._serialized_start=3620
+  _globals['_CONNECTORSTAGEDUPDATEACTION_SETDECLARATIONOFINTENT']._serialized_end=3675
 # @@protoc_insertion_point(module_scope)

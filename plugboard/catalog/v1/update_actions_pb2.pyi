@@ -1,3 +1,4 @@
+from plugboard.catalog.v1 import connector_staged_pb2 as _connector_staged_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -7,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConnectorStagedUpdateAction(_message.Message):
-    __slots__ = ("set_name", "set_description", "set_repository", "set_supported_regions", "set_documentation_url", "set_integration_types", "set_creator_name", "set_creator_title", "set_creator_email", "set_creator_company", "set_creator_no_of_contributors", "set_creator_support_url", "set_creator_logo", "add_private_project", "remove_private_project", "update_previewable", "publish", "unlist", "add_certification_comment", "set_repository_credentials")
+    __slots__ = ("set_name", "set_description", "set_repository", "set_supported_regions", "set_documentation_url", "set_integration_types", "set_creator_name", "set_creator_title", "set_creator_email", "set_creator_company", "set_creator_no_of_contributors", "set_creator_support_url", "set_creator_logo", "add_private_project", "remove_private_project", "update_previewable", "publish", "unlist", "add_certification_comment", "set_repository_credentials", "set_media", "set_support_contact", "set_declaration_of_intent")
     class SetName(_message.Message):
         __slots__ = ("name",)
         NAME_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +121,23 @@ class ConnectorStagedUpdateAction(_message.Message):
         https: ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsToken
         ssh: ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKey
         def __init__(self, https: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials.HttpsToken, _Mapping]] = ..., ssh: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials.SshKey, _Mapping]] = ...) -> None: ...
+    class SetMedia(_message.Message):
+        __slots__ = ("media",)
+        MEDIA_FIELD_NUMBER: _ClassVar[int]
+        media: _containers.RepeatedCompositeFieldContainer[_connector_staged_pb2.MediaLink]
+        def __init__(self, media: _Optional[_Iterable[_Union[_connector_staged_pb2.MediaLink, _Mapping]]] = ...) -> None: ...
+    class SetSupportContact(_message.Message):
+        __slots__ = ("email", "url")
+        EMAIL_FIELD_NUMBER: _ClassVar[int]
+        URL_FIELD_NUMBER: _ClassVar[int]
+        email: str
+        url: str
+        def __init__(self, email: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+    class SetDeclarationOfIntent(_message.Message):
+        __slots__ = ("declaration_of_intent",)
+        DECLARATION_OF_INTENT_FIELD_NUMBER: _ClassVar[int]
+        declaration_of_intent: str
+        def __init__(self, declaration_of_intent: _Optional[str] = ...) -> None: ...
     SET_NAME_FIELD_NUMBER: _ClassVar[int]
     SET_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     SET_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
@@ -140,6 +158,9 @@ class ConnectorStagedUpdateAction(_message.Message):
     UNLIST_FIELD_NUMBER: _ClassVar[int]
     ADD_CERTIFICATION_COMMENT_FIELD_NUMBER: _ClassVar[int]
     SET_REPOSITORY_CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
+    SET_MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SET_SUPPORT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    SET_DECLARATION_OF_INTENT_FIELD_NUMBER: _ClassVar[int]
     set_name: ConnectorStagedUpdateAction.SetName
     set_description: ConnectorStagedUpdateAction.SetDescription
     set_repository: ConnectorStagedUpdateAction.SetRepository
@@ -160,4 +181,7 @@ class ConnectorStagedUpdateAction(_message.Message):
     unlist: ConnectorStagedUpdateAction.Unlist
     add_certification_comment: ConnectorStagedUpdateAction.AddCertificationComment
     set_repository_credentials: ConnectorStagedUpdateAction.SetRepositoryCredentials
-    def __init__(self, set_name: _Optional[_Union[ConnectorStagedUpdateAction.SetName, _Mapping]] = ..., set_description: _Optional[_Union[ConnectorStagedUpdateAction.SetDescription, _Mapping]] = ..., set_repository: _Optional[_Union[ConnectorStagedUpdateAction.SetRepository, _Mapping]] = ..., set_supported_regions: _Optional[_Union[ConnectorStagedUpdateAction.SetSupportedRegions, _Mapping]] = ..., set_documentation_url: _Optional[_Union[ConnectorStagedUpdateAction.SetDocumentationUrl, _Mapping]] = ..., set_integration_types: _Optional[_Union[ConnectorStagedUpdateAction.SetIntegrationTypes, _Mapping]] = ..., set_creator_name: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorName, _Mapping]] = ..., set_creator_title: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorTitle, _Mapping]] = ..., set_creator_email: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorEmail, _Mapping]] = ..., set_creator_company: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorCompany, _Mapping]] = ..., set_creator_no_of_contributors: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorNoOfContributors, _Mapping]] = ..., set_creator_support_url: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorSupportUrl, _Mapping]] = ..., set_creator_logo: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorLogo, _Mapping]] = ..., add_private_project: _Optional[_Union[ConnectorStagedUpdateAction.AddPrivateProject, _Mapping]] = ..., remove_private_project: _Optional[_Union[ConnectorStagedUpdateAction.RemovePrivateProject, _Mapping]] = ..., update_previewable: _Optional[_Union[ConnectorStagedUpdateAction.UpdatePreviewable, _Mapping]] = ..., publish: _Optional[_Union[ConnectorStagedUpdateAction.Publish, _Mapping]] = ..., unlist: _Optional[_Union[ConnectorStagedUpdateAction.Unlist, _Mapping]] = ..., add_certification_comment: _Optional[_Union[ConnectorStagedUpdateAction.AddCertificationComment, _Mapping]] = ..., set_repository_credentials: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials, _Mapping]] = ...) -> None: ...
+    set_media: ConnectorStagedUpdateAction.SetMedia
+    set_support_contact: ConnectorStagedUpdateAction.SetSupportContact
+    set_declaration_of_intent: ConnectorStagedUpdateAction.SetDeclarationOfIntent
+    def __init__(self, set_name: _Optional[_Union[ConnectorStagedUpdateAction.SetName, _Mapping]] = ..., set_description: _Optional[_Union[ConnectorStagedUpdateAction.SetDescription, _Mapping]] = ..., set_repository: _Optional[_Union[ConnectorStagedUpdateAction.SetRepository, _Mapping]] = ..., set_supported_regions: _Optional[_Union[ConnectorStagedUpdateAction.SetSupportedRegions, _Mapping]] = ..., set_documentation_url: _Optional[_Union[ConnectorStagedUpdateAction.SetDocumentationUrl, _Mapping]] = ..., set_integration_types: _Optional[_Union[ConnectorStagedUpdateAction.SetIntegrationTypes, _Mapping]] = ..., set_creator_name: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorName, _Mapping]] = ..., set_creator_title: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorTitle, _Mapping]] = ..., set_creator_email: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorEmail, _Mapping]] = ..., set_creator_company: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorCompany, _Mapping]] = ..., set_creator_no_of_contributors: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorNoOfContributors, _Mapping]] = ..., set_creator_support_url: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorSupportUrl, _Mapping]] = ..., set_creator_logo: _Optional[_Union[ConnectorStagedUpdateAction.SetCreatorLogo, _Mapping]] = ..., add_private_project: _Optional[_Union[ConnectorStagedUpdateAction.AddPrivateProject, _Mapping]] = ..., remove_private_project: _Optional[_Union[ConnectorStagedUpdateAction.RemovePrivateProject, _Mapping]] = ..., update_previewable: _Optional[_Union[ConnectorStagedUpdateAction.UpdatePreviewable, _Mapping]] = ..., publish: _Optional[_Union[ConnectorStagedUpdateAction.Publish, _Mapping]] = ..., unlist: _Optional[_Union[ConnectorStagedUpdateAction.Unlist, _Mapping]] = ..., add_certification_comment: _Optional[_Union[ConnectorStagedUpdateAction.AddCertificationComment, _Mapping]] = ..., set_repository_credentials: _Optional[_Union[ConnectorStagedUpdateAction.SetRepositoryCredentials, _Mapping]] = ..., set_media: _Optional[_Union[ConnectorStagedUpdateAction.SetMedia, _Mapping]] = ..., set_support_contact: _Optional[_Union[ConnectorStagedUpdateAction.SetSupportContact, _Mapping]] = ..., set_declaration_of_intent: _Optional[_Union[ConnectorStagedUpdateAction.SetDeclarationOfIntent, _Mapping]] = ...) -> None: ...
