@@ -36,6 +36,7 @@ from catalog_service.domain.model import (
     SupportContact,
 )
 from catalog_service.lru import Lru
+from plugboard.errors import InvalidArgument
 from plugboard.catalog.v1 import catalog_service_pb2 as catpb
 from plugboard.catalog.v1 import connector_pb2 as cpb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
@@ -81,6 +82,15 @@ AUTH_TYPE = {
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def meeting_time(value: Timestamp) -> datetime:
+    """A request's timestamp as a datetime; INVALID_ARGUMENT on ``meeting_time`` when it names no moment a
+    datetime holds (seconds outside years 1-9999, nanos outside 0-999 999 999)."""
+    try:
+        return value.ToDatetime(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
+        raise InvalidArgument.single("meeting_time", "must be a timestamp between the years 1 and 9999") from None
 
 
 def timestamp(value: datetime) -> Timestamp:

@@ -5,7 +5,6 @@ Handlers raise domain errors; the server's edge wrapper turns them into rich sta
 
 from __future__ import annotations
 
-from datetime import timezone
 
 from catalog_service.domain.service import Catalog, Certification, require
 from catalog_service.domain.validation import check_create_request
@@ -202,7 +201,7 @@ class CertificationServicer(cert_grpc.CertificationServiceServicer):
             draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer))
 
     async def ScheduleReviewMeeting(self, request, context):
-        meeting = request.meeting_time.ToDatetime(tzinfo=timezone.utc) if request.HasField("meeting_time") else None
+        meeting = convert.meeting_time(request.meeting_time) if request.HasField("meeting_time") else None
         return convert.draft_to_proto(self.certification.schedule_meeting(
             draft_id=request.id, version=request.version, comment=request.comment, reviewer=request.reviewer,
             meeting_time=meeting))

@@ -207,3 +207,12 @@ def test_a_reviewer_never_certifies_a_connector_its_own_project_created(catalog,
     approved = other["approve"](started.version)
     assert approved.certified and approved.status == spb.CONNECTOR_STATUS_PUBLISHED
 
+
+
+def test_a_meeting_time_no_datetime_holds_is_invalid_argument(catalog, certification, unique, repo_url):
+    ready = submitted(catalog, unique, repo_url, name="far")
+    for when in (Timestamp(seconds=2**62), Timestamp(seconds=-2**40), Timestamp(seconds=0, nanos=-1)):
+        error = expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: certification.ScheduleReviewMeeting(
+            cpb.ScheduleReviewMeetingRequest(id=ready.id, version=ready.version, reviewer=R, comment="c",
+                                             meeting_time=when)))
+        assert fields(error) == {"meeting_time"}
