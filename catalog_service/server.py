@@ -15,6 +15,7 @@ from catalog_service.watch import DraftNotifier
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.catalog.v1 import certification_service_pb2, certification_service_pb2_grpc
 from plugboard.errors import PlugboardError
+from plugboard.observability import tracing
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
 from plugboard.storage.paging import PageTokens
@@ -50,7 +51,12 @@ async def create_server(settings: Settings, *, port: int | None = None,
     """
     store = open_store(settings.catalog_database_url, tokens=PageTokens.from_settings(settings))
     notifier = DraftNotifier()
-    catalog = Catalog(store, on_draft_changed=notifier.notify)
+
+    def draft_changed(draft_id: str) -> None:
+        notifier.notify(draft_id)
+        tracing.remember_draft(draft_id)  # a job queued by this change continues the request's trace
+
+    catalog = Catalog(store, on_draft_changed=draft_changed)
     worker = JobWorker(store, settings, clock=catalog.clock, on_draft_changed=notifier.notify,
                        read_source=read_source, concurrency=settings.catalog_job_workers, poll_seconds=poll_seconds)
     catalog.on_job_queued = worker.wake
@@ -66,6 +72,8 @@ async def create_server(settings: Settings, *, port: int | None = None,
         port=settings.catalog_port if port is None else port,
         max_message_bytes=settings.max_message_bytes,
         max_concurrent_rpcs=settings.max_concurrent_rpcs,
+        metrics_port=settings.catalog_metrics_port,
+        reuse_port=settings.reuse_port,
     )
     await start(served)
     worker.start()

@@ -74,6 +74,15 @@ class Settings:
     publish_timeout_seconds: float = 60.0
     job_lease_seconds: float = 180.0
     catalog_job_workers: int = 1
+    # Operability: log lines as text or JSON; Prometheus /metrics port per server (0: none); the OTLP/gRPC
+    # endpoint spans are exported to (empty: no tracing, and no work for it).
+    log_format: str = "text"
+    catalog_metrics_port: int = 0
+    instance_metrics_port: int = 0
+    gateway_metrics_port: int = 0
+    otlp_endpoint: str = ""
+    # Set by `plugboard serve --workers N` in its workers: the ports are shared (SO_REUSEPORT).
+    reuse_port: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -161,6 +170,12 @@ class Settings:
             publish_timeout_seconds=reader.number("PLUGBOARD_PUBLISH_TIMEOUT_SECONDS", 60.0),
             job_lease_seconds=reader.number("PLUGBOARD_JOB_LEASE_SECONDS", 180.0),
             catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
+            log_format=reader.choice("PLUGBOARD_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
+            catalog_metrics_port=reader.port("PLUGBOARD_CATALOG_METRICS_PORT", 0),
+            instance_metrics_port=reader.port("PLUGBOARD_INSTANCE_METRICS_PORT", 0),
+            gateway_metrics_port=reader.port("PLUGBOARD_GATEWAY_METRICS_PORT", 0),
+            otlp_endpoint=reader.text("PLUGBOARD_OTLP_ENDPOINT", ""),
+            reuse_port=reader.flag("PLUGBOARD_REUSE_PORT", False),
         )
         settings.check_gateway_limits()
         return settings

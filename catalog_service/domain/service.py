@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from plugboard.errors import ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound, Validator
+from plugboard import signals
+from plugboard.errors import (ConcurrentModification, FailedPrecondition, InvalidArgument, NotFound,
+                              PlugboardError, Validator)
 
 from . import actions as a
 from . import certification as review
@@ -145,6 +147,7 @@ class Catalog:
         saved = self.store.save_draft(applied.draft, version, applied.published, applied.job)
         self.on_draft_changed(saved.id)
         if applied.job is not None:
+            signals.job_queued(applied.job.kind.value)
             self.on_job_queued()
         return saved
 
@@ -154,7 +157,11 @@ class Catalog:
             draft = self.get_draft(draft_id=draft_id, project=project)
             if version:
                 drafts.check_version(draft, version)
-            drafts.check_deletable(draft)
+            try:
+                drafts.check_deletable(draft)
+            except PlugboardError as refusal:
+                signals.refused("draft_delete", refusal.reason)
+                raise
             if self.store.delete_draft(draft.id, draft.version):
                 self.on_draft_changed(draft.id)
                 return draft

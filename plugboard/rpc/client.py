@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import grpc
 
+from plugboard.observability import tracing
+
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
@@ -58,7 +60,9 @@ def channel(
     ]
     if retry_unavailable_for:
         options.append(("grpc.service_config", _service_config(retry_unavailable_for)))
-    return grpc.aio.insecure_channel(target, options=options, interceptors=list(interceptors) or None)
+    # While tracing is on, every call is a CLIENT span whose context goes out in ``traceparent``.
+    chained = [*tracing.client_interceptors(), *interceptors]
+    return grpc.aio.insecure_channel(target, options=options, interceptors=chained or None)
 
 
 def remaining_timeout(
