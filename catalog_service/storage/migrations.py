@@ -136,9 +136,31 @@ def _v4_creator_company(db: peewee.Database) -> None:
             db.execute_sql(update, (company.lower(), connector_id))
 
 
+# Migration 8, PostgreSQL only: every committed change of a draft is announced on this channel (payload: the
+# draft's id), so that catalog processes sharing the database wake their watch streams at once
+# (``catalog_service.storage.listener``). NOTIFY is delivered when the writing transaction commits.
+DRAFT_CHANNEL = "plugboard_draft_changed"
+_V8_POSTGRES = [
+    'CREATE OR REPLACE FUNCTION "plugboard_notify_draft_changed"() RETURNS trigger AS $$'
+    " BEGIN PERFORM pg_notify('" + DRAFT_CHANNEL + "', COALESCE(NEW.\"id\", OLD.\"id\")); RETURN NULL; END;"
+    " $$ LANGUAGE plpgsql",
+    'DROP TRIGGER IF EXISTS "connector_staged_notify" ON "connector_staged"',
+    'CREATE TRIGGER "connector_staged_notify" AFTER INSERT OR UPDATE OR DELETE ON "connector_staged"'
+    ' FOR EACH ROW EXECUTE FUNCTION "plugboard_notify_draft_changed"()',
+]
+
+
+def _v8_draft_notifications(db: peewee.Database) -> None:
+    """PostgreSQL: a trigger announcing each draft change (SQLite: nothing, its notifier is in-process)."""
+    if is_postgres(db):
+        for statement in _V8_POSTGRES:
+            db.execute_sql(statement)
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _v1_schema),
     Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
     Migration(3, "connector list indexes", _v3_list_indexes),
     Migration(4, "connector creator company", _v4_creator_company),
+    Migration(8, "draft change notifications", _v8_draft_notifications),
 ]
