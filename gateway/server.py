@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from gateway.auth import KEY_CACHE_SECONDS, Authenticator, Gatekeeper
+from gateway.auth import Authenticator, Gatekeeper
 from gateway.backends import Backend, open_backend
 from gateway.health import BackendHealth
 from gateway.http_api import HttpFacade, start_http
@@ -57,7 +57,7 @@ async def create_server(
     *,
     port: int | None = None,
     http_port: int | None = None,
-    key_cache_seconds: float = KEY_CACHE_SECONDS,
+    key_cache_seconds: float | None = None,
     health_interval: float = 1.0,
 ) -> GatewayServed:
     """Open the key database and the backend channels, build and start the gateway (gRPC on ``port``,
@@ -83,7 +83,8 @@ async def create_server(
 
     try:
         quotas = Quotas(TenantLimits.of(settings))
-        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES, quotas)
+        cache_seconds = settings.gateway_key_cache_seconds if key_cache_seconds is None else key_cache_seconds
+        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=cache_seconds), RULES, quotas)
         deadline = settings.default_deadline_seconds
         delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], deadline,
                                         gatekeeper.admit_key)

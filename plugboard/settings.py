@@ -81,6 +81,9 @@ class Settings:
     instance_metrics_port: int = 0
     gateway_metrics_port: int = 0
     otlp_endpoint: str = ""
+    # Gateway: how long a verified API key is trusted before its record is read again (a revoked key is
+    # refused by every gateway process within this time).
+    gateway_key_cache_seconds: float = 10.0
     # Set by `plugboard serve --workers N` in its workers: the ports are shared (SO_REUSEPORT).
     reuse_port: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -176,6 +179,7 @@ class Settings:
             gateway_metrics_port=reader.port("PLUGBOARD_GATEWAY_METRICS_PORT", 0),
             otlp_endpoint=reader.text("PLUGBOARD_OTLP_ENDPOINT", ""),
             reuse_port=reader.flag("PLUGBOARD_REUSE_PORT", False),
+            gateway_key_cache_seconds=reader.number("PLUGBOARD_GATEWAY_KEY_CACHE_SECONDS", 10.0),
         )
         settings.check_gateway_limits()
         return settings
