@@ -57,6 +57,8 @@ def channel(
         ("grpc.initial_reconnect_backoff_ms", 200),
         ("grpc.min_reconnect_backoff_ms", 200),
         ("grpc.max_reconnect_backoff_ms", 2000),
+        # A target naming several addresses (``dns:///`` a headless Service) spreads calls over all of them.
+        ("grpc.lb_policy_name", "round_robin"),
     ]
     if retry_unavailable_for:
         options.append(("grpc.service_config", _service_config(retry_unavailable_for)))

@@ -32,6 +32,10 @@ _log = logging.getLogger("plugboard.server")
 
 OnStop = Callable[[], Awaitable[None]]
 
+# A health status of the process alone, SERVING from start to shutdown whatever its dependencies say
+# (the gateway's other statuses follow its backends'): what liveness probes check.
+LIVENESS_SERVICE = "liveness"
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -122,7 +126,7 @@ async def start(served: Served) -> None:
     """Mark every service (and "") SERVING, then start accepting calls. Idempotent."""
     if served._started:
         return
-    for name in (*served.service_names, health.OVERALL_HEALTH):
+    for name in (*served.service_names, health.OVERALL_HEALTH, LIVENESS_SERVICE):
         await served.health.set(name, health_pb2.HealthCheckResponse.SERVING)
     await served.server.start()
     if served.metrics is not None:

@@ -1,0 +1,85 @@
+"""What operators deploy, validated offline: the Kubernetes manifests against the Kubernetes schemas
+(kubernetes-validate), the probes and policies they must have, compose's nginx configuration (nginx -t)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.ops.balancer import nginx_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
+
+
+def _resources() -> list[dict]:
+    return [doc for path in MANIFESTS for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def test_manifests_are_valid_kubernetes_resources():
+    import kubernetes_validate
+
+    assert MANIFESTS
+    for resource in _resources():
+        kubernetes_validate.validate(resource, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_each_server_has_grpc_probes_an_autoscaler_and_a_disruption_budget():
+    resources = _resources()
+    kinds = {(r["kind"], r["metadata"]["name"]) for r in resources}
+    for name in ("plugboard-catalog", "plugboard-instance", "plugboard-gateway"):
+        for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+            assert (kind, name) in kinds, (kind, name)
+    for deployment in (r for r in resources if r["kind"] == "Deployment"):
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert "grpc" in container["readinessProbe"] and "service" not in container["readinessProbe"]["grpc"]
+        assert container["livenessProbe"]["grpc"]["service"] == "liveness"
+        sources = [s.get("secretRef", {}).get("name") for s in container["envFrom"]]
+        # Only the instance service reads the secret-variable keys.
+        assert ("plugboard-keys" in sources) == (deployment["metadata"]["name"] == "plugboard-instance")
+
+
+def test_network_policies_admit_only_the_callers_of_each_backend():
+    policies = {r["metadata"]["name"]: r for r in _resources() if r["kind"] == "NetworkPolicy"}
+
+    def callers(name: str, port: int) -> set[str]:
+        found = set()
+        for rule in policies[name]["spec"]["ingress"]:
+            if port in [p["port"] for p in rule.get("ports", [])]:
+                found |= {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in rule["from"]}
+        return found
+
+    assert callers("plugboard-instance", 50052) == {"plugboard-gateway"}
+    assert callers("plugboard-catalog", 50051) == {"plugboard-gateway", "plugboard-instance"}
+
+
+def test_the_liveness_status_is_served(tmp_path):
+    from plugboard.rpc.server import LIVENESS_SERVICE
+    from tests.reliability.stack import health_status, start_stack
+
+    stack = start_stack("sqlite", f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, seed=False)
+    try:
+        for server in (stack.catalog, stack.instance, stack.gateway):
+            assert health_status(server.target, LIVENESS_SERVICE) == "SERVING"
+    finally:
+        stack.stop()
+
+
+def test_compose_nginx_configuration_is_valid(tmp_path):
+    binary = nginx_binary()
+    if binary is None:
+        pytest.skip("nginx is not installed")
+    text = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    # The compose service names resolve only inside compose: check the syntax with loopback addresses.
+    text = re.sub(r"server (catalog|instance|gateway):", "server 127.0.0.1:", text)
+    text = re.sub(r"listen (\d+)", lambda m: f"listen 127.0.0.1:{int(m.group(1)) % 10000 + 40000}", text)
+    text = text.replace("/tmp/", f"{tmp_path}/")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    checked = subprocess.run([binary, "-t", "-q", "-p", str(tmp_path), "-c", str(conf)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
