@@ -57,18 +57,6 @@ def test_network_policies_admit_only_the_callers_of_each_backend():
     assert callers("plugboard-catalog", 50051) == {"plugboard-gateway", "plugboard-instance"}
 
 
-def test_the_liveness_status_is_served(tmp_path):
-    from plugboard.rpc.server import LIVENESS_SERVICE
-    from tests.reliability.stack import health_status, start_stack
-
-    stack = start_stack("sqlite", f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, seed=False)
-    try:
-        for server in (stack.catalog, stack.instance, stack.gateway):
-            assert health_status(server.target, LIVENESS_SERVICE) == "SERVING"
-    finally:
-        stack.stop()
-
-
 def test_compose_nginx_configuration_is_valid(tmp_path):
     binary = nginx_binary()
     if binary is None:

@@ -15,7 +15,8 @@ from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
-from tests.reliability.stack import free_port, start_stack
+from plugboard.rpc.server import LIVENESS_SERVICE
+from tests.reliability.stack import free_port, health_status, start_stack
 
 
 def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -98,10 +99,7 @@ def test_every_server_counts_its_calls_and_the_domain_its_events(stack):
     assert value(instance, "plugboard_secrets", key_id="rel-1") == 1
     assert tested.id
 
-
-def test_quota_refusals_are_counted(stack):
-    """With one call in flight per key allowed, a second concurrent call is refused and counted."""
-    gateway_catalog = cgrpc.CatalogServiceStub(stack.gateway.channel)
+    # Quota refusals: with one call in flight per key allowed, concurrent calls are refused and counted.
     futures = [gateway_catalog.GetConnector.future(cpb.GetConnectorRequest(id=stack.connector_id), timeout=10)
                for _ in range(20)]
     codes = []
@@ -113,8 +111,12 @@ def test_quota_refusals_are_counted(stack):
             codes.append(exc.code().name)
     refused = codes.count("RESOURCE_EXHAUSTED")
     assert refused >= 1, codes
-    samples = scrape(stack.metrics_ports["gateway"])
+    samples = scrape(ports["gateway"])
     assert value(samples, "plugboard_quota_refusals_total", limit="key_calls") == refused
+
+    # Every server answers the process-only health status that liveness probes check.
+    for server in (stack.catalog, stack.instance, stack.gateway):
+        assert health_status(server.target, LIVENESS_SERVICE) == "SERVING"
 
 
 def test_metrics_are_off_by_default(tmp_path):
