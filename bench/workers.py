@@ -131,6 +131,21 @@ def _measure(args: argparse.Namespace, workers: int, port: int, url: str, data_d
             "cpu_us_per_call": round(cpu * 1e6 / max(result["ok"], 1), 1)}
 
 
+def metric_update_cost(calls: int = 200_000) -> float:
+    """What the metrics add to one call, measured alone: the started counter, the handled counter of
+    its code and the latency histogram, as ``plugboard.rpc.handlers`` updates them (µs per call)."""
+    from prometheus_client import CollectorRegistry
+
+    from plugboard.observability.metrics import RpcMetrics
+
+    method = RpcMetrics(CollectorRegistry()).method(METHOD, "UNARY")
+    started = time.perf_counter()
+    for _ in range(calls):
+        method.started.inc()
+        method.finished("OK", 0.0012)
+    return round((time.perf_counter() - started) * 1e6 / calls, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
@@ -163,18 +178,22 @@ def main(argv: list[str] | None = None) -> int:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
         request = cpb.GetConnectorStagedRequest(id=draft.id, project="bench").SerializeToString()
-        for workers in [int(n) for n in args.workers.split(",")]:
+        for workers in [int(n) for n in args.workers.split(",") if n]:
             line = {"name": "catalog_workers", **_measure(args, workers, port, urls["catalog"], data_dir,
                                                           request, metrics=False), "cores": os.cpu_count()}
             lines.append(line)
             print(json.dumps(line), flush=True)
         off, on = [], []
         for _ in range(args.metrics_repeats):
-            off.append(_measure(args, 1, port, urls["catalog"], data_dir, request, metrics=False)["qps"])
-            on.append(_measure(args, 1, port, urls["catalog"], data_dir, request, metrics=True)["qps"])
-        line = {"name": "metrics_cost", "workers": 1, "qps_without": off, "qps_with": on,
-                "ratio_with_to_without": round(sum(on) / sum(off), 3) if sum(off) else None,
-                "cores": os.cpu_count()}
+            off.append(_measure(args, 1, port, urls["catalog"], data_dir, request, metrics=False))
+            on.append(_measure(args, 1, port, urls["catalog"], data_dir, request, metrics=True))
+        qps_off, qps_on = [r["qps"] for r in off], [r["qps"] for r in on]
+        cpu_off = sum(r["cpu_us_per_call"] for r in off) / len(off)
+        cpu_on = sum(r["cpu_us_per_call"] for r in on) / len(on)
+        line = {"name": "metrics_cost", "workers": 1, "qps_without": qps_off, "qps_with": qps_on,
+                "ratio_with_to_without": round(sum(qps_on) / sum(qps_off), 3) if sum(qps_off) else None,
+                "cpu_us_per_call_without": round(cpu_off, 1), "cpu_us_per_call_with": round(cpu_on, 1),
+                "metric_updates_us_per_call": metric_update_cost(), "cores": os.cpu_count()}
         print(json.dumps(line), flush=True)
     subprocess.run(["rm", "-rf", str(data_dir)], check=False)
     return 0
