@@ -124,3 +124,18 @@ def test_metrics_are_off_by_default(tmp_path):
 
     settings = Settings.from_env({})
     assert (settings.catalog_metrics_port, settings.instance_metrics_port, settings.gateway_metrics_port) == (0, 0, 0)
+
+
+def test_database_errors_are_counted_by_reason():
+    import peewee
+
+    from plugboard.errors import Unavailable
+    from plugboard.observability.metrics import install_domain_metrics
+    from plugboard.storage.errors import translate_errors
+
+    metrics = install_domain_metrics()
+    before = metrics.database_errors.labels("DATABASE_UNAVAILABLE")._value.get()
+    with pytest.raises(Unavailable):
+        with translate_errors():
+            raise peewee.OperationalError(Exception("connection refused"))
+    assert metrics.database_errors.labels("DATABASE_UNAVAILABLE")._value.get() == before + 1

@@ -6,11 +6,13 @@ no attribute holds a secret; every JSON access line carries its call's trace id.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict
 from concurrent import futures
 
 import grpc
+import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tpb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as tgrpc
@@ -103,6 +105,10 @@ def test_a_call_through_the_gateway_is_one_trace_across_the_three_services(tmp_p
                                   plain={"ACCOUNT": "a1", "HOST": "127.0.0.1:9"})
         stub.TestInstanceConnection(ispb.TestInstanceConnectionRequest(id=created.id), timeout=10)
         channel.close()
+        http_port = int(re.search(r"HTTP/JSON on port (\d+)", gateway.log_text()).group(1))
+        answer = httpx.get(f"http://127.0.0.1:{http_port}/connectors/{connector_id}",
+                           headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert answer.status_code == 200, answer.text
         assert connector_id
     finally:
         for process in reversed(processes):
@@ -142,6 +148,10 @@ def test_a_call_through_the_gateway_is_one_trace_across_the_three_services(tmp_p
     for _, span in spans:
         for text in _attributes(span).values():
             assert SECRET not in text and key not in text
+
+    # An HTTP/JSON request is a trace too: the gateway's HTTP span (by route template), then the catalog's.
+    http_trace = trace_of("plugboard-gateway", "HTTP GET /connectors/{id}")
+    assert any(s == "plugboard-catalog" and span.name.endswith("/GetConnector") for s, span in http_trace)
 
     # Every JSON access line has a trace id; the gateway's CreateInstance line has the span's.
     created_id = next(span.trace_id.hex() for s, span in spans if s == "plugboard-gateway"
