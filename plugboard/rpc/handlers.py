@@ -6,10 +6,10 @@ answer UNIMPLEMENTED) so that:
 
 - one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
   in ms, peer, trace id (the call's span's, else the caller's ``traceparent``'s, else a fresh one) and the
-  caller's project when known (never the payload);
+  caller's project when known (never the payload); health checks (``grpc.health.v1.Health``, polled
+  every second by balancers and the gateway) are DEBUG, so that the access log shows what people called;
 - the server's ``RpcMetrics`` (when it has a metrics port) count the call and its latency, and a SERVER
-  span covers it while tracing is on (``plugboard.observability``); health checks (``grpc.health.v1.Health``, polled every second by
-  balancers and the gateway) are DEBUG, so that the access log shows what people called;
+  span covers it while tracing is on (``plugboard.observability``);
 - a ``PlugboardError`` escaping the handler becomes its rich status (``to_status``);
 - any other exception becomes INTERNAL "internal error (ref <id>)"; logger ``plugboard.rpc`` gets
   ONE ERROR line with the exception class, the ref and the innermost file:line, never the
@@ -288,13 +288,17 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str, rpc_metrics: Any =
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_wrap_behaviour(handler.unary_unary, method, stream_response=False, metrics=metrics), **kwargs)
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_behaviour(handler.unary_unary, method, stream_response=False, metrics=metrics), **kwargs)
     if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_wrap_behaviour(handler.unary_stream, method, stream_response=True, metrics=metrics), **kwargs)
+        return grpc.unary_stream_rpc_method_handler(
+            _wrap_behaviour(handler.unary_stream, method, stream_response=True, metrics=metrics), **kwargs)
     if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_wrap_behaviour(handler.stream_unary, method, stream_response=False, metrics=metrics), **kwargs)
+        return grpc.stream_unary_rpc_method_handler(
+            _wrap_behaviour(handler.stream_unary, method, stream_response=False, metrics=metrics), **kwargs)
     if handler.stream_stream is not None:
-        return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(handler.stream_stream, method, stream_response=True, metrics=metrics), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(
+            _wrap_behaviour(handler.stream_stream, method, stream_response=True, metrics=metrics), **kwargs)
     return handler
 
 

@@ -4,8 +4,8 @@
 server has: the health service (grpcio-health-checking), server reflection (grpcio-reflection),
 the access log and error translation (``EdgeRegistrar`` wraps every
 method handler once, at registration), message-size and concurrency limits, and, when given a
-``metrics_port``, Prometheus metrics of every call on that port (``plugboard.observability.metrics``). ``serve_forever`` runs it until
-SIGTERM/SIGINT; ``shutdown`` is the same graceful sequence without signals (for tests and
+``metrics_port``, Prometheus metrics of every call on that port (``plugboard.observability.metrics``).
+``serve_forever`` runs it until SIGTERM/SIGINT; ``shutdown`` is the same graceful sequence without signals (for tests and
 embedding): health NOT_SERVING, drain in-flight calls, stop, then ``Served.cleanups`` and
 ``on_stop``.
 
