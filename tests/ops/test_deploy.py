@@ -71,3 +71,22 @@ def test_compose_nginx_configuration_is_valid(tmp_path):
     checked = subprocess.run([binary, "-t", "-q", "-p", str(tmp_path), "-c", str(conf)],
                              capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_compose_runs_replicas_behind_the_load_balancer_with_metrics_on():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    for name, port in (("catalog", 50051), ("instance", 50052), ("gateway", 50050)):
+        service = services[name]
+        assert str(service["deploy"]["replicas"]).startswith("${PLUGBOARD_REPLICAS:-2}")
+        assert "ports" not in service  # replicas publish nothing: the lb does
+        environment = service["environment"]
+        assert environment[f"PLUGBOARD_{name.upper()}_METRICS_PORT"] == "9464"
+        assert "plugboard" in service["healthcheck"]["test"] and f"127.0.0.1:{port}" in service["healthcheck"]["test"]
+        assert environment["PLUGBOARD_CATALOG_TARGET"] == "lb:50051"
+    lb = services["lb"]
+    assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in lb["volumes"]
+    assert {"50050:50050", "8080:8080"} <= set(lb["ports"])
+    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    for name, port in (("catalog", 50051), ("instance", 50052), ("gateway", 50050)):
+        assert f"server {name}:{port}" in conf and f"grpc_pass grpc://{name};" in conf
