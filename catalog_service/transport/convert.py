@@ -329,6 +329,7 @@ class ConnectorProtos:
                 version=proto_version,
                 latest_version=connector.latest.number,
                 specification=proto_version.specification,
+                creator_project=connector.creator_project,
             ).SerializeToString()
             self._usable.put(key, data)
         return catpb.CheckConnectorUsableResponse.FromString(data)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from plugboard.instance.v1 import installation_pb2 as _installation_pb2
 from plugboard.instance.v1 import instance_pb2 as _instance_pb2
 from plugboard.instance.v1 import instance_service_pb2 as _instance_service_pb2
 import abc as _abc_1
@@ -103,6 +104,58 @@ class InstanceServiceStub:
     CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
     unreachable).
     """
+    InstallConnector: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]
+    """Installs a connector in a project (from the marketplace: a published connector visible to the
+    project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+    PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+    A replay of the same request_id returns the first result. A connector the project built itself is
+    installed automatically with its first instance; installing it explicitly is allowed too.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+    INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+    FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+    """
+    GetInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstallationRequest, _installation_pb2.Installation]
+    """Gets an installation, with its instance count and whether an update is available.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+    """
+    ListInstallations: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationsRequest, _instance_service_pb2.ListInstallationsResponse]
+    """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+    Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+    """
+    UninstallConnector: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UninstallConnectorRequest, _instance_service_pb2.UninstallConnectorResponse]
+    """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+    marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+    and the call refused.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+    INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+    instance_count; INSTALLATION_REMOVING when another removal is under way).
+    """
+    CustomiseInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CustomiseInstallationRequest, _installation_pb2.Installation]
+    """Customises an installation: a new revision with the caller as its author. The customisation given
+    replaces the current one as a whole (an empty one returns to the published version).
+    Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+    path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+    """
+    ListInstallationRevisions: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationRevisionsRequest, _instance_service_pb2.ListInstallationRevisionsResponse]
+    """Lists an installation's revisions, newest first.
+    Errors: INVALID_ARGUMENT, NOT_FOUND.
+    """
+    UpdateInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstallationRequest, _instance_service_pb2.UpdateInstallationResponse]
+    """Updates an installation to a newer published version. Unmodified: the installation and every
+    instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+    moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+    nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+    UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+    CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+    """
+    MoveInstances: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.MoveInstancesRequest, _instance_service_pb2.MoveInstancesResponse]
+    """Moves instances of a connector to another of the project's installations of it (after an
+    ALONGSIDE update), after validating their variables against its version. All or nothing unless
+    skip_failing_instances; a dry run changes nothing.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+    UNAVAILABLE.
+    """
     CountConnectorReferences: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]
     """Counts, and names the first few of, the instances referencing a connector in any project,
     PENDING ones included, read from the primary database. For the gateway's deletion protocol.
@@ -183,6 +236,58 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
     CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
     unreachable).
+    """
+    InstallConnector: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Installs a connector in a project (from the marketplace: a published connector visible to the
+    project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+    PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+    A replay of the same request_id returns the first result. A connector the project built itself is
+    installed automatically with its first instance; installing it explicitly is allowed too.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+    INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+    FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+    """
+    GetInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstallationRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Gets an installation, with its instance count and whether an update is available.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+    """
+    ListInstallations: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationsRequest, _instance_service_pb2.ListInstallationsResponse]  # type: ignore[assignment]
+    """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+    Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+    """
+    UninstallConnector: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UninstallConnectorRequest, _instance_service_pb2.UninstallConnectorResponse]  # type: ignore[assignment]
+    """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+    marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+    and the call refused.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+    INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+    instance_count; INSTALLATION_REMOVING when another removal is under way).
+    """
+    CustomiseInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CustomiseInstallationRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Customises an installation: a new revision with the caller as its author. The customisation given
+    replaces the current one as a whole (an empty one returns to the published version).
+    Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+    path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+    """
+    ListInstallationRevisions: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationRevisionsRequest, _instance_service_pb2.ListInstallationRevisionsResponse]  # type: ignore[assignment]
+    """Lists an installation's revisions, newest first.
+    Errors: INVALID_ARGUMENT, NOT_FOUND.
+    """
+    UpdateInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstallationRequest, _instance_service_pb2.UpdateInstallationResponse]  # type: ignore[assignment]
+    """Updates an installation to a newer published version. Unmodified: the installation and every
+    instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+    moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+    nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+    UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+    CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+    """
+    MoveInstances: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.MoveInstancesRequest, _instance_service_pb2.MoveInstancesResponse]  # type: ignore[assignment]
+    """Moves instances of a connector to another of the project's installations of it (after an
+    ALONGSIDE update), after validating their variables against its version. All or nothing unless
+    skip_failing_instances; a dry run changes nothing.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+    UNAVAILABLE.
     """
     CountConnectorReferences: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]  # type: ignore[assignment]
     """Counts, and names the first few of, the instances referencing a connector in any project,
@@ -309,6 +414,106 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
         CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
         unreachable).
+        """
+
+    @_abc_1.abstractmethod
+    def InstallConnector(
+        self,
+        request: _instance_service_pb2.InstallConnectorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Installs a connector in a project (from the marketplace: a published connector visible to the
+        project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+        PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+        A replay of the same request_id returns the first result. A connector the project built itself is
+        installed automatically with its first instance; installing it explicitly is allowed too.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+        INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+        FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+        """
+
+    @_abc_1.abstractmethod
+    def GetInstallation(
+        self,
+        request: _instance_service_pb2.GetInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Gets an installation, with its instance count and whether an update is available.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+        """
+
+    @_abc_1.abstractmethod
+    def ListInstallations(
+        self,
+        request: _instance_service_pb2.ListInstallationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.ListInstallationsResponse, _abc.Awaitable[_instance_service_pb2.ListInstallationsResponse]]:
+        """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+        Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+        """
+
+    @_abc_1.abstractmethod
+    def UninstallConnector(
+        self,
+        request: _instance_service_pb2.UninstallConnectorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.UninstallConnectorResponse, _abc.Awaitable[_instance_service_pb2.UninstallConnectorResponse]]:
+        """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+        marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+        and the call refused.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+        INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+        instance_count; INSTALLATION_REMOVING when another removal is under way).
+        """
+
+    @_abc_1.abstractmethod
+    def CustomiseInstallation(
+        self,
+        request: _instance_service_pb2.CustomiseInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Customises an installation: a new revision with the caller as its author. The customisation given
+        replaces the current one as a whole (an empty one returns to the published version).
+        Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+        path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+        """
+
+    @_abc_1.abstractmethod
+    def ListInstallationRevisions(
+        self,
+        request: _instance_service_pb2.ListInstallationRevisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.ListInstallationRevisionsResponse, _abc.Awaitable[_instance_service_pb2.ListInstallationRevisionsResponse]]:
+        """Lists an installation's revisions, newest first.
+        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateInstallation(
+        self,
+        request: _instance_service_pb2.UpdateInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.UpdateInstallationResponse, _abc.Awaitable[_instance_service_pb2.UpdateInstallationResponse]]:
+        """Updates an installation to a newer published version. Unmodified: the installation and every
+        instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+        moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+        nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+        UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+        CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+        """
+
+    @_abc_1.abstractmethod
+    def MoveInstances(
+        self,
+        request: _instance_service_pb2.MoveInstancesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.MoveInstancesResponse, _abc.Awaitable[_instance_service_pb2.MoveInstancesResponse]]:
+        """Moves instances of a connector to another of the project's installations of it (after an
+        ALONGSIDE update), after validating their variables against its version. All or nothing unless
+        skip_failing_instances; a dry run changes nothing.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+        UNAVAILABLE.
         """
 
     @_abc_1.abstractmethod
