@@ -19,6 +19,7 @@ from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.rpc.status import from_rpc_error
+from tests.reliability.fuzz import FULL
 from tests.gateway.helpers import publish
 from tests.rich import expect_error
 
@@ -190,6 +191,14 @@ def race_deletes_and_installs(gateway, keys, direct_instances, direct_catalog, r
 def test_deletes_racing_installs_never_orphan_an_installation(gateway, keys, instance_server, direct_catalog):
     race_deletes_and_installs(gateway, keys, igrpc.InstanceServiceStub(instance_server.channel), direct_catalog,
                               ROUNDS)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+@pytest.mark.skipif(not FULL, reason="slow: run with PLUGBOARD_FULL=1")
+def test_deletes_racing_installs_over_thousands_of_rounds(gateway, keys, instance_server, direct_catalog):
+    race_deletes_and_installs(gateway, keys, igrpc.InstanceServiceStub(instance_server.channel), direct_catalog,
+                              2000)
 
 
 def test_the_author_of_a_revision_is_the_calling_key_and_callers_cannot_forge_it(keys, vendor_connector):

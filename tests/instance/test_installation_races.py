@@ -9,11 +9,13 @@ import os
 import threading
 
 import grpc
+import pytest
 
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.rpc.status import from_rpc_error
+from tests.reliability.fuzz import FULL
 from tests.instance.helpers import install, publish, share
 
 # A few hundred rounds in the default suite; PLUGBOARD_TEST_RACE_ROUNDS (for example 5000) for a long run.
@@ -30,11 +32,22 @@ def _outcome(call) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_uninstall_racing_create_instance_never_orphans_an_instance(instances, catalog_server, unique):
+    race(instances, catalog_server, unique, ROUNDS)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+@pytest.mark.skipif(not FULL, reason="slow: run with PLUGBOARD_FULL=1")
+def test_uninstall_racing_create_instance_over_thousands_of_rounds(instances, catalog_server, unique):
+    race(instances, catalog_server, unique, 3000)
+
+
+def race(instances, catalog_server, unique, rounds: int) -> None:  # type: ignore[no-untyped-def]
     catalog = cgrpc.CatalogServiceStub(catalog_server.channel)
     connector_id = publish(catalog, "vendor", f"race-{unique}", SPEC)
     share(catalog, "vendor", connector_id, "acme")
     outcomes: dict[str, set[str]] = {"create": set(), "uninstall": set()}
-    for number in range(ROUNDS):
+    for number in range(rounds):
         installation = install(instances, "acme", connector_id, alongside=True)
         start = threading.Barrier(2)
         result: dict[str, str] = {}
@@ -75,4 +88,4 @@ def test_uninstall_racing_create_instance_never_orphans_an_instance(instances, c
             instances.UninstallConnector(ispb.UninstallConnectorRequest(project="acme", id=installation.id))
         for side in outcomes:
             outcomes[side].add(result[side])
-    assert ROUNDS < 20 or (len(outcomes["create"]) > 1 or len(outcomes["uninstall"]) > 1), outcomes
+    assert rounds < 20 or (len(outcomes["create"]) > 1 or len(outcomes["uninstall"]) > 1), outcomes
