@@ -117,8 +117,16 @@ def test_the_native_http_dialect_serves_installations(gateway, keys, vendor_conn
                            headers={"Authorization": f"Bearer {gateway.key}"})
         assert foreign.status_code == 404
         assert http.get("/projects/globex/installations/missing", headers=viewer).status_code == 404
+        globex_key = globex["Authorization"].removeprefix("Bearer ")
+        customised = http.post(f"/projects/globex/installations/{installation['id']}:customise",
+                               headers={**globex, "x-plugboard-key-id": "forged"},
+                               json={"customisation": {"extraKeys": [{"key": "NOTE"}]}})
+        assert customised.status_code == 200, customised.text
+        assert customised.json()["modifiedBy"]["keyId"] == globex_key[4:16]  # the key's, never the header's
         revisions = http.get(f"/projects/globex/installations/{installation['id']}/revisions", headers=viewer)
-        assert revisions.status_code in (200, 501)
+        assert revisions.status_code == 200 and revisions.json()["revisions"][0]["number"] == "1"
+        assert http.post(f"/projects/globex/installations/{installation['id']}:update", headers=globex,
+                         json={}).status_code == 400  # no newer version: FAILED_PRECONDITION
         removed = http.delete(f"/projects/globex/installations/{installation['id']}", headers=globex)
         assert removed.status_code == 200, removed.text
 

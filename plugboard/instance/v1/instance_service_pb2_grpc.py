@@ -28,11 +28,14 @@ if _version_not_supported:
 
 
 class InstanceServiceStub:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -135,11 +138,14 @@ class InstanceServiceStub:
 
 
 class InstanceServiceServicer:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -151,10 +157,13 @@ class InstanceServiceServicer:
     def CreateInstance(self, request, context):
         """Creates an instance. A replay of the same request_id in the same project returns the first
         result and never creates a second instance.
+        The instance belongs to instance.installation_id, or to the project's installation of the connector
+        named (the only one, or the only one at instance.connector_version), and takes its version.
         Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-        timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-        (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-        nothing is left behind).
+        timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+        FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+        CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+        CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -225,14 +234,17 @@ class InstanceServiceServicer:
 
     def UpgradeInstance(self, request, context):
         """Moves one instance, or all of a project's instances of a connector, to a published version after
-        validating their variables against it. A dry run reports what would fail and changes nothing.
+        validating their variables against it, through installations: one instance goes into the project's
+        installation of that version (or moves its installation in place when it is that installation's only
+        instance and the installation is unmodified); a connector's unmodified installations move in place
+        with the instances that validate. A dry run reports what would fail and changes nothing.
         When the target version's connection goes to another origin, the upgrade of one instance must
         re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
         reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-        unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+        SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -323,8 +335,9 @@ class InstanceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CountConnectorReferences(self, request, context):
-        """Counts, and names the first few of, the instances referencing a connector in any project,
-        PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+        """Counts, and names the first few of, the instances and the installations referencing a connector in
+        any project, PENDING ones included, read from the primary database. For the gateway's deletion
+        protocol.
         Internal: not exposed by the gateway.
         Errors: INVALID_ARGUMENT (empty connector_id).
         """
@@ -429,11 +442,14 @@ def add_InstanceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class InstanceService:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 

@@ -29,11 +29,14 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class InstanceServiceStub:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -49,10 +52,13 @@ class InstanceServiceStub:
     CreateInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CreateInstanceRequest, _instance_pb2.Instance]
     """Creates an instance. A replay of the same request_id in the same project returns the first
     result and never creates a second instance.
+    The instance belongs to instance.installation_id, or to the project's installation of the connector
+    named (the only one, or the only one at instance.connector_version), and takes its version.
     Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-    timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-    (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-    nothing is left behind).
+    timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+    FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+    CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+    CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
     """
     GetInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstanceRequest, _instance_pb2.Instance]
     """Gets an instance. Secret values are never returned.
@@ -95,14 +101,17 @@ class InstanceServiceStub:
     """
     UpgradeInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
-    validating their variables against it. A dry run reports what would fail and changes nothing.
+    validating their variables against it, through installations: one instance goes into the project's
+    installation of that version (or moves its installation in place when it is that installation's only
+    instance and the installation is unmodified); a connector's unmodified installations move in place
+    with the instances that validate. A dry run reports what would fail and changes nothing.
     When the target version's connection goes to another origin, the upgrade of one instance must
     re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
     reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-    unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+    SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
     """
     InstallConnector: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]
     """Installs a connector in a project (from the marketplace: a published connector visible to the
@@ -157,19 +166,23 @@ class InstanceServiceStub:
     UNAVAILABLE.
     """
     CountConnectorReferences: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]
-    """Counts, and names the first few of, the instances referencing a connector in any project,
-    PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+    """Counts, and names the first few of, the instances and the installations referencing a connector in
+    any project, PENDING ones included, read from the primary database. For the gateway's deletion
+    protocol.
     Internal: not exposed by the gateway.
     Errors: INVALID_ARGUMENT (empty connector_id).
     """
 
 @_typing.type_check_only
 class InstanceServiceAsyncStub(InstanceServiceStub):
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -182,10 +195,13 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     CreateInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CreateInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Creates an instance. A replay of the same request_id in the same project returns the first
     result and never creates a second instance.
+    The instance belongs to instance.installation_id, or to the project's installation of the connector
+    named (the only one, or the only one at instance.connector_version), and takes its version.
     Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-    timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-    (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-    nothing is left behind).
+    timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+    FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+    CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+    CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
     """
     GetInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Gets an instance. Secret values are never returned.
@@ -228,14 +244,17 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     UpgradeInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]  # type: ignore[assignment]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
-    validating their variables against it. A dry run reports what would fail and changes nothing.
+    validating their variables against it, through installations: one instance goes into the project's
+    installation of that version (or moves its installation in place when it is that installation's only
+    instance and the installation is unmodified); a connector's unmodified installations move in place
+    with the instances that validate. A dry run reports what would fail and changes nothing.
     When the target version's connection goes to another origin, the upgrade of one instance must
     re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
     reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-    unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+    SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
     """
     InstallConnector: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]  # type: ignore[assignment]
     """Installs a connector in a project (from the marketplace: a published connector visible to the
@@ -290,18 +309,22 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     UNAVAILABLE.
     """
     CountConnectorReferences: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]  # type: ignore[assignment]
-    """Counts, and names the first few of, the instances referencing a connector in any project,
-    PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+    """Counts, and names the first few of, the instances and the installations referencing a connector in
+    any project, PENDING ones included, read from the primary database. For the gateway's deletion
+    protocol.
     Internal: not exposed by the gateway.
     Errors: INVALID_ARGUMENT (empty connector_id).
     """
 
 class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -318,10 +341,13 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_instance_pb2.Instance, _abc.Awaitable[_instance_pb2.Instance]]:
         """Creates an instance. A replay of the same request_id in the same project returns the first
         result and never creates a second instance.
+        The instance belongs to instance.installation_id, or to the project's installation of the connector
+        named (the only one, or the only one at instance.connector_version), and takes its version.
         Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-        timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-        (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-        nothing is left behind).
+        timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+        FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+        CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+        CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
         """
 
     @_abc_1.abstractmethod
@@ -406,14 +432,17 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_service_pb2.UpgradeInstanceResponse, _abc.Awaitable[_instance_service_pb2.UpgradeInstanceResponse]]:
         """Moves one instance, or all of a project's instances of a connector, to a published version after
-        validating their variables against it. A dry run reports what would fail and changes nothing.
+        validating their variables against it, through installations: one instance goes into the project's
+        installation of that version (or moves its installation in place when it is that installation's only
+        instance and the installation is unmodified); a connector's unmodified installations move in place
+        with the instances that validate. A dry run reports what would fail and changes nothing.
         When the target version's connection goes to another origin, the upgrade of one instance must
         re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
         reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-        unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+        SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
         """
 
     @_abc_1.abstractmethod
@@ -522,8 +551,9 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _instance_service_pb2.CountConnectorReferencesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_instance_service_pb2.CountConnectorReferencesResponse, _abc.Awaitable[_instance_service_pb2.CountConnectorReferencesResponse]]:
-        """Counts, and names the first few of, the instances referencing a connector in any project,
-        PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+        """Counts, and names the first few of, the instances and the installations referencing a connector in
+        any project, PENDING ones included, read from the primary database. For the gateway's deletion
+        protocol.
         Internal: not exposed by the gateway.
         Errors: INVALID_ARGUMENT (empty connector_id).
         """
