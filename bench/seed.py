@@ -143,6 +143,8 @@ def seed_instances(url: str, secret_keys: str, connectors: list[dict], count: in
     by_connector: dict[str, int] = {}
     others = 0
     write = _bulk_writer(store)
+    installations: dict[tuple[str, str], dict] = {}
+    pending_installations: list[dict] = []
     for start in range(0, count, 500):
         batch = []
         for i in range(start, min(count, start + 500)):
@@ -152,6 +154,10 @@ def seed_instances(url: str, secret_keys: str, connectors: list[dict], count: in
                 project, connector = f"project-{others % 50:02d}", connectors[others % len(connectors)]
                 others += 1
             instance_id = str(uuid.uuid4())
+            pair = (project, connector["id"])
+            if pair not in installations:  # every instance belongs to an installation (issue 16)
+                installations[pair] = _installation_row(project, connector, configuration, now)
+                pending_installations.append(installations[pair])
             resolved = resolve_variables(
                 (VariableInput("API_TOKEN", f"tok-{uuid.uuid4().hex}", secret=True),
                  VariableInput("WEBHOOK_SECRET", f"whs-{uuid.uuid4().hex}", secret=True),
@@ -165,17 +171,42 @@ def seed_instances(url: str, secret_keys: str, connectors: list[dict], count: in
                 rate_limit_unit=RateLimitUnit.MINUTE, rate_limit_duration=1, state=InstanceState.READY,
                 version=1, create_time=now, update_time=now, latest_version=1, configuration=configuration,
                 variables=seal_all(keyring, project, instance_id, resolved, now),
+                installation_id=installations[pair]["id"],
             ))
             by_connector[connector["id"]] = by_connector.get(connector["id"], 0) + 1
             if project == PROJECT:
                 acme.append(instance_id)
         with db.atomic():
+            if pending_installations:
+                from instance_service.storage.models import InstallationRow
+
+                for first in range(0, len(pending_installations), 200):
+                    InstallationRow.insert_many(pending_installations[first:first + 200]).execute()
+                pending_installations.clear()
             write(batch)
     _analyze(db)
     db.close()
     popular_ids = {c["id"] for c in popular}
     referenced = [c["id"] for c in connectors if by_connector.get(c["id"]) and c["id"] not in popular_ids]
     return {"acme_instances": acme, "popular": [c["id"] for c in popular], "referenced": referenced}
+
+
+def _installation_row(project: str, connector: dict, configuration, now):  # type: ignore[no-untyped-def]
+    """The installation row of a project's instances of a connector: its own connectors' automatic one,
+    else one installed from the marketplace, at version 1."""
+    import json as _json
+
+    from instance_service.storage.statements import configuration_json
+
+    return {
+        "id": str(uuid.uuid4()), "project": project, "connector_id": connector["id"],
+        "connector_key": connector["key"], "connector_name": connector["key"], "connector_version": 1,
+        "latest_version": 1, "origin": "AUTOMATIC" if project == PROJECT else "MARKETPLACE", "slot": "",
+        "state": "READY", "version": 1, "revision": 0, "customisation": None,
+        "configuration": configuration_json(configuration),
+        "created_by": _json.dumps({"project": project}), "modified_by": None, "modify_time": None,
+        "create_time": now, "update_time": now,
+    }
 
 
 def _instance_columns(instance):  # type: ignore[no-untyped-def]
@@ -194,7 +225,7 @@ def _instance_columns(instance):  # type: ignore[no-untyped-def]
         "type": instance.type, "state": instance.state.value, "version": instance.version,
         "last_test_outcome": instance.last_test_outcome.value,
         "configuration": configuration_json(instance.configuration),
-        "upgrade_blocked": blocked_json(instance.blocked_reasons),
+        "upgrade_blocked": blocked_json(instance.blocked_reasons), "installation": instance.installation_id or None,
         "create_time": instance.create_time, "update_time": instance.update_time,
     }
 

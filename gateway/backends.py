@@ -20,9 +20,10 @@ from typing import Any
 
 import grpc
 
-from gateway.deletion import ConnectorRef, InstanceRef, References
+from gateway.deletion import ConnectorRef, InstallationRef, InstanceRef, References
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
+from plugboard import identity
 from plugboard.rpc import client
 from plugboard.rpc.status import from_rpc_error
 
@@ -51,7 +52,8 @@ def forwardable_metadata(metadata: Iterable[Any] | None) -> Metadata:
     kept = []
     for key, value in metadata:
         lowered = key.lower()
-        if lowered.startswith(":") or lowered in HOP_BY_HOP or lowered in CREDENTIALS:
+        if lowered.startswith(":") or lowered in HOP_BY_HOP or lowered in CREDENTIALS \
+                or lowered.startswith(identity.RESERVED_PREFIX):
             continue
         kept.append((lowered, value))
     return tuple(kept)
@@ -69,7 +71,7 @@ def split_metadata(metadata: Iterable[Any] | None) -> tuple[Metadata, str | None
     bearer = api_key = None
     for key, value in metadata:
         lowered = key.lower()
-        if lowered in _DROPPED or lowered.startswith(":"):
+        if lowered in _DROPPED or lowered.startswith(":") or lowered.startswith(identity.RESERVED_PREFIX):
             if lowered == "authorization" and bearer is None and isinstance(value, str):
                 scheme, _, token = value.strip().partition(" ")
                 if scheme.lower() == "bearer" and token.strip():
@@ -167,4 +169,6 @@ class GrpcInstances:
             total=response.total,
             instances=tuple(InstanceRef(project=i.project, id=i.id, name=i.name)
                             for i in response.instances),
+            installation_total=response.installation_total,
+            installations=tuple(InstallationRef(project=i.project, id=i.id) for i in response.installations),
         )

@@ -3,14 +3,17 @@
 A check-then-delete races with a concurrent instance create, so each side writes its intent before it
 reads the other's. The gateway's side:
 
-0. the instance service counts the instances referencing it; any: the caller gets FAILED_PRECONDITION
-   ``CONNECTOR_HAS_INSTANCES`` at once, and nothing was written (a refusal needs no intent: it is right
+0. the instance service counts the instances and the installations referencing it (every project,
+   PENDING ones included); any: the caller gets FAILED_PRECONDITION ``CONNECTOR_HAS_INSTANCES`` (or
+   ``CONNECTOR_HAS_INSTALLATIONS`` when only installations are left, naming those of the caller's
+   project and counting the others) at once, and nothing was written (a refusal needs no intent: it is right
    at the moment of that count). This makes the common refusal two reads instead of four calls, two of
    them writes, and never blocks instance creation on a connector in use. None: the protocol proper
    decides, as a count before the intent is written cannot:
 1. the catalog moves the connector ACTIVE -> DELETING (compare-and-swap; a second delete under way gets
-   FAILED_PRECONDITION ``CONNECTOR_DELETING``), so no new instance can become READY from now on;
-2. the instance service counts the instances referencing it, PENDING ones included;
+   FAILED_PRECONDITION ``CONNECTOR_DELETING``), so no new instance or installation can become READY from
+   now on (both are written PENDING before they ask the catalog);
+2. the instance service counts the instances and installations referencing it, PENDING ones included;
 3. any: the catalog reverts the connector to ACTIVE and the caller gets FAILED_PRECONDITION
    ``CONNECTOR_HAS_INSTANCES`` naming up to ``REFERENCE_LIMIT`` of them; none: the catalog deletes it.
 
@@ -42,6 +45,7 @@ from plugboard.errors import (
 
 REFERENCE_LIMIT = 10
 INSTANCE_REFERENCE = "INSTANCE_REFERENCE"
+INSTALLATION_REFERENCE = "INSTALLATION_REFERENCE"
 
 _log = logging.getLogger(__name__)
 
@@ -69,11 +73,29 @@ class InstanceRef:
 
 
 @dataclass(frozen=True)
+class InstallationRef:
+    """An installation of a connector (in any project)."""
+
+    project: str
+    id: str
+
+    @property
+    def resource_name(self) -> str:
+        return f"projects/{self.project}/installations/{self.id}"
+
+
+@dataclass(frozen=True)
 class References:
-    """How many instances reference a connector, and the first few of them."""
+    """How many instances and installations reference a connector, and the first few of each."""
 
     total: int
     instances: tuple[InstanceRef, ...] = ()
+    installation_total: int = 0
+    installations: tuple[InstallationRef, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return self.total > 0 or self.installation_total > 0
 
 
 @dataclass(frozen=True)
@@ -138,8 +160,8 @@ async def delete_connector(
                               referencing_instances=refs.instances)
 
     refs = await _count(instances, connector_id, limit)
-    if refs.total > 0:
-        raise has_instances(connector_id, refs)
+    if refs.any:
+        raise has_instances(connector_id, refs, project)
 
     await catalog.begin_deletion(connector_id)
     try:
@@ -154,9 +176,9 @@ async def delete_connector(
         await _revert(catalog, connector_id)
         raise _count_unavailable(connector_id) from exc
 
-    if refs.total > 0:
+    if refs.any:
         await _revert(catalog, connector_id)
-        raise has_instances(connector_id, refs)
+        raise has_instances(connector_id, refs, project)
 
     await catalog.complete_deletion(connector_id)
     return DeletionResult(deleted=True, dry_run=False, referencing_instance_count=0)
@@ -179,8 +201,31 @@ def _count_unavailable(connector_id: str) -> Unavailable:
     )
 
 
-def has_instances(connector_id: str, refs: References) -> FailedPrecondition:
-    """The refusal naming the referencing instances (up to the count's limit) and the total."""
+def has_installations(connector_id: str, refs: References, project: str) -> FailedPrecondition:
+    """The refusal while installations exist (and no instance): it names the installations of the
+    caller's project and counts the others (another project's installation is not the caller's to see)."""
+    count = refs.installation_total
+    visible = [ref for ref in refs.installations if not project or ref.project == project]
+    others = count - len(visible) if project else 0
+    noun = "installation" if count == 1 else "installations"
+    shown = ", ".join(ref.resource_name for ref in visible[:3]) or "none in your project"
+    return FailedPrecondition(
+        [PreconditionViolation(type=INSTALLATION_REFERENCE, subject=ref.resource_name,
+                               description=f"project {ref.project} has connector {connector_id} installed")
+         for ref in visible],
+        message=f"connector {connector_id} is installed {count} time{'s' if count != 1 else ''} ({shown}"
+                f"{f'; {others} in other projects' if others > 0 else ''}); it can be deleted once every "
+                f"{noun[:-1] if count == 1 else 'installation'} is removed",
+        reason="CONNECTOR_HAS_INSTALLATIONS",
+        metadata={"connector_id": connector_id, "installation_count": count},
+    )
+
+
+def has_instances(connector_id: str, refs: References, project: str = "") -> FailedPrecondition:
+    """The refusal naming the referencing instances (up to the count's limit) and the total; without
+    instances, the installations (``has_installations``)."""
+    if refs.total == 0 and refs.installation_total > 0:
+        return has_installations(connector_id, refs, project)
     count = refs.total
     noun = "instance" if count == 1 else "instances"
     signals.refused("connector_delete", "CONNECTOR_HAS_INSTANCES")
@@ -197,7 +242,8 @@ def has_instances(connector_id: str, refs: References) -> FailedPrecondition:
         message=f"connector {connector_id} is used by {count} {noun} "
                 f"({_names(refs.instances, count)}); delete them first",
         reason="CONNECTOR_HAS_INSTANCES",
-        metadata={"connector_id": connector_id, "referencing_instance_count": count},
+        metadata={"connector_id": connector_id, "referencing_instance_count": count,
+                  **({"installation_count": refs.installation_total} if refs.installation_total else {})},
     )
 
 

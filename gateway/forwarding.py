@@ -32,6 +32,7 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
 from gateway.backends import Backend, forwardable_metadata, split_metadata
+from plugboard import identity
 from gateway.quotas import UNLIMITED, Slot
 from plugboard.errors import PlugboardError
 from plugboard.rpc.status import from_rpc_error, has_rich_details, to_status
@@ -43,6 +44,8 @@ class Admission(NamedTuple):
 
     request: bytes | None
     slot: Slot
+    # Id of the caller's API key, passed to the backend as identity metadata (plugboard.identity).
+    key_id: str = ""
 
 
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
@@ -85,11 +88,14 @@ class _Forward:
         if self.guard is not None:
             streamed = not isinstance(request, bytes)
             try:
-                admitted, slot = await self.guard(self.path, None if streamed else request, credential)
+                admission = await self.guard(self.path, None if streamed else request, credential)
             except PlugboardError as err:
                 await abort_with_error(context, err)
+            slot = admission.slot
+            if admission.key_id:
+                metadata = (*metadata, (identity.KEY_ID, admission.key_id))
             if not streamed:
-                request = admitted
+                request = admission.request
         remaining = context.time_remaining()
         timeout = self.default_deadline if remaining is None else (remaining if remaining > 0.0 else 0.0)
         return request, timeout, metadata, slot

@@ -31,7 +31,14 @@ from google.protobuf.message import DecodeError, Message
 from gateway import keys
 from gateway.forwarding import method_path
 from gateway.http_rules import HttpRoute, route_of
-from plugboard.errors import InvalidArgument, NotFound, PermissionDenied, PlugboardError, instance_not_found
+from plugboard.errors import (
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    PlugboardError,
+    installation_not_found,
+    instance_not_found,
+)
 
 # Service -> (scope to read, scope to change).
 SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
@@ -42,6 +49,10 @@ SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
 # Services whose requests' project is the owner of the resource -> the NOT_FOUND the service itself
 # answers for a missing one (the gateway answers it for another project's resource).
 OWNER_RESOURCE: dict[str, Callable[[str], NotFound]] = {"plugboard.instance.v1.InstanceService": instance_not_found}
+# Routes under these path prefixes address another resource of the service than its main one.
+OWNER_RESOURCE_BY_PREFIX: dict[str, Callable[[str], NotFound]] = {
+    "/projects/{project}/installations/": installation_not_found,
+}
 IDENTITY_FIELDS = ("project", "reviewer")
 
 
@@ -144,6 +155,9 @@ def rule_of(method: MethodDescriptor) -> MethodRule:
     identity = next((name for name in IDENTITY_FIELDS if name in fields
                      and fields[name].type == fields[name].TYPE_STRING), None)
     owner = OWNER_RESOURCE.get(service) if identity == "project" else None
+    if owner is not None and route is not None:
+        owner = next((found for prefix, found in OWNER_RESOURCE_BY_PREFIX.items()
+                      if route.template.startswith(prefix)), owner)
     resource_id = None
     if owner is not None and route is not None:
         others = [v for v in route.variables if v != "project"]

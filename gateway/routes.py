@@ -98,7 +98,8 @@ class DeleteConnectorHandler:
             metadata, credential = split_metadata(context.invocation_metadata())
             slot = UNLIMITED
             if self.guard is not None:
-                request, slot = await self.guard(DELETE_CONNECTOR, request, credential)
+                admission = await self.guard(DELETE_CONNECTOR, request, credential)
+                request, slot = admission.request, admission.slot
             try:
                 try:
                     message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)

@@ -19,13 +19,18 @@ from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
 from plugboard.storage.paging import PageTokens
 
+from .domain.customising import Customising
+from .domain.installations import Installations
 from .domain.secrets import Keyring
+from .domain.updating import Placement, Updates
 from .domain.service import Instances, utcnow
 from .domain.testing import ConnectionTests
 from .domain.versions import Follower, Upgrades
 from .probe import AddressPolicy, Prober
 from .storage.migrations import COMPONENT, MIGRATIONS
 from .storage.models import database_proxy
+from .storage.installations import InstallationRepository
+from .storage.moves import MoveRepository
 from .storage.repository import InstanceRepository
 from .storage.secret_counts import SecretsByKey
 from .transport.catalog_client import CHECK_METHOD, CatalogClient
@@ -55,6 +60,7 @@ async def _reconcile(instances: Instances, period: float) -> None:
     while True:
         try:
             instances.remove_stale_pending()
+            instances.reconcile_installations()
         except PlugboardError as exc:
             _log.warning("reconciler: %s", exc.reason)
         except Exception as exc:  # keep reconciling; class and location only (messages may hold secrets)
@@ -103,16 +109,22 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     )
     catalog = CatalogClient(catalog_channel)
     follower = Follower(store, catalog, cache_seconds=settings.version_check_seconds, clock=utcnow)
+    installation_store = InstallationRepository(db, tokens=PageTokens.from_settings(settings))
+    installations = Installations(installation_store, catalog, pending_stale_seconds=settings.pending_stale_seconds,
+                                  latest=follower.latest)
+    updates = Updates(installation_store, MoveRepository(store, installation_store), catalog, clock=utcnow)
     instances = Instances(
         store, catalog, keyring, pending_stale_seconds=settings.pending_stale_seconds, follower=follower,
+        installations=installations, updates=updates,
     )
     tests = ConnectionTests(
         store, catalog, keyring, Prober(policy), timeout_seconds=settings.connection_test_timeout_seconds,
-        clock=utcnow,
+        clock=utcnow, installations=installation_store,
     )
     servicer = InstanceServicer(
-        instances, tests, Upgrades(store, catalog, keyring, clock=utcnow),
-        default_deadline_seconds=settings.default_deadline_seconds,
+        instances, tests, Upgrades(store, catalog, keyring, clock=utcnow, placement=Placement(updates)),
+        default_deadline_seconds=settings.default_deadline_seconds, installations=installations, updates=updates,
+        customising=Customising(installation_store, catalog, clock=utcnow),
     )
     try:
         served = build_server(

@@ -160,6 +160,15 @@ def instance_not_found(instance_id: str) -> NotFound:
     return NotFound(INSTANCE, instance_id, message=f"{INSTANCE} {instance_id!r} not found")
 
 
+INSTALLATION = "installation"  # the instance service's installations (issue 16)
+
+
+def installation_not_found(installation_id: str) -> NotFound:
+    """The one NOT_FOUND of an installation: missing, PENDING, another project's, or asked for with another
+    project's API key (the gateway answers it in the instance service's place)."""
+    return NotFound(INSTALLATION, installation_id, message=f"{INSTALLATION} {installation_id!r} not found")
+
+
 class AlreadyExists(PlugboardError):
     """A resource with the same unique ``field`` value exists (ALREADY_EXISTS)."""
 

@@ -383,6 +383,7 @@ class ConnectorProtos:
                 version=proto_version,
                 latest_version=usable.latest_number,
                 specification=proto_version.specification,
+                creator_project=connector.creator_project,
             ).SerializeToString()
             self._usable.put(key, data)
         return catpb.CheckConnectorUsableResponse.FromString(data)

@@ -100,6 +100,7 @@ class InstanceDraft:
     session_id: str | None = None
     type: str = ""
     variables: tuple[VariableInput, ...] = ()
+    installation_id: str = ""
 
 
 # ------------------------------------------------------------------------------------ configuration
@@ -188,6 +189,10 @@ class UsableConnector:
     configuration: Configuration
     # The version's `connection` section (None when it has none).
     connection: ConnectionSpec | None = None
+    # Project that created the connector (its own connectors are installed for it automatically).
+    creator_project: str = ""
+    # Name of the connector, as the version names it.
+    name: str = ""
 
 
 # ------------------------------------------------------------------------------------------- stored
@@ -252,6 +257,8 @@ class Instance:
     blocked_reasons: tuple[str, ...] = ()
     # The last connection test result, when the instance has been tested.
     last_test: TestResult | None = None
+    # The installation the instance belongs to (its version is the installation's).
+    installation_id: str = ""
 
     def variable(self, key: str) -> Variable | None:
         for item in self.variables:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +35,8 @@ from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, 
 
 from plugboard.page import Page
 
+from .customising import customised_configuration as _customised
+from .installation_model import InstallationOrigin
 from .binding import changed_keys, require_resupplied, supplied_keys
 from .listing import ListQuery, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector, VersionPolicy, catalog_use
@@ -44,9 +46,16 @@ from .validation import TEXT_MAX, check_project, effective_policy, resolve_varia
 from .variables import merge_variables, new_id, seal_all
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .installation_model import Installation
+    from .installations import Installations
+    from .updating import Updates
     from .versions import Follower
 
 log = logging.getLogger(__name__)
+
+def effective_configuration(installation: "Installation", published):  # type: ignore[no-untyped-def]
+    return _customised(published, installation.customisation)
+
 
 # Compare-and-swap attempts of an update without an expected version before it answers ABORTED.
 UNCONDITIONAL_ATTEMPTS = 5
@@ -101,7 +110,11 @@ class Instances:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         follower: "Follower | None" = None,
+        installations: "Installations | None" = None,
+        updates: "Updates | None" = None,
     ) -> None:
+        self._installations = installations
+        self._updates = updates
         self._follower = follower
         self._store = store
         self._catalog = catalog
@@ -129,8 +142,25 @@ class Instances:
                 first = await self._replayed(project, request_id, deadline)
                 if first is not None:
                     return first
-            connector_id = draft.connector_id
-            if not connector_id:
+            installation: "Installation | None" = None
+            automatic = False
+            connector_id, connector_key, version = draft.connector_id, draft.connector_key, draft.connector_version
+            preview = draft.version_policy is VersionPolicy.PREVIEW
+            if self._installations is not None and not preview:
+                # Step 3: the installation the instance belongs to (a preview's instance belongs to none: it
+                # follows the connector's granted preview, for the creator and privateProjects only) (made now for the project's own
+                # connector); it decides the connector id and the version. Nothing of the instance yet.
+                installation, automatic = await self._installations.for_instance(
+                    project, installation_id=draft.installation_id, connector_id=draft.connector_id,
+                    connector_key=draft.connector_key, connector_version=draft.connector_version,
+                    timeout=max(deadline - self._monotonic(), 0.0))
+                if not automatic and installation.origin is InstallationOrigin.AUTOMATIC and not draft.connector_version:
+                    # The project's own connector: its installation takes the newer version first.
+                    if await self._follow_installations([installation], max(deadline - self._monotonic(), 0.0)):
+                        installation = self._installations.store.get(project, installation.id)
+                connector_id, connector_key = installation.connector_id, installation.connector_key
+                version = installation.connector_version
+            elif not connector_id:
                 # Step 3: resolve the key before writing the intent record (nothing written yet).
                 resolved = await self._check(project, "", draft.connector_key, draft.connector_version, deadline,
                                              preview=draft.version_policy is VersionPolicy.PREVIEW)
@@ -138,22 +168,29 @@ class Instances:
             now = self._clock()
             pending = Instance(
                 id=new_id(), project=project, name=draft.name, connector_id=connector_id,
-                connector_key=draft.connector_key, connector_version=draft.connector_version,
+                connector_key=connector_key, connector_version=version,
                 version_policy=effective_policy(draft), timezone=draft.timezone,
                 date_format=draft.date_format, rate_limit_unit=draft.rate_limit_unit,
                 rate_limit_duration=draft.rate_limit_duration, state=InstanceState.PENDING, version=1,
                 create_time=now, update_time=now, connection_pool_id=draft.connection_pool_id,
                 certificate_id=draft.certificate_id, platform_app_key=draft.platform_app_key,
                 session_id=draft.session_id, type=draft.type,
+                installation_id=installation.id if installation is not None else "",
             )
             if self._store.insert_pending(pending, request_id):
                 break
+            if automatic and installation is not None:
+                self._installations.drop_if_unused_automatic(project, installation.id)  # type: ignore[union-attr]
             # Another call with the same request id won the unique constraint: return its result, or try
             # again if it failed and removed itself meanwhile.
         try:
-            usable = await self._check(project, connector_id, "", draft.connector_version, deadline,
-                                       preview=pending.version_policy is VersionPolicy.PREVIEW)
-            resolved_vars = resolve_variables(draft.variables, usable.configuration, version=usable.version)
+            if installation is not None:  # the uninstall protocol: our intent is written, read theirs
+                self._installations.confirm_for_instance(installation)  # type: ignore[union-attr]
+            usable = await self._check(project, connector_id, "", version, deadline, preview=preview)
+            configuration = usable.configuration
+            if installation is not None:  # the installation's customisation (defaults, extra keys) applies
+                configuration = effective_configuration(installation, configuration) or configuration
+            resolved_vars = resolve_variables(draft.variables, configuration, version=usable.version)
             now = self._clock()
             ready = replace(
                 pending,
@@ -161,7 +198,7 @@ class Instances:
                 connector_key=usable.connector_key,
                 connector_version=usable.version,
                 latest_version=usable.latest_version,
-                configuration=usable.configuration,
+                configuration=configuration,
                 state=InstanceState.READY,
                 update_time=now,
                 variables=seal_all(self._keyring, project, pending.id, resolved_vars, now),
@@ -169,6 +206,8 @@ class Instances:
             return self._store.mark_ready(ready)
         except BaseException:
             self._discard(pending.id)
+            if automatic and installation is not None:
+                self._installations.drop_if_unused_automatic(project, installation.id)  # type: ignore[union-attr]
             raise
 
     def _discard(self, instance_id: str) -> None:
@@ -218,6 +257,8 @@ class Instances:
         instance = self.get(project, instance_id)
         if self._follower is None:
             return instance
+        if await self._follow_installations([instance], timeout):
+            instance = self.get(project, instance_id)
         return (await self._follower.refresh([instance], timeout))[0]
 
     async def read_page(self, query: ListQuery, *, timeout: float) -> Page:
@@ -225,7 +266,33 @@ class Instances:
         page = self._store.list(query)
         if self._follower is None or not page.items:
             return page
+        if await self._follow_installations(page.items, timeout):
+            page = self._store.list(query)
         return replace(page, items=tuple(await self._follower.refresh(page.items, timeout)))
+
+    async def _follow_installations(self, instances: "Sequence[Instance | Installation]", timeout: float) -> bool:
+        """Automatic installations of the instances (or the installations given) take their connector's
+        newer version (``updating.Updates.follow``); True when one moved (the instances are read again)."""
+        if self._updates is None or self._installations is None or self._follower is None:
+            return False
+        moved, seen = False, set()
+        for instance in instances:
+            installation_id = getattr(instance, "installation_id", None)
+            if installation_id is None:  # an Installation
+                installation_id = instance.id
+            if not installation_id or installation_id in seen:
+                continue
+            seen.add(installation_id)
+            usable = await self._follower.latest(instance.project, instance.connector_id, timeout)
+            if usable is None or usable.version != usable.latest_version \
+                    or usable.latest_version <= instance.connector_version:
+                continue
+            try:
+                installation = self._installations.store.get(instance.project, installation_id)
+            except NotFound:
+                continue
+            moved = await self._updates.follow(installation, usable) or moved
+        return moved
 
     def count_references(self, connector_id: str, limit: int) -> References:
         return self._store.count_references(connector_id, reference_limit(connector_id, limit))
@@ -300,7 +367,12 @@ class Instances:
         v.check_not_empty(instance_id, "id")
         v.require(expected_version >= 0, "version", "must be 0 (no check) or the expected version")
         v.raise_if_any()
+        installation_id = ""
+        if self._installations is not None:
+            installation_id = self._store.get(project, instance_id).installation_id
         self._store.delete(project, instance_id, expected_version or None)
+        if installation_id:  # an unmodified automatic installation lasts as long as its instances
+            self._installations.drop_if_unused_automatic(project, installation_id)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------------------- reconciler
 
@@ -310,3 +382,7 @@ class Instances:
         if removed:
             log.info("removed %d stale pending instance(s)", removed)
         return removed
+
+    def reconcile_installations(self) -> int:
+        """The installations' reconciler (``Installations.reconcile``), after the instances'."""
+        return self._installations.reconcile() if self._installations is not None else 0

@@ -22,9 +22,10 @@ from datetime import datetime
 from typing import Protocol
 
 from plugboard import signals
-from plugboard.errors import DeadlineExceeded, Validator
+from plugboard.errors import DeadlineExceeded, PlugboardError, Validator
 from plugboard.page import Page
 
+from .customising import customised_connection
 from .connection import Misconfigured, ProbeOutcome, RequestPlan, build_plan, redact
 from .model import Instance, TestOutcome, catalog_use
 from .outcomes import TestResult
@@ -84,7 +85,9 @@ class ConnectionTests:
 
     def __init__(self, store: TestStore, catalog, keyring: Keyring, prober: ProberPort, *,  # type: ignore[no-untyped-def]
                  timeout_seconds: float = 10.0, clock: Callable[[], datetime],
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, installations=None) -> None:  # type: ignore[no-untyped-def]
+        # installations.InstallationStore: the customised test request of an instance's installation.
+        self._installations = installations
         self._store = store
         self._catalog = catalog
         self._keyring = keyring
@@ -92,6 +95,19 @@ class ConnectionTests:
         self._timeout = timeout_seconds
         self._clock = clock
         self._monotonic = monotonic
+
+    def _connection(self, instance: Instance, connection):  # type: ignore[no-untyped-def]
+        """The version's connection section with the installation's customised test request (its method,
+        path, statuses and headers; never where the request goes: ``customising``)."""
+        if self._installations is None or not instance.installation_id or connection is None:
+            return connection
+        try:
+            installation = self._installations.get(instance.project, instance.installation_id)
+        except PlugboardError:
+            return connection
+        if installation.connector_version != instance.connector_version:
+            return connection
+        return customised_connection(connection, installation.customisation)
 
     async def test(self, project: str, instance_id: str, *, timeout: float, instance: Instance | None = None) -> TestResult:
         """Test, store and return the result; ``timeout`` is the caller's remaining time."""
@@ -115,7 +131,7 @@ class ConnectionTests:
         plan: RequestPlan | None = None
         try:
             values, secret_keys = decrypted_values(self._keyring, instance)
-            plan = build_plan(usable.connection, values, secret_keys)
+            plan = build_plan(self._connection(instance, usable.connection), values, secret_keys)
         except Misconfigured as exc:
             outcome = ProbeOutcome(TestOutcome.MISCONFIGURED, 0, str(exc))
         else:

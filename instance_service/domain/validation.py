@@ -130,9 +130,9 @@ def validate_draft(project: str, draft: InstanceDraft, prefix: str = "instance")
     check_name(v, draft.name, f"{prefix}.name")
     if draft.connector_id and draft.connector_key:
         v.add(f"{prefix}.connector_id", "give either connector_id or connector_key, not both")
-    elif not draft.connector_id and not draft.connector_key:
-        v.add(f"{prefix}.connector_id", "connector_id or connector_key is required")
-    for name in ("connector_id", "connector_key"):
+    elif not draft.connector_id and not draft.connector_key and not draft.installation_id:
+        v.add(f"{prefix}.connector_id", "installation_id, connector_id or connector_key is required")
+    for name in ("connector_id", "connector_key", "installation_id"):
         v.check_max_length(getattr(draft, name), f"{prefix}.{name}", TEXT_MAX)
     v.require(draft.connector_version >= 0, f"{prefix}.connector_version", "must be 0 (latest) or a version number")
     check_timezone(v, draft.timezone, f"{prefix}.timezone")

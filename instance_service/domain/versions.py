@@ -35,7 +35,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from plugboard.errors import ConcurrentModification, InvalidArgument, NotFound, PlugboardError, Validator
+from plugboard.errors import (
+    ConcurrentModification,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PlugboardError,
+    Validator,
+)
 
 from .binding import changed_keys, require_resupplied, secrets_to_resupply, supplied_keys
 from .model import (
@@ -194,6 +201,19 @@ class Follower:
         return found
 
     def apply(self, instance: Instance, usable: UsableConnector, current: UsableConnector | None = None) -> Instance:
+        """The instance with the latest version seen. An instance in an installation never moves on a
+        read: its version is its installation's, which moves with UpdateInstallation."""
+        latest = usable.latest_version
+        if instance.installation_id:
+            # The reasons an automatic installation could not take the latest version (updating.follow)
+            # stand while the instance is behind.
+            blocked = instance.blocked_reasons if instance.connector_version < latest else ()
+            if instance.latest_version == latest and instance.blocked_reasons == blocked:
+                return instance
+            return self._status(instance, latest, blocked)
+        return self._follow(instance, usable, current)
+
+    def _follow(self, instance: Instance, usable: UsableConnector, current: UsableConnector | None) -> Instance:
         latest = usable.latest_version
         if instance.connector_version >= latest or instance.version_policy not in FOLLOWING \
                 or usable.version != latest:
@@ -265,7 +285,9 @@ class Upgrades:
     """UpgradeInstance (module docstring)."""
 
     def __init__(self, store: VersionStore, catalog, keyring: Keyring, *,  # type: ignore[no-untyped-def]
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], placement=None) -> None:
+        # updating.Placement: where a moved instance goes, now that its version is its installation's.
+        self._placement = placement
         self._store = store
         self._catalog = catalog
         self._keyring = keyring
@@ -290,6 +312,11 @@ class Upgrades:
         )
         if target_version and usable.version != target_version:  # defensive: the catalog answered another
             raise InvalidArgument.single("target_version", f"version {target_version} is not available")
+        if connector_id and not instance_id and self._placement is not None:
+            moves = await self._placement.upgrade_connector(project, connector_id, usable, dry_run=dry_run,
+                                                            timeout=timeout)
+            return UpgradeReport(tuple(UpgradeResult(item.instance_id, item.from_version, item.moved, item.problems)
+                                       for item in moves), dry_run, usable.version)
         chosen = policy if policy is not VersionPolicy.UNSPECIFIED else None
         if chosen is None and usable.version < usable.latest_version:
             chosen = VersionPolicy.PINNED
@@ -325,6 +352,18 @@ class Upgrades:
                     moves = False
             policy = chosen or (VersionPolicy.FOLLOW_LATEST if leaving_preview else None)
             policy_changes = policy is not None and policy is not instance.version_policy
+            if not problems and self._placement is not None and (moves or bool(variables)):
+                changed = moved(instance, usable, merged, now, policy)
+                try:
+                    placed = self._placement.place(instance, changed, usable, dry_run=dry_run)
+                except ConcurrentModification:
+                    placed = ("the instance changed meanwhile; nothing was done, retry",)
+                if placed and instance_id and not dry_run:
+                    raise FailedPrecondition.single("CONNECTOR_VERSION_NOT_INSTALLED",
+                                                    f"projects/{project}/instances/{instance.id}", placed[0])
+                results.append(UpgradeResult(instance.id, instance.connector_version, moves and not placed,
+                                             problems + placed))
+                continue
             if not problems and not dry_run and (moves or policy_changes or bool(variables)):
                 changed = moved(instance, usable, merged, now, policy)
                 try:

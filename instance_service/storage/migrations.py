@@ -126,8 +126,114 @@ def _v3_list_by_connector_index(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+def _v4_installations(db: peewee.Database) -> None:
+    statements = [
+        """
+        CREATE TABLE installations (
+            id VARCHAR(36) NOT NULL PRIMARY KEY,
+            project VARCHAR(255) NOT NULL,
+            connector_id VARCHAR(255) NOT NULL,
+            connector_key VARCHAR(255) NOT NULL,
+            connector_name VARCHAR(255) NOT NULL DEFAULT '',
+            connector_version BIGINT NOT NULL,
+            latest_version BIGINT NOT NULL DEFAULT 0,
+            origin VARCHAR(16) NOT NULL,
+            slot VARCHAR(36) NOT NULL DEFAULT '',
+            state VARCHAR(16) NOT NULL,
+            version BIGINT NOT NULL,
+            revision BIGINT NOT NULL DEFAULT 0,
+            customisation TEXT NULL,
+            configuration TEXT NULL,
+            created_by TEXT NULL,
+            modified_by TEXT NULL,
+            modify_time BIGINT NULL,
+            create_time BIGINT NOT NULL,
+            update_time BIGINT NOT NULL
+        )
+        """,
+        # One installation per (project, connector, version), except explicit alongside ones (slot = id).
+        "CREATE UNIQUE INDEX installations_unique_version ON installations "
+        "(project, connector_id, connector_version, slot)",
+        # ListInstallations: a project's installations by connector key (keyset on key, id).
+        "CREATE INDEX installations_project_key ON installations (project, connector_key, id)",
+        # CountConnectorReferences: a connector's installations in every project, oldest first.
+        "CREATE INDEX installations_connector ON installations (connector_id, create_time, id)",
+        # The reconciler: stale PENDING and REMOVING rows.
+        "CREATE INDEX installations_state_created ON installations (state, create_time)",
+        """
+        CREATE TABLE installation_requests (
+            project VARCHAR(255) NOT NULL,
+            request_id VARCHAR(255) NOT NULL,
+            installation_id VARCHAR(36) NOT NULL REFERENCES installations (id) ON DELETE CASCADE,
+            create_time BIGINT NOT NULL,
+            PRIMARY KEY (project, request_id)
+        )
+        """,
+        "CREATE INDEX installation_requests_installation ON installation_requests (installation_id)",
+        """
+        CREATE TABLE installation_revisions (
+            installation_id VARCHAR(36) NOT NULL REFERENCES installations (id) ON DELETE CASCADE,
+            number BIGINT NOT NULL,
+            author TEXT NOT NULL,
+            based_on_version BIGINT NOT NULL,
+            customisation TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            create_time BIGINT NOT NULL,
+            PRIMARY KEY (installation_id, number)
+        )
+        """,
+        # The installation an instance belongs to (its version is the installation's).
+        "ALTER TABLE instances ADD COLUMN installation_id VARCHAR(36) NULL REFERENCES installations (id)",
+        # UninstallConnector and the moves: an installation's instances, PENDING ones included.
+        "CREATE INDEX instances_installation ON instances (installation_id, state, name, id)",
+    ]
+    for statement in statements:
+        db.execute_sql(statement)
+    _backfill_installations(db)
+
+
+def _backfill_installations(db: peewee.Database) -> None:
+    """Give every existing instance an installation at the version it uses: one per (project, connector,
+    version), origin MIGRATED, unmodified; the first of a connector's versions in a project takes slot ''
+    (so a later InstallConnector of that version answers ALREADY_EXISTS as for any installed version)."""
+    import json
+    import time
+    import uuid
+
+    p = db.param
+    now = int(time.time() * 1_000_000)
+    groups = db.execute_sql(
+        "SELECT project, connector_id, connector_version, MIN(connector_key), MAX(latest_version), "
+        "MIN(create_time) FROM instances WHERE state = 'READY' GROUP BY project, connector_id, connector_version "
+        "ORDER BY project, connector_id, connector_version"
+    ).fetchall()
+    system = json.dumps({"system": "migration"})
+    for project, connector_id, connector_version, connector_key, latest, created in groups:
+        installation_id = str(uuid.uuid4())
+        configuration = db.execute_sql(
+            f"SELECT configuration FROM instances WHERE project = {p} AND connector_id = {p} "
+            f"AND connector_version = {p} AND state = 'READY' AND configuration IS NOT NULL LIMIT 1",
+            (project, connector_id, connector_version),
+        ).fetchone()
+        db.execute_sql(
+            "INSERT INTO installations (id, project, connector_id, connector_key, connector_name, "
+            "connector_version, latest_version, origin, slot, state, version, revision, customisation, "
+            "configuration, created_by, modified_by, modify_time, create_time, update_time) VALUES "
+            f"({', '.join([p] * 19)})",
+            (installation_id, project, connector_id, connector_key or "", "", connector_version,
+             max(latest or 0, connector_version), "MIGRATED", "", "READY", 1, 0, None,
+             configuration[0] if configuration else None, system, None, None, created or now, now),
+        )
+        db.execute_sql(
+            f"UPDATE instances SET installation_id = {p} WHERE project = {p} AND connector_id = {p} "
+            f"AND connector_version = {p} AND state = 'READY'",
+            (installation_id, project, connector_id, connector_version),
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "instances, variables, request ids", _v1_schema),
     Migration(2, "connection test results, upgrade status", _v2_tests_and_upgrades),
     Migration(3, "ListInstances by connector: index in sort order", _v3_list_by_connector_index),
+    Migration(4, "installations, their revisions; every instance in an installation", _v4_installations),
 ]

@@ -49,6 +49,75 @@ class _Base(peewee.Model):
         legacy_table_names = False
 
 
+class InstallationRow(_Base):
+    """One installation: a project's installed copy of a connector at one version. PENDING rows are the
+    install protocol's intent records, REMOVING rows the uninstall protocol's."""
+
+    id = peewee.CharField(max_length=36, primary_key=True)
+    project = peewee.CharField(max_length=255)
+    connector_id = peewee.CharField(max_length=255)
+    connector_key = peewee.CharField(max_length=255)
+    connector_name = peewee.CharField(max_length=255)
+    connector_version = peewee.BigIntegerField()
+    latest_version = peewee.BigIntegerField()
+    origin = peewee.CharField(max_length=16)
+    # '' for the project's installation of a connector version; the id for an explicit alongside one.
+    slot = peewee.CharField(max_length=36)
+    state = peewee.CharField(max_length=16)
+    version = peewee.BigIntegerField()
+    # Number of the current revision; 0 = the published version as it is.
+    revision = peewee.BigIntegerField()
+    # JSON of the current revision's customisation; NULL when unmodified.
+    customisation = peewee.TextField(null=True)
+    # JSON list of the installed version's configuration keys; NULL when it declares none.
+    configuration = peewee.TextField(null=True)
+    # JSON actors ({"key_id", "project"} or {"system"}).
+    created_by = peewee.TextField(null=True)
+    modified_by = peewee.TextField(null=True)
+    modify_time = TimestampField(null=True)
+    create_time = TimestampField()
+    update_time = TimestampField()
+
+    class Meta:
+        table_name = "installations"
+        indexes = (
+            (("project", "connector_id", "connector_version", "slot"), True),
+            (("project", "connector_key", "id"), False),  # ListInstallations
+            (("connector_id", "create_time", "id"), False),  # CountConnectorReferences
+            (("state", "create_time"), False),  # the reconciler
+        )
+
+
+class InstallationRequestRow(_Base):
+    """An install's idempotency key, unique per project, written with the PENDING installation."""
+
+    project = peewee.CharField(max_length=255)
+    request_id = peewee.CharField(max_length=255)
+    installation = peewee.ForeignKeyField(InstallationRow, column_name="installation_id", on_delete="CASCADE")
+    create_time = TimestampField()
+
+    class Meta:
+        table_name = "installation_requests"
+        primary_key = peewee.CompositeKey("project", "request_id")
+
+
+class RevisionRow(_Base):
+    """One revision of an installation's customisation, with its author and its diff."""
+
+    installation = peewee.ForeignKeyField(InstallationRow, column_name="installation_id", on_delete="CASCADE",
+                                          index=False)
+    number = peewee.BigIntegerField()
+    author = peewee.TextField()
+    based_on_version = peewee.BigIntegerField()
+    customisation = peewee.TextField()
+    changes = peewee.TextField()
+    create_time = TimestampField()
+
+    class Meta:
+        table_name = "installation_revisions"
+        primary_key = peewee.CompositeKey("installation", "number")
+
+
 class InstanceRow(_Base):
     """One instance. PENDING rows are the create protocol's intent records."""
 
@@ -80,10 +149,13 @@ class InstanceRow(_Base):
     upgrade_blocked = peewee.TextField(null=True)
     # Id of the last connection test result.
     last_test_id = peewee.CharField(max_length=36, null=True)
+    # The installation the instance belongs to (NULL only for a PENDING row older than installations).
+    installation = peewee.ForeignKeyField(InstallationRow, column_name="installation_id", null=True, index=False)
 
     class Meta:
         table_name = "instances"
         indexes = (  # as the migrations create them (tests/instance/test_instance_schema.py compares)
+            (("installation_id", "state", "name", "id"), False),  # an installation's instances
             (("project", "name", "id"), False),  # ListInstances
             (("project", "connector_id", "state", "name", "id"), False),  # ListInstances by connector
             (("connector_id", "create_time", "id"), False),  # CountConnectorReferences
@@ -146,4 +218,5 @@ class ConnectionTestRow(_Base):
         indexes = ((("instance_id", "test_time", "id"), False),)  # ListConnectionTests
 
 
-MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow)
+MODELS = (InstallationRow, InstallationRequestRow, RevisionRow, InstanceRow, VariableRow, RequestRow,
+          ConnectionTestRow)

@@ -206,6 +206,7 @@ class InstanceRepository:
                     latest_version=changed.latest_version,
                     configuration=_configuration_json(changed.configuration),
                     upgrade_blocked=_blocked_json(changed.blocked_reasons),
+                    installation=changed.installation_id or None,
                 )
                 .where(
                     (InstanceRow.id == current.id) & (InstanceRow.project == current.project)

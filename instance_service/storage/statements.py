@@ -39,7 +39,7 @@ INSTANCE_COLUMNS = (
     "id", "project", "name", "connector_id", "connector_key", "connector_version", "latest_version",
     "version_policy", "timezone", "date_format", "rate_limit_unit", "rate_limit_duration",
     "connection_pool_id", "certificate_id", "platform_app_key", "session_id", "type", "state", "version",
-    "last_test_outcome", "configuration", "create_time", "update_time", "upgrade_blocked", "last_test_id",
+    "last_test_outcome", "configuration", "create_time", "update_time", "upgrade_blocked", "installation_id", "last_test_id",
 )
 LAST_TEST_ID = INSTANCE_COLUMNS.index("last_test_id")
 VARIABLE_COLUMNS = (
@@ -213,7 +213,8 @@ def instance_params(instance: Instance) -> tuple[object, ...]:
         instance.connection_pool_id, instance.certificate_id, instance.platform_app_key, instance.session_id,
         instance.type, instance.state.value, instance.version, instance.last_test_outcome.value,
         configuration_json(instance.configuration), to_micros(instance.create_time),
-        to_micros(instance.update_time), blocked_json(instance.blocked_reasons), None,
+        to_micros(instance.update_time), blocked_json(instance.blocked_reasons), instance.installation_id or None,
+        None,
     )
 
 
@@ -271,7 +272,7 @@ def instance_from_row(row: Sequence, variables: tuple[Variable, ...] = (),  # ty
         type=row[16], state=_STATES[row[17]], version=row[18], last_test_outcome=_OUTCOMES[row[19]],
         configuration=_configuration(row[20]), create_time=from_micros(row[21]),
         update_time=from_micros(row[22]),
-        blocked_reasons=tuple(json.loads(row[23])) if row[23] else (),
+        blocked_reasons=tuple(json.loads(row[23])) if row[23] else (), installation_id=row[24] or "",
         variables=variables, last_test=last_test,
     )
 

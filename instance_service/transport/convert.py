@@ -115,6 +115,7 @@ def draft_from_proto(msg: instance_pb2.Instance) -> InstanceDraft:
         session_id=msg.session_id if msg.HasField("session_id") else None,
         type=msg.type,
         variables=tuple(variable_input(item) for item in msg.variables),
+        installation_id=msg.installation_id,
     )
 
 
@@ -202,6 +203,7 @@ def instance_to_proto(instance: Instance) -> instance_pb2.Instance:
         create_time=timestamp(instance.create_time),
         update_time=timestamp(instance.update_time),
         preview=instance.version_policy is VersionPolicy.PREVIEW,
+        installation_id=instance.installation_id,
     )
     if instance.last_test is not None:
         msg.last_connection_test.CopyFrom(test_result_to_proto(instance.last_test))
@@ -318,4 +320,6 @@ def usable_from_response(response: catalog_service_pb2.CheckConnectorUsableRespo
         latest_version=response.latest_version or response.version.number,
         configuration=configuration,
         connection=connection,
+        creator_project=response.creator_project,
+        name=response.version.name,
     )

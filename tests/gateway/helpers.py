@@ -37,3 +37,9 @@ def add_instance(instances, connector_id: str, name: str, project: str = "acme",
     return instances.CreateInstance(ispb.CreateInstanceRequest(
         project=project, request_id=f"req-{connector_id}-{name}", instance=instance_body(connector_id, name)),
         **kwargs)
+
+
+def install(instances, connector_id: str, project: str = "acme", **kwargs):  # type: ignore[no-untyped-def]
+    """InstallConnector: a project installs a connector it did not build before it adds instances of it."""
+    return instances.InstallConnector(ispb.InstallConnectorRequest(project=project, connector_id=connector_id),
+                                      **kwargs)

@@ -95,7 +95,9 @@ def test_every_public_method_refuses_a_foreign_project(gateway):
             setattr(target, last, "i-123")
         code, reason, _ = call(gateway.channel, path, request)
         if rule.owner_resource:
-            assert (code, reason) == (grpc.StatusCode.NOT_FOUND, "INSTANCE_NOT_FOUND"), path
+            # Another project's instance or installation is NOT_FOUND exactly like a missing one.
+            expected = "INSTALLATION_NOT_FOUND" if "/installations/" in rule.route.template else "INSTANCE_NOT_FOUND"
+            assert (code, reason) == (grpc.StatusCode.NOT_FOUND, expected), path
         else:
             assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "PROJECT_MISMATCH"), path
 

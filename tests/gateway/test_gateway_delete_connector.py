@@ -12,7 +12,7 @@ from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from tests.gateway.conftest import closed_port, start_gateway
-from tests.gateway.helpers import add_instance, publish
+from tests.gateway.helpers import add_instance, install, publish
 from tests.rich import expect_error
 
 ACTIVE = connector_pb2.CONNECTOR_LIFECYCLE_STATE_ACTIVE
@@ -31,12 +31,14 @@ def test_delete_is_refused_naming_the_instances_and_reverted(catalog, direct_cat
     connector_id = publish(catalog, f"refused-{unique}", shared_with=("europe-west1.gcp:globex",))
     first = add_instance(instances, connector_id, "Shop EU")
     globex = igrpc.InstanceServiceStub(keys.channel("globex"))
+    install(globex, connector_id, project="globex")
     second = add_instance(globex, connector_id, "Shop US", project="globex")
 
     error = expect_error(grpc.StatusCode.FAILED_PRECONDITION,
                          lambda: delete(catalog, connector_id, project="acme"),
                          reason="CONNECTOR_HAS_INSTANCES")
-    assert error.metadata == {"connector_id": connector_id, "referencing_instance_count": "2"}
+    assert error.metadata == {"connector_id": connector_id, "referencing_instance_count": "2",
+                              "installation_count": "2"}  # acme's (automatic) and globex's
     subjects = {v.subject for v in error.violations}
     assert subjects == {f"projects/acme/instances/{first.id}",
                         f"projects/globex/instances/{second.id}"}

@@ -14,7 +14,7 @@ from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.rpc.status import details_of
-from tests.gateway.helpers import add_instance, publish
+from tests.gateway.helpers import add_instance, install, publish
 from tests.rich import expect_error
 
 
@@ -31,6 +31,7 @@ def test_another_projects_instance_is_not_found_exactly_as_a_missing_one(gateway
     catalog = cgrpc.CatalogServiceStub(gateway.channel)
     connector_id = publish(catalog, f"iso-{unique}", shared_with=("europe-west1.gcp:globex",))
     globex = igrpc.InstanceServiceStub(keys.channel(globex_key))
+    install(globex, connector_id, project=globex_key)
     theirs = add_instance(globex, connector_id, "Theirs", project=globex_key)
     acme = igrpc.InstanceServiceStub(gateway.channel)
     mine = add_instance(acme, connector_id, "Mine")

@@ -35,7 +35,8 @@ def connection_spec(base_url: str, path: str = "/ping") -> specification_pb2.Con
 
 class FaultyCatalog(catalog_service_pb2_grpc.CatalogServiceServicer):
     """Answers CheckConnectorUsable after ``delay`` seconds with ``spec`` (connector "id-of-K" has key "K";
-    version 1, the latest), or raises ``error``. Records each request and the deadline it came with."""
+    version 1, the latest; built by the project asking, so it is installed for it automatically), or
+    raises ``error``. Records each request and the deadline it came with."""
 
     def __init__(self) -> None:
         self.spec = specification_pb2.ConnectorSpecification()
@@ -57,7 +58,7 @@ class FaultyCatalog(catalog_service_pb2_grpc.CatalogServiceServicer):
             connector_id=connector_id, key=key, latest_version=1,
             version=connector_pb2.ConnectorVersion(connector_id=connector_id, key=key, number=1,
                                                    specification=self.spec),
-            specification=self.spec,
+            specification=self.spec, creator_project=request.project,
         )
 
 

@@ -104,3 +104,28 @@ def pending(project="acme", name="inst", connector_id="c-1", created=T0, **chang
         create_time=created, update_time=created,
     )
     return replace(base, **changes)
+
+
+def share(catalog, owner: str, connector_id: str, *projects: str) -> int:  # type: ignore[no-untyped-def]
+    """Let ``projects`` see ``owner``'s private connector (addPrivateProject, then a new publish, since a
+    published version carries who may see it); the number of the version published."""
+    draft = catalog.GetConnectorStaged(cpb.GetConnectorStagedRequest(id=connector_id, project=owner))
+    Action = apb.ConnectorStagedUpdateAction
+    edited = catalog.UpdateConnectorStaged(cpb.UpdateConnectorStagedRequest(
+        id=connector_id, version=draft.version, project=owner,
+        actions=[Action(add_private_project=Action.AddPrivateProject(private_project=f"eu.gcp:{project}"))
+                 for project in projects]))
+    published = publish_and_wait(catalog, edited, project=owner)
+    assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, list(published.publishing_report.entries)
+    return published.published_version
+
+
+def install(instances, project: str, connector_id: str = "", *, connector_key: str = "",  # type: ignore[no-untyped-def]
+            version: int = 0, alongside: bool = False, request_id: str = ""):
+    """InstallConnector in ``project`` (a project must install a connector it did not build before it
+    creates instances of it); the Installation."""
+    from plugboard.instance.v1 import instance_service_pb2 as ispb
+
+    return instances.InstallConnector(ispb.InstallConnectorRequest(
+        project=project, connector_id=connector_id, connector_key=connector_key, version=version,
+        alongside=alongside, request_id=request_id))

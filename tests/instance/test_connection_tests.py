@@ -284,3 +284,20 @@ def test_errors_of_the_rpc_itself(stub):
         ispb.TestInstanceConnectionRequest(project="acme", id="missing")))
     expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.TestInstanceConnection(
         ispb.TestInstanceConnectionRequest(project="", id="")))
+
+
+def test_a_customised_installation_tests_with_its_own_request(stub, connector, third_party):
+    """Issue 16, point 3: the installation's test request (path, statuses, headers from settings) is the one
+    sent; the base URL and the authentication stay the published ones."""
+    from plugboard.instance.v1 import installation_pb2 as inpb
+
+    use(connector, "http://{BASE}", path="/teapot")
+    instance = create(stub, connector, f"127.0.0.1:{third_party.port}")
+    assert outcome_name(run(stub, instance)) == "UNEXPECTED_RESPONSE"
+    stub.CustomiseInstallation(ispb.CustomiseInstallationRequest(
+        project="acme", id=instance.installation_id, customisation=inpb.InstallationCustomisation(
+            connection_test=inpb.ConnectionTestCustomisation(path="/none/ping", headers={"X-Base": "{BASE}"}))))
+    result = run(stub, instance)
+    assert outcome_name(result) == "OK", result.message
+    method, path, headers = third_party.requests[-1]
+    assert (method, path) == ("GET", "/none/ping") and headers["x-base"] == f"127.0.0.1:{third_party.port}"

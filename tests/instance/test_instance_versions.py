@@ -1,5 +1,6 @@
-"""Connector versions over real gRPC: following the latest version, pinning, UpgradeInstance and its dry
-run. The versions are published by the real catalog from real connect.yaml files."""
+"""Connector versions over real gRPC, now that an instance's version is its installation's: a project's own
+connector is followed by its automatic installation with every instance (or flagged), and UpgradeInstance
+(with its dry run) moves instances through installations. The versions are published by the real catalog from real connect.yaml files."""
 
 from __future__ import annotations
 
@@ -71,30 +72,39 @@ def upgrade(stub, **fields) -> ispb.UpgradeInstanceResponse:  # type: ignore[no-
     return stub.UpgradeInstance(ispb.UpgradeInstanceRequest(project="acme", **fields))
 
 
-def test_following_moves_pinned_stays_and_blocked_is_flagged(stub, connector):
-    follower = create(stub, connector, "follower")
-    pinned = create(stub, connector, "pinned", connector_version=1)
-    assert follower.version_policy == ipb.VERSION_POLICY_FOLLOW_LATEST and follower.connector_version == 1
-    assert pinned.version_policy == ipb.VERSION_POLICY_PINNED
+def update(stub, installation_id, **fields) -> ispb.UpdateInstallationResponse:  # type: ignore[no-untyped-def]
+    return stub.UpdateInstallation(ispb.UpdateInstallationRequest(project="acme", id=installation_id, **fields))
 
-    connector.publish(V2)  # a compatible version appears
-    moved = get(stub, follower)
+
+def test_an_own_connector_installation_follows_with_all_its_instances(stub, connector):
+    first = create(stub, connector, "first")
+    second = create(stub, connector, "second", connector_version=1)
+    assert first.installation_id == second.installation_id  # installed automatically, once
+    assert first.connector_version == second.connector_version == 1
+
+    connector.publish(V2)  # a compatible version: the installation and every instance take it on a read
+    moved = get(stub, first)
     assert moved.connector_version == 2 and moved.version == 2 and not moved.upgrade.newer_version_available
     assert {v.key: v.value for v in moved.variables}["PAGE_SIZE"] == "50"  # the new default arrived
-    stayed = get(stub, pinned)
-    assert stayed.connector_version == 1 and stayed.version == 1
-    assert stayed.upgrade.newer_version_available and stayed.upgrade.latest_version == 2
+    assert get(stub, second).connector_version == 2
+    installation = stub.GetInstallation(ispb.GetInstallationRequest(project="acme", id=first.installation_id))
+    assert installation.connector_version == 2 and installation.instance_count == 2
 
-    connector.publish(V3)  # needs a secret the instances do not have
+    connector.publish(V3)  # needs a secret the instances do not have: nothing moves, both say why
     listed = {i.name: i for i in stub.ListInstances(ispb.ListInstancesRequest(project="acme")).instances}
-    blocked = listed["follower"]
-    assert blocked.connector_version == 2 and blocked.upgrade.latest_version == 3
-    assert blocked.upgrade.newer_version_available
-    assert any("SIGNING_KEY" in reason for reason in blocked.upgrade.blocked_reasons)
-    assert not listed["pinned"].upgrade.blocked_reasons and listed["pinned"].upgrade.latest_version == 3
+    for item in listed.values():
+        assert item.connector_version == 2 and item.upgrade.latest_version == 3
+        assert item.upgrade.newer_version_available
+        assert any("SIGNING_KEY" in reason for reason in item.upgrade.blocked_reasons)
+    installation = stub.GetInstallation(ispb.GetInstallationRequest(project="acme", id=first.installation_id))
+    assert installation.connector_version == 2 and installation.update_available
+    assert installation.available_update.version == 3
+    assert list(installation.available_update.added_keys) == ["SIGNING_KEY"]
+    assert list(installation.available_update.now_required_keys) == ["SIGNING_KEY"]
+    assert installation.available_update.failing_instance_count == 2
 
 
-def test_upgrade_dry_run_changes_nothing_then_upgrade_moves(stub, connector):
+def test_upgrade_dry_run_changes_nothing_then_upgrades_move_through_installations(stub, connector):
     pinned = create(stub, connector, "pinned", connector_version=1)
     other = create(stub, connector, "other", connector_version=1)
     connector.publish(V2, V3)
@@ -108,20 +118,26 @@ def test_upgrade_dry_run_changes_nothing_then_upgrade_moves(stub, connector):
     assert all(r.upgraded and r.from_version == 1 and not r.problems for r in dry2.results)
     assert get(stub, pinned).connector_version == 1 and get(stub, pinned).version == 1  # nothing changed
 
-    done = upgrade(stub, instance_id=pinned.id, target_version=2)
-    assert [r.upgraded for r in done.results] == [True]
+    # One instance cannot leave an installation it shares for a version nobody installed.
+    expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: upgrade(stub, instance_id=pinned.id, target_version=2),
+                 reason="CONNECTOR_VERSION_NOT_INSTALLED")
+    done = upgrade(stub, connector_id=connector.id, target_version=2)  # the installation moves with both
+    assert [r.upgraded for r in done.results] == [True, True]
     after = get(stub, pinned)
-    assert after.connector_version == 2 and after.version == 2 and after.version_policy == ipb.VERSION_POLICY_PINNED
-    assert get(stub, other).connector_version == 1
+    assert after.connector_version == 2 and after.version == 2 and get(stub, other).connector_version == 2
 
-    # The missing secret is given with the upgrade: validated against version 3, then the move happens.
+    # Version 3 installed alongside; the missing secret is given with the upgrade of one instance, which
+    # moves it to that installation.
+    alongside = update(stub, pinned.installation_id, target_version=3, mode=ispb.UPDATE_MODE_ALONGSIDE)
+    assert alongside.installation.connector_version == 3 and alongside.installation.id != pinned.installation_id
     moved = upgrade(stub, instance_id=pinned.id, target_version=3,
                     variables=[ipb.Variable(key="SIGNING_KEY", value="sign-secret")])
     assert moved.results[0].upgraded and not moved.results[0].problems
     final = get(stub, pinned)
-    assert final.connector_version == 3
+    assert final.connector_version == 3 and final.installation_id == alongside.installation.id
     signing = {v.key: v for v in final.variables}["SIGNING_KEY"]
     assert signing.secret and signing.value_set and signing.value == ""
+    assert get(stub, other).connector_version == 2
 
 
 def test_upgrade_errors(stub, connector):

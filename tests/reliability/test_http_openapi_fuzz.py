@@ -100,6 +100,10 @@ def test_the_openapi_document_lists_every_operation(facade):
     _, schema = facade
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20, [f"{op.method} {op.path}" for op in operations]
+    listed = {f"{op.method.upper()} {op.path}" for op in operations}
+    assert {"POST /projects/{project}/installations", "GET /projects/{project}/installations",  # issue 16
+            "GET /projects/{project}/installations/{id}", "DELETE /projects/{project}/installations/{id}",
+            "POST /projects/{project}/installations/{id}:update"} <= listed, sorted(listed)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)

@@ -290,15 +290,17 @@ class CheckConnectorUsableRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[int] = ..., existing_use: _Optional[bool] = ..., preview: _Optional[bool] = ...) -> None: ...
 
 class CheckConnectorUsableResponse(_message.Message):
-    __slots__ = ("connector_id", "key", "version", "latest_version", "specification")
+    __slots__ = ("connector_id", "key", "version", "latest_version", "specification", "creator_project")
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     LATEST_VERSION_FIELD_NUMBER: _ClassVar[int]
     SPECIFICATION_FIELD_NUMBER: _ClassVar[int]
+    CREATOR_PROJECT_FIELD_NUMBER: _ClassVar[int]
     connector_id: str
     key: str
     version: _connector_pb2.ConnectorVersion
     latest_version: int
     specification: _specification_pb2.ConnectorSpecification
-    def __init__(self, connector_id: _Optional[str] = ..., key: _Optional[str] = ..., version: _Optional[_Union[_connector_pb2.ConnectorVersion, _Mapping]] = ..., latest_version: _Optional[int] = ..., specification: _Optional[_Union[_specification_pb2.ConnectorSpecification, _Mapping]] = ...) -> None: ...
+    creator_project: str
+    def __init__(self, connector_id: _Optional[str] = ..., key: _Optional[str] = ..., version: _Optional[_Union[_connector_pb2.ConnectorVersion, _Mapping]] = ..., latest_version: _Optional[int] = ..., specification: _Optional[_Union[_specification_pb2.ConnectorSpecification, _Mapping]] = ..., creator_project: _Optional[str] = ...) -> None: ...

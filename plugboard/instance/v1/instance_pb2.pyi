@@ -63,7 +63,7 @@ CONNECTION_TEST_OUTCOME_BLOCKED: ConnectionTestOutcome
 CONNECTION_TEST_OUTCOME_MISCONFIGURED: ConnectionTestOutcome
 
 class Instance(_message.Message):
-    __slots__ = ("id", "project", "name", "connector_id", "connector_key", "connector_version", "version_policy", "timezone", "date_format", "rate_limit_unit", "rate_limit_duration", "connection_pool_id", "certificate_id", "platform_app_key", "session_id", "type", "variables", "state", "version", "last_connection_test", "upgrade", "create_time", "update_time", "preview")
+    __slots__ = ("id", "project", "name", "connector_id", "connector_key", "connector_version", "version_policy", "timezone", "date_format", "rate_limit_unit", "rate_limit_duration", "connection_pool_id", "certificate_id", "platform_app_key", "session_id", "type", "variables", "state", "version", "last_connection_test", "upgrade", "create_time", "update_time", "preview", "installation_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +88,7 @@ class Instance(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     project: str
     name: str
@@ -112,7 +113,8 @@ class Instance(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     preview: bool
-    def __init__(self, id: _Optional[str] = ..., project: _Optional[str] = ..., name: _Optional[str] = ..., connector_id: _Optional[str] = ..., connector_key: _Optional[str] = ..., connector_version: _Optional[int] = ..., version_policy: _Optional[_Union[VersionPolicy, str]] = ..., timezone: _Optional[str] = ..., date_format: _Optional[str] = ..., rate_limit_unit: _Optional[_Union[RateLimitUnit, str]] = ..., rate_limit_duration: _Optional[int] = ..., connection_pool_id: _Optional[int] = ..., certificate_id: _Optional[str] = ..., platform_app_key: _Optional[str] = ..., session_id: _Optional[str] = ..., type: _Optional[str] = ..., variables: _Optional[_Iterable[_Union[Variable, _Mapping]]] = ..., state: _Optional[_Union[InstanceState, str]] = ..., version: _Optional[int] = ..., last_connection_test: _Optional[_Union[ConnectionTestResult, _Mapping]] = ..., upgrade: _Optional[_Union[UpgradeStatus, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preview: _Optional[bool] = ...) -> None: ...
+    installation_id: str
+    def __init__(self, id: _Optional[str] = ..., project: _Optional[str] = ..., name: _Optional[str] = ..., connector_id: _Optional[str] = ..., connector_key: _Optional[str] = ..., connector_version: _Optional[int] = ..., version_policy: _Optional[_Union[VersionPolicy, str]] = ..., timezone: _Optional[str] = ..., date_format: _Optional[str] = ..., rate_limit_unit: _Optional[_Union[RateLimitUnit, str]] = ..., rate_limit_duration: _Optional[int] = ..., connection_pool_id: _Optional[int] = ..., certificate_id: _Optional[str] = ..., platform_app_key: _Optional[str] = ..., session_id: _Optional[str] = ..., type: _Optional[str] = ..., variables: _Optional[_Iterable[_Union[Variable, _Mapping]]] = ..., state: _Optional[_Union[InstanceState, str]] = ..., version: _Optional[int] = ..., last_connection_test: _Optional[_Union[ConnectionTestResult, _Mapping]] = ..., upgrade: _Optional[_Union[UpgradeStatus, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preview: _Optional[bool] = ..., installation_id: _Optional[str] = ...) -> None: ...
 
 class Variable(_message.Message):
     __slots__ = ("id", "key", "value", "label", "secret", "locked", "alias", "configurable", "required", "advanced", "value_set", "fingerprint", "value_update_time")

@@ -24,10 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from plugboard.instance.v1 import installation_pb2 as plugboard_dot_instance_dot_v1_dot_installation__pb2
 from plugboard.instance.v1 import instance_pb2 as plugboard_dot_instance_dot_v1_dot_instance__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,plugboard/instance/v1/instance_service.proto\x12\x15plugboard.instance.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a$plugboard/instance/v1/instance.proto\"\x88\x01\n\x15\x43reateInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x31\n\x08instance\x18\x02 \x01(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x17\n\x0ftest_connection\x18\x04 \x01(\x08\"1\n\x12GetInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"\xa2\x02\n\x14ListInstancesRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x10\n\x08per_page\x18\x03 \x01(\x05\x12\x0c\n\x04sort\x18\x04 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x05 \x01(\t\x12\x15\n\rconnector_key\x18\x06 \x01(\t\x12\x13\n\x0bname_prefix\x18\x07 \x01(\t\x12G\n\x11last_test_outcome\x18\x08 \x01(\x0e\x32,.plugboard.instance.v1.ConnectionTestOutcome\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x18\n\x10platform_app_key\x18\n \x01(\t\x12\x12\n\npage_token\x18\x0b \x01(\t\"\x93\x01\n\x15ListInstancesResponse\x12\x32\n\tinstances\x18\x01 \x03(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x10\n\x08per_page\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x05 \x01(\t\"\x8c\x01\n\x15UpdateInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x31\n\x08instance\x18\x02 \x01(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"E\n\x15\x44\x65leteInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\")\n\x16\x44\x65leteInstanceResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"<\n\x1dTestInstanceConnectionRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"i\n\x1aListConnectionTestsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"t\n\x1bListConnectionTestsResponse\x12<\n\x07results\x18\x01 \x03(\x0b\x32+.plugboard.instance.v1.ConnectionTestResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xef\x01\n\x16UpgradeInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x03 \x01(\t\x12\x16\n\x0etarget_version\x18\x04 \x01(\x03\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x12<\n\x0eversion_policy\x18\x06 \x01(\x0e\x32$.plugboard.instance.v1.VersionPolicy\x12\x32\n\tvariables\x18\x07 \x03(\x0b\x32\x1f.plugboard.instance.v1.Variable\"y\n\x17UpgradeInstanceResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.plugboard.instance.v1.UpgradeResult\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\x12\x16\n\x0etarget_version\x18\x03 \x01(\x03\"^\n\rUpgradeResult\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x02 \x01(\x03\x12\x10\n\x08upgraded\x18\x03 \x01(\x08\x12\x10\n\x08problems\x18\x04 \x03(\t\"F\n\x1f\x43ountConnectorReferencesRequest\x12\x14\n\x0c\x63onnector_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"n\n CountConnectorReferencesResponse\x12\r\n\x05total\x18\x01 \x01(\x03\x12;\n\tinstances\x18\x02 \x03(\x0b\x32(.plugboard.instance.v1.InstanceReference\"s\n\x11InstanceReference\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x33\n\x05state\x18\x04 \x01(\x0e\x32$.plugboard.instance.v1.InstanceState2\x9c\x0b\n\x0fInstanceService\x12\x90\x01\n\x0e\x43reateInstance\x12,.plugboard.instance.v1.CreateInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"/\x82\xd3\xe4\x93\x02)\"\x1d/projects/{project}/instances:\x08instance\x12\x85\x01\n\x0bGetInstance\x12).plugboard.instance.v1.GetInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"*\x82\xd3\xe4\x93\x02$\x12\"/projects/{project}/instances/{id}\x12\x91\x01\n\rListInstances\x12+.plugboard.instance.v1.ListInstancesRequest\x1a,.plugboard.instance.v1.ListInstancesResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/projects/{project}/instances\x12\x9e\x01\n\x0eUpdateInstance\x12,.plugboard.instance.v1.UpdateInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"=\x82\xd3\xe4\x93\x02\x37\x1a+/projects/{project}/instances/{instance.id}:\x08instance\x12\x99\x01\n\x0e\x44\x65leteInstance\x12,.plugboard.instance.v1.DeleteInstanceRequest\x1a-.plugboard.instance.v1.DeleteInstanceResponse\"*\x82\xd3\xe4\x93\x02$*\"/projects/{project}/instances/{id}\x12\xaf\x01\n\x16TestInstanceConnection\x12\x34.plugboard.instance.v1.TestInstanceConnectionRequest\x1a+.plugboard.instance.v1.ConnectionTestResult\"2\x82\xd3\xe4\x93\x02,\"\'/projects/{project}/instances/{id}/test:\x01*\x12\xb7\x01\n\x13ListConnectionTests\x12\x31.plugboard.instance.v1.ListConnectionTestsRequest\x1a\x32.plugboard.instance.v1.ListConnectionTestsResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/projects/{project}/instances/{instance_id}/tests\x12\xa2\x01\n\x0fUpgradeInstance\x12-.plugboard.instance.v1.UpgradeInstanceRequest\x1a..plugboard.instance.v1.UpgradeInstanceResponse\"0\x82\xd3\xe4\x93\x02*\"%/projects/{project}/instances:upgrade:\x01*\x12\x8b\x01\n\x18\x43ountConnectorReferences\x12\x36.plugboard.instance.v1.CountConnectorReferencesRequest\x1a\x37.plugboard.instance.v1.CountConnectorReferencesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,plugboard/instance/v1/instance_service.proto\x12\x15plugboard.instance.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a(plugboard/instance/v1/installation.proto\x1a$plugboard/instance/v1/instance.proto\"\x88\x01\n\x15\x43reateInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x31\n\x08instance\x18\x02 \x01(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x17\n\x0ftest_connection\x18\x04 \x01(\x08\"1\n\x12GetInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"\xa2\x02\n\x14ListInstancesRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x10\n\x08per_page\x18\x03 \x01(\x05\x12\x0c\n\x04sort\x18\x04 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x05 \x01(\t\x12\x15\n\rconnector_key\x18\x06 \x01(\t\x12\x13\n\x0bname_prefix\x18\x07 \x01(\t\x12G\n\x11last_test_outcome\x18\x08 \x01(\x0e\x32,.plugboard.instance.v1.ConnectionTestOutcome\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x18\n\x10platform_app_key\x18\n \x01(\t\x12\x12\n\npage_token\x18\x0b \x01(\t\"\x93\x01\n\x15ListInstancesResponse\x12\x32\n\tinstances\x18\x01 \x03(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x10\n\x08per_page\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x05 \x01(\t\"\x8c\x01\n\x15UpdateInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x31\n\x08instance\x18\x02 \x01(\x0b\x32\x1f.plugboard.instance.v1.Instance\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"E\n\x15\x44\x65leteInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\")\n\x16\x44\x65leteInstanceResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"<\n\x1dTestInstanceConnectionRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"i\n\x1aListConnectionTestsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"t\n\x1bListConnectionTestsResponse\x12<\n\x07results\x18\x01 \x03(\x0b\x32+.plugboard.instance.v1.ConnectionTestResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xef\x01\n\x16UpgradeInstanceRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x03 \x01(\t\x12\x16\n\x0etarget_version\x18\x04 \x01(\x03\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x12<\n\x0eversion_policy\x18\x06 \x01(\x0e\x32$.plugboard.instance.v1.VersionPolicy\x12\x32\n\tvariables\x18\x07 \x03(\x0b\x32\x1f.plugboard.instance.v1.Variable\"y\n\x17UpgradeInstanceResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.plugboard.instance.v1.UpgradeResult\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\x12\x16\n\x0etarget_version\x18\x03 \x01(\x03\"^\n\rUpgradeResult\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x02 \x01(\x03\x12\x10\n\x08upgraded\x18\x03 \x01(\x08\x12\x10\n\x08problems\x18\x04 \x03(\t\"F\n\x1f\x43ountConnectorReferencesRequest\x12\x14\n\x0c\x63onnector_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"\xd1\x01\n CountConnectorReferencesResponse\x12\r\n\x05total\x18\x01 \x01(\x03\x12;\n\tinstances\x18\x02 \x03(\x0b\x32(.plugboard.instance.v1.InstanceReference\x12\x1b\n\x12installation_total\x18\xa0\x01 \x01(\x03\x12\x44\n\rinstallations\x18\xa1\x01 \x03(\x0b\x32,.plugboard.instance.v1.InstallationReference\"\x88\x01\n\x15InstallationReference\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x37\n\x05state\x18\x03 \x01(\x0e\x32(.plugboard.instance.v1.InstallationState\x12\x19\n\x11\x63onnector_version\x18\x04 \x01(\x03\"s\n\x11InstanceReference\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x33\n\x05state\x18\x04 \x01(\x0e\x32$.plugboard.instance.v1.InstanceState\"\x8f\x01\n\x17InstallConnectorRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x14\n\x0c\x63onnector_id\x18\x02 \x01(\t\x12\x15\n\rconnector_key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x11\n\talongside\x18\x05 \x01(\x08\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"5\n\x16GetInstallationRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"\xc7\x01\n\x18ListInstallationsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x15\n\rconnector_ids\x18\x04 \x03(\t\x12\x15\n\rconnector_key\x18\x05 \x01(\t\x12\x37\n\x08modified\x18\x06 \x01(\x0e\x32%.plugboard.instance.v1.ModifiedFilter\x12\x0c\n\x04sort\x18\x07 \x01(\t\"\x7f\n\x19ListInstallationsResponse\x12:\n\rinstallations\x18\x01 \x03(\x0b\x32#.plugboard.instance.v1.Installation\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"I\n\x19UninstallConnectorRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\"-\n\x1aUninstallConnectorResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"\x95\x01\n\x1c\x43ustomiseInstallationRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12G\n\rcustomisation\x18\x04 \x01(\x0b\x32\x30.plugboard.instance.v1.InstallationCustomisation\"s\n ListInstallationRevisionsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x17\n\x0finstallation_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"|\n!ListInstallationRevisionsResponse\x12>\n\trevisions\x18\x01 \x03(\x0b\x32+.plugboard.instance.v1.InstallationRevision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc3\x01\n\x19UpdateInstallationRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x16\n\x0etarget_version\x18\x04 \x01(\x03\x12/\n\x04mode\x18\x05 \x01(\x0e\x32!.plugboard.instance.v1.UpdateMode\x12\x0f\n\x07\x64ry_run\x18\x06 \x01(\x08\x12\x1e\n\x16skip_failing_instances\x18\x07 \x01(\x08\"\xbc\x01\n\x1aUpdateInstallationResponse\x12\x39\n\x0cinstallation\x18\x01 \x01(\x0b\x32#.plugboard.instance.v1.Installation\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\x12\x16\n\x0etarget_version\x18\x03 \x01(\x03\x12:\n\x07results\x18\x04 \x03(\x0b\x32).plugboard.instance.v1.InstanceMoveResult\"\xa5\x01\n\x14MoveInstancesRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x17\n\x0finstallation_id\x18\x02 \x01(\t\x12\x14\n\x0cinstance_ids\x18\x03 \x03(\t\x12\x1c\n\x14\x66rom_installation_id\x18\x04 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x12\x1e\n\x16skip_failing_instances\x18\x06 \x01(\x08\"d\n\x15MoveInstancesResponse\x12:\n\x07results\x18\x01 \x03(\x0b\x32).plugboard.instance.v1.InstanceMoveResult\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08*o\n\x0eModifiedFilter\x12\x1f\n\x1bMODIFIED_FILTER_UNSPECIFIED\x10\x00\x12\x1c\n\x18MODIFIED_FILTER_MODIFIED\x10\x01\x12\x1e\n\x1aMODIFIED_FILTER_UNMODIFIED\x10\x02*_\n\nUpdateMode\x12\x1b\n\x17UPDATE_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15UPDATE_MODE_OVERWRITE\x10\x01\x12\x19\n\x15UPDATE_MODE_ALONGSIDE\x10\x02\x32\x96\x16\n\x0fInstanceService\x12\x90\x01\n\x0e\x43reateInstance\x12,.plugboard.instance.v1.CreateInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"/\x82\xd3\xe4\x93\x02)\"\x1d/projects/{project}/instances:\x08instance\x12\x85\x01\n\x0bGetInstance\x12).plugboard.instance.v1.GetInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"*\x82\xd3\xe4\x93\x02$\x12\"/projects/{project}/instances/{id}\x12\x91\x01\n\rListInstances\x12+.plugboard.instance.v1.ListInstancesRequest\x1a,.plugboard.instance.v1.ListInstancesResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/projects/{project}/instances\x12\x9e\x01\n\x0eUpdateInstance\x12,.plugboard.instance.v1.UpdateInstanceRequest\x1a\x1f.plugboard.instance.v1.Instance\"=\x82\xd3\xe4\x93\x02\x37\x1a+/projects/{project}/instances/{instance.id}:\x08instance\x12\x99\x01\n\x0e\x44\x65leteInstance\x12,.plugboard.instance.v1.DeleteInstanceRequest\x1a-.plugboard.instance.v1.DeleteInstanceResponse\"*\x82\xd3\xe4\x93\x02$*\"/projects/{project}/instances/{id}\x12\xaf\x01\n\x16TestInstanceConnection\x12\x34.plugboard.instance.v1.TestInstanceConnectionRequest\x1a+.plugboard.instance.v1.ConnectionTestResult\"2\x82\xd3\xe4\x93\x02,\"\'/projects/{project}/instances/{id}/test:\x01*\x12\xb7\x01\n\x13ListConnectionTests\x12\x31.plugboard.instance.v1.ListConnectionTestsRequest\x1a\x32.plugboard.instance.v1.ListConnectionTestsResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/projects/{project}/instances/{instance_id}/tests\x12\xa2\x01\n\x0fUpgradeInstance\x12-.plugboard.instance.v1.UpgradeInstanceRequest\x1a..plugboard.instance.v1.UpgradeInstanceResponse\"0\x82\xd3\xe4\x93\x02*\"%/projects/{project}/instances:upgrade:\x01*\x12\x95\x01\n\x10InstallConnector\x12..plugboard.instance.v1.InstallConnectorRequest\x1a#.plugboard.instance.v1.Installation\",\x82\xd3\xe4\x93\x02&\"!/projects/{project}/installations:\x01*\x12\x95\x01\n\x0fGetInstallation\x12-.plugboard.instance.v1.GetInstallationRequest\x1a#.plugboard.instance.v1.Installation\".\x82\xd3\xe4\x93\x02(\x12&/projects/{project}/installations/{id}\x12\xa1\x01\n\x11ListInstallations\x12/.plugboard.instance.v1.ListInstallationsRequest\x1a\x30.plugboard.instance.v1.ListInstallationsResponse\")\x82\xd3\xe4\x93\x02#\x12!/projects/{project}/installations\x12\xa9\x01\n\x12UninstallConnector\x12\x30.plugboard.instance.v1.UninstallConnectorRequest\x1a\x31.plugboard.instance.v1.UninstallConnectorResponse\".\x82\xd3\xe4\x93\x02(*&/projects/{project}/installations/{id}\x12\xae\x01\n\x15\x43ustomiseInstallation\x12\x33.plugboard.instance.v1.CustomiseInstallationRequest\x1a#.plugboard.instance.v1.Installation\";\x82\xd3\xe4\x93\x02\x35\"0/projects/{project}/installations/{id}:customise:\x01*\x12\xd5\x01\n\x19ListInstallationRevisions\x12\x37.plugboard.instance.v1.ListInstallationRevisionsRequest\x1a\x38.plugboard.instance.v1.ListInstallationRevisionsResponse\"E\x82\xd3\xe4\x93\x02?\x12=/projects/{project}/installations/{installation_id}/revisions\x12\xb3\x01\n\x12UpdateInstallation\x12\x30.plugboard.instance.v1.UpdateInstallationRequest\x1a\x31.plugboard.instance.v1.UpdateInstallationResponse\"8\x82\xd3\xe4\x93\x02\x32\"-/projects/{project}/installations/{id}:update:\x01*\x12\xb8\x01\n\rMoveInstances\x12+.plugboard.instance.v1.MoveInstancesRequest\x1a,.plugboard.instance.v1.MoveInstancesResponse\"L\x82\xd3\xe4\x93\x02\x46\"A/projects/{project}/installations/{installation_id}:moveInstances:\x01*\x12\x8b\x01\n\x18\x43ountConnectorReferences\x12\x36.plugboard.instance.v1.CountConnectorReferencesRequest\x1a\x37.plugboard.instance.v1.CountConnectorReferencesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,38 +51,86 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INSTANCESERVICE'].methods_by_name['ListConnectionTests']._serialized_options = b'\202\323\344\223\0023\0221/projects/{project}/instances/{instance_id}/tests'
   _globals['_INSTANCESERVICE'].methods_by_name['UpgradeInstance']._loaded_options = None
   _globals['_INSTANCESERVICE'].methods_by_name['UpgradeInstance']._serialized_options = b'\202\323\344\223\002*\"%/projects/{project}/instances:upgrade:\001*'
-  _globals['_CREATEINSTANCEREQUEST']._serialized_start=174
-  _globals['_CREATEINSTANCEREQUEST']._serialized_end=310
-  _globals['_GETINSTANCEREQUEST']._serialized_start=312
-  _globals['_GETINSTANCEREQUEST']._serialized_end=361
-  _globals['_LISTINSTANCESREQUEST']._serialized_start=364
-  _globals['_LISTINSTANCESREQUEST']._serialized_end=654
-  _globals['_LISTINSTANCESRESPONSE']._serialized_start=657
-  _globals['_LISTINSTANCESRESPONSE']._serialized_end=804
-  _globals['_UPDATEINSTANCEREQUEST']._serialized_start=807
-  _globals['_UPDATEINSTANCEREQUEST']._serialized_end=947
-  _globals['_DELETEINSTANCEREQUEST']._serialized_start=949
-  _globals['_DELETEINSTANCEREQUEST']._serialized_end=1018
-  _globals['_DELETEINSTANCERESPONSE']._serialized_start=1020
-  _globals['_DELETEINSTANCERESPONSE']._serialized_end=1061
-  _globals['_TESTINSTANCECONNECTIONREQUEST']._serialized_start=1063
-  _globals['_TESTINSTANCECONNECTIONREQUEST']._serialized_end=1123
-  _globals['_LISTCONNECTIONTESTSREQUEST']._serialized_start=1125
-  _globals['_LISTCONNECTIONTESTSREQUEST']._serialized_end=1230
-  _globals['_LISTCONNECTIONTESTSRESPONSE']._serialized_start=1232
-  _globals['_LISTCONNECTIONTESTSRESPONSE']._serialized_end=1348
-  _globals['_UPGRADEINSTANCEREQUEST']._serialized_start=1351
-  _globals['_UPGRADEINSTANCEREQUEST']._serialized_end=1590
-  _globals['_UPGRADEINSTANCERESPONSE']._serialized_start=1592
-  _globals['_UPGRADEINSTANCERESPONSE']._serialized_end=1713
-  _globals['_UPGRADERESULT']._serialized_start=1715
-  _globals['_UPGRADERESULT']._serialized_end=1809
-  _globals['_COUNTCONNECTORREFERENCESREQUEST']._serialized_start=1811
-  _globals['_COUNTCONNECTORREFERENCESREQUEST']._serialized_end=1881
-  _globals['_COUNTCONNECTORREFERENCESRESPONSE']._serialized_start=1883
-  _globals['_COUNTCONNECTORREFERENCESRESPONSE']._serialized_end=1993
-  _globals['_INSTANCEREFERENCE']._serialized_start=1995
-  _globals['_INSTANCEREFERENCE']._serialized_end=2110
-  _globals['_INSTANCESERVICE']._serialized_start=2113
-  _globals['_INSTANCESERVICE']._serialized_end=3549
+  _globals['_INSTANCESERVICE'].methods_by_name['InstallConnector']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['InstallConnector']._serialized_options = b'\202\323\344\223\002&\"!/projects/{project}/installations:\001*'
+  _globals['_INSTANCESERVICE'].methods_by_name['GetInstallation']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['GetInstallation']._serialized_options = b'\202\323\344\223\002(\022&/projects/{project}/installations/{id}'
+  _globals['_INSTANCESERVICE'].methods_by_name['ListInstallations']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['ListInstallations']._serialized_options = b'\202\323\344\223\002#\022!/projects/{project}/installations'
+  _globals['_INSTANCESERVICE'].methods_by_name['UninstallConnector']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['UninstallConnector']._serialized_options = b'\202\323\344\223\002(*&/projects/{project}/installations/{id}'
+  _globals['_INSTANCESERVICE'].methods_by_name['CustomiseInstallation']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['CustomiseInstallation']._serialized_options = b'\202\323\344\223\0025\"0/projects/{project}/installations/{id}:customise:\001*'
+  _globals['_INSTANCESERVICE'].methods_by_name['ListInstallationRevisions']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['ListInstallationRevisions']._serialized_options = b'\202\323\344\223\002?\022=/projects/{project}/installations/{installation_id}/revisions'
+  _globals['_INSTANCESERVICE'].methods_by_name['UpdateInstallation']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['UpdateInstallation']._serialized_options = b'\202\323\344\223\0022\"-/projects/{project}/installations/{id}:update:\001*'
+  _globals['_INSTANCESERVICE'].methods_by_name['MoveInstances']._loaded_options = None
+  _globals['_INSTANCESERVICE'].methods_by_name['MoveInstances']._serialized_options = b'\202\323\344\223\002F\"A/projects/{project}/installations/{installation_id}:moveInstances:\001*'
+  _globals['_MODIFIEDFILTER']._serialized_start=4101
+  _globals['_MODIFIEDFILTER']._serialized_end=4212
+  _globals['_UPDATEMODE']._serialized_start=4214
+  _globals['_UPDATEMODE']._serialized_end=4309
+  _globals['_CREATEINSTANCEREQUEST']._serialized_start=216
+  _globals['_CREATEINSTANCEREQUEST']._serialized_end=352
+  _globals['_GETINSTANCEREQUEST']._serialized_start=354
+  _globals['_GETINSTANCEREQUEST']._serialized_end=403
+  _globals['_LISTINSTANCESREQUEST']._serialized_start=406
+  _globals['_LISTINSTANCESREQUEST']._serialized_end=696
+  _globals['_LISTINSTANCESRESPONSE']._serialized_start=699
+  _globals['_LISTINSTANCESRESPONSE']._serialized_end=846
+  _globals['_UPDATEINSTANCEREQUEST']._serialized_start=849
+  _globals['_UPDATEINSTANCEREQUEST']._serialized_end=989
+  _globals['_DELETEINSTANCEREQUEST']._serialized_start=991
+  _globals['_DELETEINSTANCEREQUEST']._serialized_end=1060
+  _globals['_DELETEINSTANCERESPONSE']._serialized_start=1062
+  _globals['_DELETEINSTANCERESPONSE']._serialized_end=1103
+  _globals['_TESTINSTANCECONNECTIONREQUEST']._serialized_start=1105
+  _globals['_TESTINSTANCECONNECTIONREQUEST']._serialized_end=1165
+  _globals['_LISTCONNECTIONTESTSREQUEST']._serialized_start=1167
+  _globals['_LISTCONNECTIONTESTSREQUEST']._serialized_end=1272
+  _globals['_LISTCONNECTIONTESTSRESPONSE']._serialized_start=1274
+  _globals['_LISTCONNECTIONTESTSRESPONSE']._serialized_end=1390
+  _globals['_UPGRADEINSTANCEREQUEST']._serialized_start=1393
+  _globals['_UPGRADEINSTANCEREQUEST']._serialized_end=1632
+  _globals['_UPGRADEINSTANCERESPONSE']._serialized_start=1634
+  _globals['_UPGRADEINSTANCERESPONSE']._serialized_end=1755
+  _globals['_UPGRADERESULT']._serialized_start=1757
+  _globals['_UPGRADERESULT']._serialized_end=1851
+  _globals['_COUNTCONNECTORREFERENCESREQUEST']._serialized_start=1853
+  _globals['_COUNTCONNECTORREFERENCESREQUEST']._serialized_end=1923
+  _globals['_COUNTCONNECTORREFERENCESRESPONSE']._serialized_start=1926
+  _globals['_COUNTCONNECTORREFERENCESRESPONSE']._serialized_end=2135
+  _globals['_INSTALLATIONREFERENCE']._serialized_start=2138
+  _globals['_INSTALLATIONREFERENCE']._serialized_end=2274
+  _globals['_INSTANCEREFERENCE']._serialized_start=2276
+  _globals['_INSTANCEREFERENCE']._serialized_end=2391
+  _globals['_INSTALLCONNECTORREQUEST']._serialized_start=2394
+  _globals['_INSTALLCONNECTORREQUEST']._serialized_end=2537
+  _globals['_GETINSTALLATIONREQUEST']._serialized_start=2539
+  _globals['_GETINSTALLATIONREQUEST']._serialized_end=2592
+  _globals['_LISTINSTALLATIONSREQUEST']._serialized_start=2595
+  _globals['_LISTINSTALLATIONSREQUEST']._serialized_end=2794
+  _globals['_LISTINSTALLATIONSRESPONSE']._serialized_start=2796
+  _globals['_LISTINSTALLATIONSRESPONSE']._serialized_end=2923
+  _globals['_UNINSTALLCONNECTORREQUEST']._serialized_start=2925
+  _globals['_UNINSTALLCONNECTORREQUEST']._serialized_end=2998
+  _globals['_UNINSTALLCONNECTORRESPONSE']._serialized_start=3000
+  _globals['_UNINSTALLCONNECTORRESPONSE']._serialized_end=3045
+  _globals['_CUSTOMISEINSTALLATIONREQUEST']._serialized_start=3048
+  _globals['_CUSTOMISEINSTALLATIONREQUEST']._serialized_end=3197
+  _globals['_LISTINSTALLATIONREVISIONSREQUEST']._serialized_start=3199
+  _globals['_LISTINSTALLATIONREVISIONSREQUEST']._serialized_end=3314
+  _globals['_LISTINSTALLATIONREVISIONSRESPONSE']._serialized_start=3316
+  _globals['_LISTINSTALLATIONREVISIONSRESPONSE']._serialized_end=3440
+  _globals['_UPDATEINSTALLATIONREQUEST']._serialized_start=3443
+  _globals['_UPDATEINSTALLATIONREQUEST']._serialized_end=3638
+  _globals['_UPDATEINSTALLATIONRESPONSE']._serialized_start=3641
+  _globals['_UPDATEINSTALLATIONRESPONSE']._serialized_end=3829
+  _globals['_MOVEINSTANCESREQUEST']._serialized_start=3832
+  _globals['_MOVEINSTANCESREQUEST']._serialized_end=3997
+  _globals['_MOVEINSTANCESRESPONSE']._serialized_start=3999
+  _globals['_MOVEINSTANCESRESPONSE']._serialized_end=4099
+  _globals['_INSTANCESERVICE']._serialized_start=4312
+  _globals['_INSTANCESERVICE']._serialized_end=7150
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from plugboard.instance.v1 import installation_pb2 as plugboard_dot_instance_dot_v1_dot_installation__pb2
 from plugboard.instance.v1 import instance_pb2 as plugboard_dot_instance_dot_v1_dot_instance__pb2
 from plugboard.instance.v1 import instance_service_pb2 as plugboard_dot_instance_dot_v1_dot_instance__service__pb2
 
@@ -27,11 +28,14 @@ if _version_not_supported:
 
 
 class InstanceServiceStub:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -86,6 +90,46 @@ class InstanceServiceStub:
                 request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceRequest.SerializeToString,
                 response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceResponse.FromString,
                 _registered_method=True)
+        self.InstallConnector = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/InstallConnector',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.InstallConnectorRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+                _registered_method=True)
+        self.GetInstallation = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/GetInstallation',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.GetInstallationRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+                _registered_method=True)
+        self.ListInstallations = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/ListInstallations',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsResponse.FromString,
+                _registered_method=True)
+        self.UninstallConnector = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/UninstallConnector',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorResponse.FromString,
+                _registered_method=True)
+        self.CustomiseInstallation = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/CustomiseInstallation',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.CustomiseInstallationRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+                _registered_method=True)
+        self.ListInstallationRevisions = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/ListInstallationRevisions',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsResponse.FromString,
+                _registered_method=True)
+        self.UpdateInstallation = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/UpdateInstallation',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationResponse.FromString,
+                _registered_method=True)
+        self.MoveInstances = channel.unary_unary(
+                '/plugboard.instance.v1.InstanceService/MoveInstances',
+                request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesRequest.SerializeToString,
+                response_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesResponse.FromString,
+                _registered_method=True)
         self.CountConnectorReferences = channel.unary_unary(
                 '/plugboard.instance.v1.InstanceService/CountConnectorReferences',
                 request_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.CountConnectorReferencesRequest.SerializeToString,
@@ -94,11 +138,14 @@ class InstanceServiceStub:
 
 
 class InstanceServiceServicer:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -110,10 +157,13 @@ class InstanceServiceServicer:
     def CreateInstance(self, request, context):
         """Creates an instance. A replay of the same request_id in the same project returns the first
         result and never creates a second instance.
+        The instance belongs to instance.installation_id, or to the project's installation of the connector
+        named (the only one, or the only one at instance.connector_version), and takes its version.
         Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-        timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-        (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-        nothing is left behind).
+        timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+        FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+        CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+        CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -184,22 +234,110 @@ class InstanceServiceServicer:
 
     def UpgradeInstance(self, request, context):
         """Moves one instance, or all of a project's instances of a connector, to a published version after
-        validating their variables against it. A dry run reports what would fail and changes nothing.
+        validating their variables against it, through installations: one instance goes into the project's
+        installation of that version (or moves its installation in place when it is that installation's only
+        instance and the installation is unmodified); a connector's unmodified installations move in place
+        with the instances that validate. A dry run reports what would fail and changes nothing.
         When the target version's connection goes to another origin, the upgrade of one instance must
         re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
         reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-        unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+        SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InstallConnector(self, request, context):
+        """Installs a connector in a project (from the marketplace: a published connector visible to the
+        project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+        PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+        A replay of the same request_id returns the first result. A connector the project built itself is
+        installed automatically with its first instance; installing it explicitly is allowed too.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+        INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+        FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInstallation(self, request, context):
+        """Gets an installation, with its instance count and whether an update is available.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInstallations(self, request, context):
+        """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+        Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UninstallConnector(self, request, context):
+        """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+        marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+        and the call refused.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+        INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+        instance_count; INSTALLATION_REMOVING when another removal is under way).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CustomiseInstallation(self, request, context):
+        """Customises an installation: a new revision with the caller as its author. The customisation given
+        replaces the current one as a whole (an empty one returns to the published version).
+        Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+        path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInstallationRevisions(self, request, context):
+        """Lists an installation's revisions, newest first.
+        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateInstallation(self, request, context):
+        """Updates an installation to a newer published version. Unmodified: the installation and every
+        instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+        moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+        nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+        UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+        CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveInstances(self, request, context):
+        """Moves instances of a connector to another of the project's installations of it (after an
+        ALONGSIDE update), after validating their variables against its version. All or nothing unless
+        skip_failing_instances; a dry run changes nothing.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+        UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CountConnectorReferences(self, request, context):
-        """Counts, and names the first few of, the instances referencing a connector in any project,
-        PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+        """Counts, and names the first few of, the instances and the installations referencing a connector in
+        any project, PENDING ones included, read from the primary database. For the gateway's deletion
+        protocol.
         Internal: not exposed by the gateway.
         Errors: INVALID_ARGUMENT (empty connector_id).
         """
@@ -250,6 +388,46 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceRequest.FromString,
                     response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceResponse.SerializeToString,
             ),
+            'InstallConnector': grpc.unary_unary_rpc_method_handler(
+                    servicer.InstallConnector,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.InstallConnectorRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.SerializeToString,
+            ),
+            'GetInstallation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInstallation,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.GetInstallationRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.SerializeToString,
+            ),
+            'ListInstallations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInstallations,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsResponse.SerializeToString,
+            ),
+            'UninstallConnector': grpc.unary_unary_rpc_method_handler(
+                    servicer.UninstallConnector,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorResponse.SerializeToString,
+            ),
+            'CustomiseInstallation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CustomiseInstallation,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.CustomiseInstallationRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.SerializeToString,
+            ),
+            'ListInstallationRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInstallationRevisions,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsResponse.SerializeToString,
+            ),
+            'UpdateInstallation': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateInstallation,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationResponse.SerializeToString,
+            ),
+            'MoveInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveInstances,
+                    request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesRequest.FromString,
+                    response_serializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesResponse.SerializeToString,
+            ),
             'CountConnectorReferences': grpc.unary_unary_rpc_method_handler(
                     servicer.CountConnectorReferences,
                     request_deserializer=plugboard_dot_instance_dot_v1_dot_instance__service__pb2.CountConnectorReferencesRequest.FromString,
@@ -264,11 +442,14 @@ def add_InstanceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class InstanceService:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -483,6 +664,222 @@ class InstanceService:
             '/plugboard.instance.v1.InstanceService/UpgradeInstance',
             plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceRequest.SerializeToString,
             plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpgradeInstanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InstallConnector(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/InstallConnector',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.InstallConnectorRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInstallation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/GetInstallation',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.GetInstallationRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInstallations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/ListInstallations',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UninstallConnector(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/UninstallConnector',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UninstallConnectorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CustomiseInstallation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/CustomiseInstallation',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.CustomiseInstallationRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_installation__pb2.Installation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInstallationRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/ListInstallationRevisions',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.ListInstallationRevisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateInstallation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/UpdateInstallation',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.UpdateInstallationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/plugboard.instance.v1.InstanceService/MoveInstances',
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesRequest.SerializeToString,
+            plugboard_dot_instance_dot_v1_dot_instance__service__pb2.MoveInstancesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from plugboard.instance.v1 import installation_pb2 as _installation_pb2
 from plugboard.instance.v1 import instance_pb2 as _instance_pb2
 from plugboard.instance.v1 import instance_service_pb2 as _instance_service_pb2
 import abc as _abc_1
@@ -28,11 +29,14 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class InstanceServiceStub:
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -48,10 +52,13 @@ class InstanceServiceStub:
     CreateInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CreateInstanceRequest, _instance_pb2.Instance]
     """Creates an instance. A replay of the same request_id in the same project returns the first
     result and never creates a second instance.
+    The instance belongs to instance.installation_id, or to the project's installation of the connector
+    named (the only one, or the only one at instance.connector_version), and takes its version.
     Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-    timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-    (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-    nothing is left behind).
+    timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+    FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+    CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+    CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
     """
     GetInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstanceRequest, _instance_pb2.Instance]
     """Gets an instance. Secret values are never returned.
@@ -94,29 +101,88 @@ class InstanceServiceStub:
     """
     UpgradeInstance: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
-    validating their variables against it. A dry run reports what would fail and changes nothing.
+    validating their variables against it, through installations: one instance goes into the project's
+    installation of that version (or moves its installation in place when it is that installation's only
+    instance and the installation is unmodified); a connector's unmodified installations move in place
+    with the instances that validate. A dry run reports what would fail and changes nothing.
     When the target version's connection goes to another origin, the upgrade of one instance must
     re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
     reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-    unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+    SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
+    """
+    InstallConnector: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]
+    """Installs a connector in a project (from the marketplace: a published connector visible to the
+    project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+    PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+    A replay of the same request_id returns the first result. A connector the project built itself is
+    installed automatically with its first instance; installing it explicitly is allowed too.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+    INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+    FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+    """
+    GetInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstallationRequest, _installation_pb2.Installation]
+    """Gets an installation, with its instance count and whether an update is available.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+    """
+    ListInstallations: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationsRequest, _instance_service_pb2.ListInstallationsResponse]
+    """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+    Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+    """
+    UninstallConnector: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UninstallConnectorRequest, _instance_service_pb2.UninstallConnectorResponse]
+    """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+    marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+    and the call refused.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+    INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+    instance_count; INSTALLATION_REMOVING when another removal is under way).
+    """
+    CustomiseInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CustomiseInstallationRequest, _installation_pb2.Installation]
+    """Customises an installation: a new revision with the caller as its author. The customisation given
+    replaces the current one as a whole (an empty one returns to the published version).
+    Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+    path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+    """
+    ListInstallationRevisions: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationRevisionsRequest, _instance_service_pb2.ListInstallationRevisionsResponse]
+    """Lists an installation's revisions, newest first.
+    Errors: INVALID_ARGUMENT, NOT_FOUND.
+    """
+    UpdateInstallation: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstallationRequest, _instance_service_pb2.UpdateInstallationResponse]
+    """Updates an installation to a newer published version. Unmodified: the installation and every
+    instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+    moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+    nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+    UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+    CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+    """
+    MoveInstances: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.MoveInstancesRequest, _instance_service_pb2.MoveInstancesResponse]
+    """Moves instances of a connector to another of the project's installations of it (after an
+    ALONGSIDE update), after validating their variables against its version. All or nothing unless
+    skip_failing_instances; a dry run changes nothing.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+    UNAVAILABLE.
     """
     CountConnectorReferences: _grpc.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]
-    """Counts, and names the first few of, the instances referencing a connector in any project,
-    PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+    """Counts, and names the first few of, the instances and the installations referencing a connector in
+    any project, PENDING ones included, read from the primary database. For the gateway's deletion
+    protocol.
     Internal: not exposed by the gateway.
     Errors: INVALID_ARGUMENT (empty connector_id).
     """
 
 @_typing.type_check_only
 class InstanceServiceAsyncStub(InstanceServiceStub):
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -129,10 +195,13 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     CreateInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CreateInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Creates an instance. A replay of the same request_id in the same project returns the first
     result and never creates a second instance.
+    The instance belongs to instance.installation_id, or to the project's installation of the connector
+    named (the only one, or the only one at instance.connector_version), and takes its version.
     Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-    timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-    (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-    nothing is left behind).
+    timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+    FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+    CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+    CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
     """
     GetInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstanceRequest, _instance_pb2.Instance]  # type: ignore[assignment]
     """Gets an instance. Secret values are never returned.
@@ -175,28 +244,87 @@ class InstanceServiceAsyncStub(InstanceServiceStub):
     """
     UpgradeInstance: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpgradeInstanceRequest, _instance_service_pb2.UpgradeInstanceResponse]  # type: ignore[assignment]
     """Moves one instance, or all of a project's instances of a connector, to a published version after
-    validating their variables against it. A dry run reports what would fail and changes nothing.
+    validating their variables against it, through installations: one instance goes into the project's
+    installation of that version (or moves its installation in place when it is that installation's only
+    instance and the installation is unmodified); a connector's unmodified installations move in place
+    with the instances that validate. A dry run reports what would fail and changes nothing.
     When the target version's connection goes to another origin, the upgrade of one instance must
     re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
     reports it as the instance's problem and leaves the instance.
     Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
     instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-    unreachable).
+    CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+    SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
+    """
+    InstallConnector: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.InstallConnectorRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Installs a connector in a project (from the marketplace: a published connector visible to the
+    project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+    PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+    A replay of the same request_id returns the first result. A connector the project built itself is
+    installed automatically with its first instance; installing it explicitly is allowed too.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+    INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+    FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+    """
+    GetInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.GetInstallationRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Gets an installation, with its instance count and whether an update is available.
+    Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+    """
+    ListInstallations: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationsRequest, _instance_service_pb2.ListInstallationsResponse]  # type: ignore[assignment]
+    """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+    Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+    """
+    UninstallConnector: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UninstallConnectorRequest, _instance_service_pb2.UninstallConnectorResponse]  # type: ignore[assignment]
+    """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+    marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+    and the call refused.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+    INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+    instance_count; INSTALLATION_REMOVING when another removal is under way).
+    """
+    CustomiseInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CustomiseInstallationRequest, _installation_pb2.Installation]  # type: ignore[assignment]
+    """Customises an installation: a new revision with the caller as its author. The customisation given
+    replaces the current one as a whole (an empty one returns to the published version).
+    Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+    path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+    """
+    ListInstallationRevisions: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.ListInstallationRevisionsRequest, _instance_service_pb2.ListInstallationRevisionsResponse]  # type: ignore[assignment]
+    """Lists an installation's revisions, newest first.
+    Errors: INVALID_ARGUMENT, NOT_FOUND.
+    """
+    UpdateInstallation: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.UpdateInstallationRequest, _instance_service_pb2.UpdateInstallationResponse]  # type: ignore[assignment]
+    """Updates an installation to a newer published version. Unmodified: the installation and every
+    instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+    moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+    nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+    UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+    CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+    """
+    MoveInstances: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.MoveInstancesRequest, _instance_service_pb2.MoveInstancesResponse]  # type: ignore[assignment]
+    """Moves instances of a connector to another of the project's installations of it (after an
+    ALONGSIDE update), after validating their variables against its version. All or nothing unless
+    skip_failing_instances; a dry run changes nothing.
+    Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+    UNAVAILABLE.
     """
     CountConnectorReferences: _aio.UnaryUnaryMultiCallable[_instance_service_pb2.CountConnectorReferencesRequest, _instance_service_pb2.CountConnectorReferencesResponse]  # type: ignore[assignment]
-    """Counts, and names the first few of, the instances referencing a connector in any project,
-    PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+    """Counts, and names the first few of, the instances and the installations referencing a connector in
+    any project, PENDING ones included, read from the primary database. For the gateway's deletion
+    protocol.
     Internal: not exposed by the gateway.
     Errors: INVALID_ARGUMENT (empty connector_id).
     """
 
 class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
-    """InstanceService owns instances.
+    """InstanceService owns a project's use of connectors: installations and instances.
 
-    Resource model: an instance always lives in a project (projects/{project}/instances/{id}) and uses
-    one published version of a connector, whose specification decides its variables: standard
-    configuration keys are settings, secured keys are secrets, encrypted at rest and never returned.
+    Resource model: a project installs a published connector (projects/{project}/installations/{id}) at
+    one version, possibly customised in revisions; an instance (projects/{project}/instances/{id})
+    belongs to an installation and uses its version, whose specification (with the installation's
+    customisation) decides its variables: standard configuration keys are settings, secured keys are
+    secrets, encrypted at rest and never returned. A connector a project built itself is installed for it
+    automatically with its first instance.
     Creating an instance follows the deletion protocol: the instance is written PENDING, the catalog
     confirms the connector is usable, then it becomes READY (or is removed and the create fails).
 
@@ -213,10 +341,13 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_instance_pb2.Instance, _abc.Awaitable[_instance_pb2.Instance]]:
         """Creates an instance. A replay of the same request_id in the same project returns the first
         result and never creates a second instance.
+        The instance belongs to instance.installation_id, or to the project's installation of the connector
+        named (the only one, or the only one at instance.connector_version), and takes its version.
         Errors: INVALID_ARGUMENT (a field or variable is wrong: missing required key, unknown key, bad
-        timezone, ...), NOT_FOUND (connector missing or not visible to the project), FAILED_PRECONDITION
-        (reason CONNECTOR_DELETING, or CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable;
-        nothing is left behind).
+        timezone, ...), NOT_FOUND (connector or installation missing or not visible to the project),
+        FAILED_PRECONDITION (reason CONNECTOR_NOT_INSTALLED, INSTALLATION_AMBIGUOUS,
+        CONNECTOR_VERSION_NOT_INSTALLED, INSTALLATION_REMOVING, CONNECTOR_DELETING or
+        CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE (catalog unreachable; nothing is left behind).
         """
 
     @_abc_1.abstractmethod
@@ -301,14 +432,117 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_instance_service_pb2.UpgradeInstanceResponse, _abc.Awaitable[_instance_service_pb2.UpgradeInstanceResponse]]:
         """Moves one instance, or all of a project's instances of a connector, to a published version after
-        validating their variables against it. A dry run reports what would fail and changes nothing.
+        validating their variables against it, through installations: one instance goes into the project's
+        installation of that version (or moves its installation in place when it is that installation's only
+        instance and the installation is unmodified); a connector's unmodified installations move in place
+        with the instances that validate. A dry run reports what would fail and changes nothing.
         When the target version's connection goes to another origin, the upgrade of one instance must
         re-supply (in variables) every secret that connection uses; a dry run or a connector-wide upgrade
         reports it as the instance's problem and leaves the instance.
         Errors: INVALID_ARGUMENT (neither or both of instance_id and connector_id, variables without
         instance_id, a variable unknown to the target version), NOT_FOUND, FAILED_PRECONDITION (reason
-        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_DELETING, SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog
-        unreachable).
+        CONNECTOR_VERSION_NOT_FOUND, CONNECTOR_VERSION_NOT_INSTALLED, CONNECTOR_DELETING,
+        SECRETS_MUST_BE_RESUPPLIED), UNAVAILABLE (catalog unreachable).
+        """
+
+    @_abc_1.abstractmethod
+    def InstallConnector(
+        self,
+        request: _instance_service_pb2.InstallConnectorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Installs a connector in a project (from the marketplace: a published connector visible to the
+        project), at a version (0: the latest). Follows the deletion protocol: the installation is written
+        PENDING, the catalog confirms the connector, then it becomes READY (or is removed and the call fails).
+        A replay of the same request_id returns the first result. A connector the project built itself is
+        installed automatically with its first instance; installing it explicitly is allowed too.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (connector missing or not visible), ALREADY_EXISTS (reason
+        INSTALLATION_ALREADY_EXISTS: the project has this connector version installed, unless alongside),
+        FAILED_PRECONDITION (CONNECTOR_DELETING, CONNECTOR_VERSION_NOT_FOUND), UNAVAILABLE.
+        """
+
+    @_abc_1.abstractmethod
+    def GetInstallation(
+        self,
+        request: _instance_service_pb2.GetInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Gets an installation, with its instance count and whether an update is available.
+        Errors: INVALID_ARGUMENT, NOT_FOUND (also for another project's installation).
+        """
+
+    @_abc_1.abstractmethod
+    def ListInstallations(
+        self,
+        request: _instance_service_pb2.ListInstallationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.ListInstallationsResponse, _abc.Awaitable[_instance_service_pb2.ListInstallationsResponse]]:
+        """Lists a project's installations (the manage-connectors page), filtered and sorted, with a page token.
+        Errors: INVALID_ARGUMENT (page_size above 100, unknown sort, malformed page token).
+        """
+
+    @_abc_1.abstractmethod
+    def UninstallConnector(
+        self,
+        request: _instance_service_pb2.UninstallConnectorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.UninstallConnectorResponse, _abc.Awaitable[_instance_service_pb2.UninstallConnectorResponse]]:
+        """Removes an installation that no instance uses. Follows the deletion protocol: the installation is
+        marked REMOVING, its instances (PENDING ones included) are counted, then it is deleted, or reverted
+        and the call refused.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
+        INSTALLATION_HAS_INSTANCES, a PreconditionFailure naming up to 10 instances, metadata
+        instance_count; INSTALLATION_REMOVING when another removal is under way).
+        """
+
+    @_abc_1.abstractmethod
+    def CustomiseInstallation(
+        self,
+        request: _instance_service_pb2.CustomiseInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_installation_pb2.Installation, _abc.Awaitable[_installation_pb2.Installation]]:
+        """Customises an installation: a new revision with the caller as its author. The customisation given
+        replaces the current one as a whole (an empty one returns to the published version).
+        Errors: INVALID_ARGUMENT (unknown key, a default on a secured key, an extra key that exists, a test
+        path that leaves the base URL, a header naming a secret), NOT_FOUND, ABORTED (stale version).
+        """
+
+    @_abc_1.abstractmethod
+    def ListInstallationRevisions(
+        self,
+        request: _instance_service_pb2.ListInstallationRevisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.ListInstallationRevisionsResponse, _abc.Awaitable[_instance_service_pb2.ListInstallationRevisionsResponse]]:
+        """Lists an installation's revisions, newest first.
+        Errors: INVALID_ARGUMENT, NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateInstallation(
+        self,
+        request: _instance_service_pb2.UpdateInstallationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.UpdateInstallationResponse, _abc.Awaitable[_instance_service_pb2.UpdateInstallationResponse]]:
+        """Updates an installation to a newer published version. Unmodified: the installation and every
+        instance move. Modified: mode must be OVERWRITE (the customisation is dropped and every instance
+        moves) or ALONGSIDE (a second installation at the new version; instances stay until moved). All or
+        nothing: when any instance would fail validation, nothing moves unless skip_failing_instances.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reasons
+        UPDATE_MODE_REQUIRED, INSTANCES_WOULD_FAIL naming each failing instance, NO_NEWER_VERSION,
+        CONNECTOR_VERSION_NOT_FOUND), ALREADY_EXISTS (the target version is installed already), UNAVAILABLE.
+        """
+
+    @_abc_1.abstractmethod
+    def MoveInstances(
+        self,
+        request: _instance_service_pb2.MoveInstancesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_instance_service_pb2.MoveInstancesResponse, _abc.Awaitable[_instance_service_pb2.MoveInstancesResponse]]:
+        """Moves instances of a connector to another of the project's installations of it (after an
+        ALONGSIDE update), after validating their variables against its version. All or nothing unless
+        skip_failing_instances; a dry run changes nothing.
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (INSTANCES_WOULD_FAIL, OTHER_CONNECTOR),
+        UNAVAILABLE.
         """
 
     @_abc_1.abstractmethod
@@ -317,8 +551,9 @@ class InstanceServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _instance_service_pb2.CountConnectorReferencesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_instance_service_pb2.CountConnectorReferencesResponse, _abc.Awaitable[_instance_service_pb2.CountConnectorReferencesResponse]]:
-        """Counts, and names the first few of, the instances referencing a connector in any project,
-        PENDING ones included, read from the primary database. For the gateway's deletion protocol.
+        """Counts, and names the first few of, the instances and the installations referencing a connector in
+        any project, PENDING ones included, read from the primary database. For the gateway's deletion
+        protocol.
         Internal: not exposed by the gateway.
         Errors: INVALID_ARGUMENT (empty connector_id).
         """
