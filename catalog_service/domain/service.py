@@ -56,6 +56,7 @@ class Usable:
     key: str
     version: PublishedVersion
     latest_number: int
+    creator_project: str = ""
 
 
 class CatalogStore(JobStore, Protocol):
@@ -306,7 +307,7 @@ class Catalog:
                 "CONNECTOR_DELETING", f"connectors/{connector.id}", "the connector is being deleted"
             )
         if not version or version == latest.number:
-            return Usable(connector.id, connector.key, latest, latest.number)
+            return Usable(connector.id, connector.key, latest, latest.number, connector.creator_project)
         try:
             found = self.store.get_version(connector.id, version)
             if allowed is not None and not allowed(found):
@@ -316,7 +317,7 @@ class Catalog:
                 "CONNECTOR_VERSION_NOT_FOUND", f"connectors/{connector.id}/versions/{version}",
                 f"the connector has no published version {version}",
             ) from None
-        return Usable(connector.id, connector.key, found, latest.number)
+        return Usable(connector.id, connector.key, found, latest.number, connector.creator_project)
 
     def _versions(self, connector_id: str) -> Iterator[PublishedVersion]:
         """The connector's published versions, newest first."""
@@ -350,7 +351,7 @@ class Catalog:
             raise FailedPrecondition.single(
                 PREVIEW_SUPERSEDED, f"{subject}s/{number}",
                 f"preview {number} was superseded by preview {current.number}")
-        return Usable(draft.id, draft.key, current, current.number)
+        return Usable(draft.id, draft.key, current, current.number, draft.creator_project)
 
 
 class Certification:

@@ -373,7 +373,8 @@ class ConnectorProtos:
     def usable(self, usable: Usable) -> catpb.CheckConnectorUsableResponse:
         """CheckConnectorUsable's answer: all of it is immutable given the connector and the two numbers."""
         version = usable.version
-        key = (usable.connector_id, usable.key, version.number, usable.latest_number, version.preview)
+        key = (usable.connector_id, usable.key, version.number, usable.latest_number, version.preview,
+               usable.creator_project)
         data = self._usable.get(key)
         if data is None:
             proto_version = self.version(version)
@@ -383,7 +384,7 @@ class ConnectorProtos:
                 version=proto_version,
                 latest_version=usable.latest_number,
                 specification=proto_version.specification,
-                creator_project=connector.creator_project,
+                creator_project=usable.creator_project,
             ).SerializeToString()
             self._usable.put(key, data)
         return catpb.CheckConnectorUsableResponse.FromString(data)

@@ -232,7 +232,7 @@ class Customising:
             raise ConcurrentModification(expected_version, current.version)
         usable = await self._catalog.check_connector_usable(
             connector_id=current.connector_id, connector_key="", project=project,
-            version=current.connector_version, timeout=timeout)
+            version=current.connector_version, timeout=timeout, existing_use=True)
         check_customisation(v, item, usable.configuration, usable.connection)
         v.raise_if_any()
         now = self._clock()

@@ -186,7 +186,10 @@ class Instances:
         try:
             if installation is not None:  # the uninstall protocol: our intent is written, read theirs
                 self._installations.confirm_for_instance(installation)  # type: ignore[union-attr]
-            usable = await self._check(project, connector_id, "", version, deadline, preview=preview)
+            # An instance of an installation the project already has is a use of a deployed connector: it
+            # keeps resolving the installed version whatever unlisting or privacy did since (seed 002, Unlist).
+            usable = await self._check(project, connector_id, "", version, deadline, preview=preview,
+                                       existing_use=installation is not None and not automatic)
             configuration = usable.configuration
             if installation is not None:  # the installation's customisation (defaults, extra keys) applies
                 configuration = effective_configuration(installation, configuration) or configuration
@@ -233,14 +236,14 @@ class Instances:
 
     async def _check(
         self, project: str, connector_id: str, connector_key: str, version: int, deadline: float,
-        preview: bool = False,
+        preview: bool = False, existing_use: bool = False,
     ) -> UsableConnector:
         remaining = deadline - self._monotonic()
         if remaining <= 0:
             raise DeadlineExceeded("the deadline passed before the catalog could confirm the connector")
         return await self._catalog.check_connector_usable(
             connector_id=connector_id, connector_key=connector_key, project=project, version=version,
-            timeout=remaining, preview=preview,
+            timeout=remaining, preview=preview, existing_use=existing_use,
         )
 
     # -------------------------------------------------------------------------------------- read

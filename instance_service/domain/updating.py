@@ -91,7 +91,7 @@ class Updates:
     async def _version(self, installation: Installation, number: int, timeout: float) -> UsableConnector:
         return await self._catalog.check_connector_usable(
             connector_id=installation.connector_id, connector_key="", project=installation.project, version=number,
-            timeout=timeout)
+            timeout=timeout, existing_use=True)
 
     def plan(self, instances: Sequence[Instance], source: UsableConnector | None, target: UsableConnector,
              configuration: Configuration | None, now: datetime,

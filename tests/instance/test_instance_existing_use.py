@@ -20,7 +20,7 @@ from plugboard.settings import Settings
 from tests.catalog.gitrepos import certify, connector_repo, publish_and_wait, wait_for
 from tests.harness import start_server
 from tests.instance.conftest import TEST_KEYS
-from tests.instance.helpers import MINIMAL_SPEC
+from tests.instance.helpers import MINIMAL_SPEC, install
 from tests.rich import expect_error
 
 Action = apb.ConnectorStagedUpdateAction
@@ -77,9 +77,11 @@ def test_deployed_instances_survive_unlist_and_a_private_republish(catalog, cert
     """Seed 002, Unlist: "This update action does not affect deployed instances of the Connector". After
     unlist, and after a certified public connector is re-published with certification false (private),
     another project's existing instance still tests its connection, reads and upgrades on the version it
-    uses; only new uses are refused (NOT_FOUND), as visibility says."""
+    uses; its installation is a deployment too (seed 001: a connector installed once takes as many
+    instances as needed); only new uses are refused (NOT_FOUND), as visibility says."""
     created = draft(catalog, f"kept-{unique}")
     certified = certify(catalog, certification, created)
+    install(stub, "globex", created.id)
     instance = add(stub, "globex", created.id, "globex-shop")
     assert instance.connector_version == 1
 
@@ -88,7 +90,7 @@ def test_deployed_instances_survive_unlist_and_a_private_republish(catalog, cert
     assert get(stub, "globex", instance).connector_version == 1
     dry = stub.UpgradeInstance(ispb.UpgradeInstanceRequest(project="globex", instance_id=instance.id, dry_run=True))
     assert dry.target_version == 1 and not dry.results[0].problems
-    expect_error(grpc.StatusCode.NOT_FOUND, lambda: add(stub, "initech", created.id, "new-use"))
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: install(stub, "initech", created.id))
 
     private = publish_and_wait(catalog, unlisted)  # certification false: private, version 2
     assert private.private and not private.certified and private.published_version == 2
@@ -102,7 +104,8 @@ def test_deployed_instances_survive_unlist_and_a_private_republish(catalog, cert
         project="globex", instance_id=instance.id, target_version=2)), reason="CONNECTOR_VERSION_NOT_FOUND")
     assert stub.UpgradeInstance(ispb.UpgradeInstanceRequest(
         project="globex", connector_id=created.id, dry_run=True)).target_version == 1
-    expect_error(grpc.StatusCode.NOT_FOUND, lambda: add(stub, "globex", created.id, "another"))
+    expect_error(grpc.StatusCode.NOT_FOUND, lambda: install(stub, "initech", created.id))
+    assert add(stub, "globex", created.id, "another").connector_version == 1  # the installed version
     # the creator moves on to the private version
     mine = add(stub, "acme", created.id, "acme-shop")
     assert mine.connector_version == 2
@@ -144,6 +147,7 @@ def test_instances_of_a_preview_for_private_projects_only(catalog, stub, unique)
     publish_and_wait(catalog, current)  # published version 1, counted apart from the previews
     expect_error(grpc.StatusCode.INVALID_ARGUMENT, lambda: stub.UpgradeInstance(ispb.UpgradeInstanceRequest(
         project="globex", instance_id=trial.id, version_policy=ipb.VERSION_POLICY_PREVIEW)))
+    install(stub, "globex", created.id)  # a preview's instance leaves the preview into an installation
     left = stub.UpgradeInstance(ispb.UpgradeInstanceRequest(project="globex", instance_id=trial.id))
     assert left.target_version == 1 and left.results[0].upgraded
     after = get(stub, "globex", trial)
