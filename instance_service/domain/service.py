@@ -31,7 +31,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
-from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
+from plugboard.errors import (
+    Aborted,
+    AlreadyExists,
+    ConcurrentModification,
+    DeadlineExceeded,
+    FailedPrecondition,
+    NotFound,
+    Validator,
+)
 
 from plugboard.page import Page
 
@@ -128,7 +136,25 @@ class Instances:
     # ------------------------------------------------------------------------------------ create
 
     async def create(self, project: str, draft: InstanceDraft, request_id: str, *, timeout: float) -> Instance:
-        """Create an instance (steps in the module docstring); ``timeout`` is the caller's remaining time."""
+        """Create an instance (steps in the module docstring); ``timeout`` is the caller's remaining time.
+
+        An installation chosen by connector that is being removed meanwhile (the automatic installation
+        of the project's own connector, going with its last instance) is chosen again once the removal
+        is decided: the create then takes the installation that stays, or makes a new automatic one, or
+        fails CONNECTOR_NOT_INSTALLED."""
+        give_up = self._monotonic() + min(timeout, self._max_create_seconds)
+        while True:
+            try:
+                return await self._create(project, draft, request_id,
+                                          timeout=max(give_up - self._monotonic(), 0.0))
+            except (FailedPrecondition, AlreadyExists) as exc:
+                retry = (exc.reason == "INSTALLATION_ALREADY_EXISTS"  # only the automatic install inserts one
+                         or (exc.reason == "INSTALLATION_REMOVING" and not draft.installation_id))
+                if not retry or self._monotonic() + 0.02 >= give_up:
+                    raise
+            await asyncio.sleep(0.02)
+
+    async def _create(self, project: str, draft: InstanceDraft, request_id: str, *, timeout: float) -> Instance:
         validate_draft(project, draft)
         v = Validator()
         v.check_max_length(request_id, "request_id", TEXT_MAX)

@@ -226,14 +226,21 @@ class InstallationRepository:
             InstallationRow.update(state=_READY).where((InstallationRow.id == installation_id)
                                                        & (InstallationRow.state == _REMOVING)).execute()
 
-    def complete_removal(self, installation_id: str) -> None:
-        with translate_errors(), self._db.atomic():
-            RevisionRow.delete().where(RevisionRow.installation == installation_id).execute()
-            InstallationRequestRow.delete().where(InstallationRequestRow.installation == installation_id).execute()
-            deleted = InstallationRow.delete().where((InstallationRow.id == installation_id)
-                                                     & (InstallationRow.state == _REMOVING)).execute()
-            if deleted != 1:  # the reconciler reverted a removal that outlived its bound
-                raise Aborted("the removal took too long and was reverted; retry", reason="REMOVAL_EXPIRED")
+    def complete_removal(self, installation_id: str) -> bool:
+        """Delete the REMOVING installation; False (nothing deleted) when an instance still references it:
+        a create that wrote its PENDING instance after the count (it sees REMOVING and gives up), or a move."""
+        try:
+            with translate_errors(), self._db.atomic():
+                RevisionRow.delete().where(RevisionRow.installation == installation_id).execute()
+                InstallationRequestRow.delete().where(
+                    InstallationRequestRow.installation == installation_id).execute()
+                deleted = InstallationRow.delete().where((InstallationRow.id == installation_id)
+                                                         & (InstallationRow.state == _REMOVING)).execute()
+                if deleted != 1:  # the reconciler reverted a removal that outlived its bound
+                    raise Aborted("the removal took too long and was reverted; retry", reason="REMOVAL_EXPIRED")
+        except peewee.IntegrityError:  # the instances' foreign key: one references it
+            return False
+        return True
 
     # ------------------------------------------------------------------------------------ update
 

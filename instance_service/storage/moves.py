@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from plugboard.errors import NotFound
+import peewee
+
+from plugboard.errors import FailedPrecondition, NotFound
 from plugboard.storage.errors import translate_errors
 
 from ..domain.installation_model import Installation
@@ -48,13 +50,17 @@ class MoveRepository:
 
     def apply_move(self, current: Installation | None, changed: Installation | None,
                    moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None) -> None:
-        with translate_errors(), self._instances.db.atomic():
-            if current is not None and changed is not None:
-                self._installations.update(current, changed)
-            if created is not None:
-                self._installations.insert(created)
-            for before, after in moves:
-                self._instances.update(before, after, True)
+        try:
+            with translate_errors(), self._instances.db.atomic():
+                if current is not None and changed is not None:
+                    self._installations.update(current, changed)
+                if created is not None:
+                    self._installations.insert(created)
+                for before, after in moves:
+                    self._instances.update(before, after, True)
+        except peewee.IntegrityError:  # the instances' foreign key: the target installation went meanwhile
+            raise FailedPrecondition.single("INSTALLATION_REMOVING", "installations",
+                                            "the installation was removed meanwhile; nothing was moved") from None
 
     def set_blocked(self, instance_id: str, latest_version: int, blocked: tuple[str, ...]) -> None:
         self._instances.set_upgrade_status(instance_id, latest_version, blocked)

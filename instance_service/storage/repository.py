@@ -19,7 +19,7 @@ from datetime import datetime
 
 import peewee
 
-from plugboard.errors import Aborted, ConcurrentModification, instance_not_found
+from plugboard.errors import Aborted, ConcurrentModification, FailedPrecondition, instance_not_found
 from plugboard.page import Page
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
@@ -87,10 +87,20 @@ class InstanceRepository:
                         db.execute_sql(sql.insert_request, (instance.project, request_id, instance.id,
                                                             to_micros(instance.create_time)))
         except peewee.IntegrityError:
+            if instance.installation_id and not self._installation_exists(instance.installation_id):
+                # Removed between the choice of the installation and this write (the foreign key said so).
+                raise FailedPrecondition.single(
+                    "INSTALLATION_REMOVING", f"projects/{instance.project}/installations/{instance.installation_id}",
+                    "the installation was removed meanwhile") from None
             if request_id:
                 return False
             raise
         return True
+
+    def _installation_exists(self, installation_id: str) -> bool:
+        with translate_errors():
+            return self._db.execute_sql('SELECT 1 FROM installations WHERE "id" = ' + self._db.param,
+                                        (installation_id,)).fetchone() is not None
 
     def find_by_request(self, project: str, request_id: str) -> Instance | None:
         """The instance (PENDING or READY) a project's request id created, if it still exists."""

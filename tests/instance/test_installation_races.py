@@ -89,3 +89,40 @@ def race(instances, catalog_server, unique, rounds: int) -> None:  # type: ignor
         for side in outcomes:
             outcomes[side].add(result[side])
     assert rounds < 20 or (len(outcomes["create"]) > 1 or len(outcomes["uninstall"]) > 1), outcomes
+
+
+def test_creating_an_instance_while_the_last_one_goes_never_fails(instances, catalog_server, unique):
+    """The automatic installation of a project's own connector goes with its last instance; a create
+    racing that delete takes the installation that stays or makes a new one: it never fails."""
+    catalog = cgrpc.CatalogServiceStub(catalog_server.channel)
+    own = publish(catalog, "acme", f"own-race-{unique}", SPEC)
+
+    def body(name: str) -> ispb.CreateInstanceRequest:
+        return ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
+            name=name, connector_id=own, timezone="UTC", date_format="Y-m-d",
+            rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE, rate_limit_duration=1))
+
+    last = instances.CreateInstance(body("r0"))
+    for number in range(1, min(ROUNDS, 60)):
+        start = threading.Barrier(2)
+        result: dict[str, object] = {}
+
+        def create() -> None:
+            start.wait()
+            result["create"] = _outcome(lambda: result.setdefault("made", instances.CreateInstance(
+                body(f"r{number}"), timeout=10)))
+
+        def delete() -> None:
+            start.wait()
+            result["delete"] = _outcome(lambda: instances.DeleteInstance(
+                ispb.DeleteInstanceRequest(project="acme", id=last.id), timeout=10))
+
+        threads = [threading.Thread(target=create), threading.Thread(target=delete)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert result["create"] == "ok" and result["delete"] == "ok", result
+        last = result["made"]  # type: ignore[assignment]
+        got = instances.GetInstallation(ispb.GetInstallationRequest(project="acme", id=last.installation_id))
+        assert got.instance_count == 1
