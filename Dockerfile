@@ -12,6 +12,10 @@ COPY plugboard ./plugboard
 COPY catalog_service ./catalog_service
 COPY instance_service ./instance_service
 COPY gateway ./gateway
+# git: the catalog's publishing jobs fetch connector repositories with it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data plugboard \
     && mkdir -p /data \

@@ -453,14 +453,10 @@ def memory_check(bench: Bench, stack: Stack, gen: LoadGen, ctx: Context, gateway
                         "peak_rss_mb": round(after["VmHWM"], 1)})
 
 
-def _so_reuseport_enabled() -> bool | None:
-    """What plugboard/rpc/server.py sets for grpc.so_reuseport (None when it does not say)."""
-    text = (procs.ROOT / "plugboard" / "rpc" / "server.py").read_text()
-    if '("grpc.so_reuseport", 0)' in text:
-        return False
-    if '("grpc.so_reuseport", 1)' in text:
-        return True
-    return None
+def _so_reuseport_enabled() -> bool:
+    """Whether the extra catalog of ``scale_out`` shares its port: it does not (a port each; sharing one
+    port is ``plugboard serve --workers``, measured by ``python -m bench.workers``)."""
+    return False
 
 
 def scale_out(bench: Bench, stack: Stack, gen: LoadGen, ctx: Context) -> None:
@@ -479,7 +475,7 @@ def scale_out(bench: Bench, stack: Stack, gen: LoadGen, ctx: Context) -> None:
     finally:
         stack.fleet.stop(two)
     how = ("SO_REUSEPORT" if reuseport else
-           "a port each, client-side round_robin (plugboard/rpc/server.py sets grpc.so_reuseport=0)")
+           "a port each, client-side round_robin (one port for N processes: python -m bench.workers)")
     bench.emit({"name": "scale_out_catalog", "db": stack.db, "status": "ok", "scenario": scenario.name,
                 "concurrency": concurrency, "qps_1": single["qps"], "qps_2": double["qps"],
                 "ratio_2_to_1": round(double["qps"] / single["qps"], 3) if single["qps"] else None,

@@ -1,10 +1,12 @@
-"""Watching a draft: an in-process notifier plus a periodic re-read of the database.
+"""Watching a draft: an in-process notifier, woken across processes on PostgreSQL, plus a periodic re-read.
 
 ``DraftNotifier.notify(draft_id)`` wakes every stream watching that draft in this process (the servicers
-and the job worker call it after each write). A change written by another catalog process sharing the
-database wakes no one here, so each stream also re-reads the draft every ``reread_seconds``. A stream
-sends an event only when the draft's version changed (every change increments it), so neither the
-caller nor the server polls for nothing visible.
+and the job worker call it after each write). On PostgreSQL, a change committed by another catalog process
+sharing the database reaches this one by LISTEN/NOTIFY (``catalog_service.storage.listener``), which calls
+``notify`` too; each stream also re-reads the draft every ``reread_seconds`` (on SQLite, one catalog
+process, the only way to see another process's write; on PostgreSQL, a net under a broken listening
+connection). A stream sends an event only when the draft's version changed (every change increments it),
+so neither the caller nor the server polls for nothing visible.
 """
 
 from __future__ import annotations

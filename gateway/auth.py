@@ -29,6 +29,7 @@ from gateway.forwarding import Admission
 from gateway.key_store import KeyStore
 from gateway.policy import MethodRule
 from gateway.quotas import UNLIMITED, Quotas, Slot
+from plugboard.logs import caller_project
 
 KEY_CACHE_SECONDS = 10.0
 _MAX_CACHED = 10_000
@@ -107,6 +108,7 @@ class Gatekeeper:
         streamed request (``None``) is only authenticated and checked for scope. The caller releases
         the slot when the call ends."""
         principal = await self.authenticator.authenticate(credential)
+        caller_project.set(principal.project)  # for this call's access line
         rule = self.rules[path]
         if request is None:
             rule.check_scope(principal)

@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from plugboard import signals
 from plugboard.errors import (
     DeadlineExceeded,
     FailedPrecondition,
@@ -182,6 +183,7 @@ def has_instances(connector_id: str, refs: References) -> FailedPrecondition:
     """The refusal naming the referencing instances (up to the count's limit) and the total."""
     count = refs.total
     noun = "instance" if count == 1 else "instances"
+    signals.refused("connector_delete", "CONNECTOR_HAS_INSTANCES")
     return FailedPrecondition(
         [
             PreconditionViolation(

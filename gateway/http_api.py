@@ -53,6 +53,7 @@ from plugboard.errors import (
     ResourceExhausted,
 )
 from plugboard.logs import exception_summary
+from plugboard.observability import tracing
 from plugboard.rpc.status import details_of, from_rpc_error, to_rich_status
 
 _log = logging.getLogger("plugboard.gateway.http")
@@ -95,8 +96,9 @@ class HttpFacade:
     def __init__(self, routes: list[HttpRoute], rules: Mapping[str, MethodRule],
                  backend_of: Mapping[str, str], backends: Mapping[str, Backend],
                  gatekeeper: Gatekeeper, delete: DeleteConnectorHandler, *,
-                 default_deadline: float, max_body_bytes: int) -> None:
+                 default_deadline: float, max_body_bytes: int, metrics: Any = None) -> None:
         self.routes = routes = dialect_routes(routes)
+        self.metrics = metrics  # plugboard.observability.metrics.HttpMetrics, or None
         self.rules = rules
         self.gatekeeper = gatekeeper
         self.delete = delete
@@ -117,7 +119,10 @@ class HttpFacade:
             self._calls[route.path] = (callable_, backend.name)
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_body_bytes, middlewares=[_no_tracebacks])
+        middlewares = [_no_tracebacks]
+        if self.metrics is not None or tracing.enabled():
+            middlewares.insert(0, _observed(self.metrics))
+        app = web.Application(client_max_size=self.max_body_bytes, middlewares=middlewares)
         app.router.add_get("/openapi.json", self.openapi_document)
         # [\s\S]: a path holding a (decoded) newline still reaches dispatch and its JSON 404.
         app.router.add_route("*", r"/{tail:[\s\S]*}", self.dispatch)
@@ -149,7 +154,9 @@ class HttpFacade:
         except PlugboardError as err:
             return error_response(err, dialect_for_path(request.rel_url.raw_path))
         rule = self.rules[route.path]
-        dialect = self._dialects[route_key(route)]
+        key = route_key(route)
+        request[ROUTE_KEY] = key[1]
+        dialect = self._dialects[key]
         try:
             # Absolute: the time spent on admission and on the body counts against the caller's deadline.
             timeout = http_deadline(request.headers.get("grpc-timeout"), self.default_deadline)
@@ -276,6 +283,35 @@ def http_deadline(header: str | None, default: float) -> float:
     return seconds
 
 
+ROUTE_KEY = web.RequestKey("plugboard_route", str)  # the matched route's template, for the metrics
+
+
+def _observed(metrics: Any) -> Any:
+    """Middleware counting each request by route template, verb and status (``metrics``), inside a
+    SERVER span while tracing is on."""
+
+    @web.middleware
+    async def observed(request: web.Request, handler: Any) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        span = tracing.http_server_span(request.method, request.headers.get(tracing.TRACEPARENT))
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            route = request.get(ROUTE_KEY, "unmatched")
+            if span is not None:
+                span.end(str(status), route)
+            if metrics is not None:
+                metrics.observe(route, request.method, status, time.perf_counter() - started)
+
+    return observed
+
+
 @web.middleware
 async def _no_tracebacks(request: web.Request, handler: Any) -> web.StreamResponse:
     """The net under every route: an unexpected exception becomes a JSON 500 with a reference, and one
@@ -342,8 +378,8 @@ class _MethodNotAllowed(Exception):
         self.allowed = allowed
 
 
-async def start_http(app: web.Application, host: str, port: int, *, grace_seconds: float = 5.0
-                     ) -> tuple[web.AppRunner, int]:
+async def start_http(app: web.Application, host: str, port: int, *, grace_seconds: float = 5.0,
+                     reuse_port: bool = False) -> tuple[web.AppRunner, int]:
     """Serve ``app`` on ``host:port`` (0: a free port); the runner and the bound port.
 
     A client that disconnects cancels its handler (and so its backend call: watch streams end at
@@ -351,7 +387,7 @@ async def start_http(app: web.Application, host: str, port: int, *, grace_second
     runner = JsonErrorsRunner(app, access_log=None, handle_signals=False, handler_cancellation=True,
                            shutdown_timeout=grace_seconds)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_port=False)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
     try:
         await site.start()
     except OSError:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.keys import Principal
+from plugboard import signals
 from plugboard.errors import QuotaViolation, ResourceExhausted
 from plugboard.settings import Settings
 
@@ -112,6 +113,8 @@ class Quotas:
                 self._in_flight.pop(counter, None)
 
     def _refusal(self, kind: str, reached: list[tuple[str, str, str]]) -> ResourceExhausted:
+        for _, holder, _ in reached:
+            signals.quota_refused(f"{holder}_{kind}")
         violations = [self._violation(kind, holder, name) for _, holder, name in reached]
         first = violations[0]
         reason = "TOO_MANY_OPEN_STREAMS" if kind == "streams" else "TOO_MANY_CONCURRENT_CALLS"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from gateway.auth import KEY_CACHE_SECONDS, Authenticator, Gatekeeper
+from gateway.auth import Authenticator, Gatekeeper
 from gateway.backends import Backend, open_backend
 from gateway.health import BackendHealth
 from gateway.http_api import HttpFacade, start_http
@@ -57,7 +57,7 @@ async def create_server(
     *,
     port: int | None = None,
     http_port: int | None = None,
-    key_cache_seconds: float = KEY_CACHE_SECONDS,
+    key_cache_seconds: float | None = None,
     health_interval: float = 1.0,
 ) -> GatewayServed:
     """Open the key database and the backend channels, build and start the gateway (gRPC on ``port``,
@@ -83,7 +83,8 @@ async def create_server(
 
     try:
         quotas = Quotas(TenantLimits.of(settings))
-        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=key_cache_seconds), RULES, quotas)
+        cache_seconds = settings.gateway_key_cache_seconds if key_cache_seconds is None else key_cache_seconds
+        gatekeeper = Gatekeeper(Authenticator(store, cache_seconds=cache_seconds), RULES, quotas)
         deadline = settings.default_deadline_seconds
         delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], deadline,
                                         gatekeeper.admit_key)
@@ -96,14 +97,18 @@ async def create_server(
             port=settings.gateway_port if port is None else port,
             max_message_bytes=settings.max_message_bytes,
             max_concurrent_rpcs=settings.max_concurrent_rpcs,
+            metrics_port=settings.gateway_metrics_port,
+            reuse_port=settings.reuse_port,
         )
         facade = HttpFacade(
             http_routes([m for service, _ in SERVICES for m in service.methods]), RULES, BACKEND_OF,
             backends, gatekeeper, delete, default_deadline=deadline,
-            max_body_bytes=settings.max_message_bytes)
+            max_body_bytes=settings.max_message_bytes,
+            metrics=built.metrics.http() if built.metrics is not None else None)
         runner, bound_http = await start_http(
             facade.application(), settings.bind_host,
-            settings.http_port if http_port is None else http_port, grace_seconds=settings.grace_seconds)
+            settings.http_port if http_port is None else http_port, grace_seconds=settings.grace_seconds,
+            reuse_port=settings.reuse_port)
         cleanups.append(runner.cleanup)
     except BaseException:
         for cleanup in cleanups:
@@ -111,7 +116,8 @@ async def create_server(
         await close_backends()
         raise
     served = GatewayServed(server=built.server, port=built.port, health=built.health,
-                           service_names=built.service_names, http_port=bound_http, quotas=quotas)
+                           service_names=built.service_names, metrics=built.metrics, http_port=bound_http,
+                           quotas=quotas)
     services_of = {name: [service.full_name for service, backend in SERVICES if backend == name]
                    for name in backends}
     watcher = BackendHealth(served.health, backends, services_of, interval=health_interval)

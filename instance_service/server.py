@@ -11,6 +11,7 @@ import peewee
 from plugboard.errors import PlugboardError
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard.logs import exception_summary
+from plugboard.observability.metrics import GaugeCallback
 from plugboard.rpc.client import channel
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
@@ -26,6 +27,7 @@ from .probe import AddressPolicy, Prober
 from .storage.migrations import COMPONENT, MIGRATIONS
 from .storage.models import database_proxy
 from .storage.repository import InstanceRepository
+from .storage.secret_counts import SecretsByKey
 from .transport.catalog_client import CHECK_METHOD, CatalogClient
 from .transport.servicer import InstanceServicer
 
@@ -120,7 +122,13 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
             port=settings.instance_port if port is None else port,
             max_message_bytes=settings.max_message_bytes,
             max_concurrent_rpcs=settings.max_concurrent_rpcs,
+            metrics_port=settings.instance_metrics_port,
+            reuse_port=settings.reuse_port,
         )
+        if served.metrics is not None:
+            served.metrics.add(GaugeCallback(
+                "plugboard_secrets", "Secret variables stored, by the id of the key encrypting them.",
+                ("key_id",), SecretsByKey(db)))
         await start(served)
     except BaseException:
         await catalog_channel.close()

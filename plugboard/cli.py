@@ -1,6 +1,8 @@
 """The ``plugboard`` command.
 
-- ``plugboard serve catalog|instance|gateway``: run one server in the foreground until SIGTERM/Ctrl-C.
+- ``plugboard serve catalog|instance|gateway [--workers N]``: run one server in the foreground until
+  SIGTERM/Ctrl-C; with ``--workers N``, N processes of it sharing its ports (SO_REUSEPORT: the kernel
+  spreads connections over them), stopped gracefully together.
 - ``plugboard up``: run the whole stack (catalog, then instance, then gateway) as child processes, wait
   until each answers its gRPC health check, print the addresses, and stop them all gracefully on
   Ctrl-C/SIGTERM or when one of them dies.
@@ -93,16 +95,28 @@ def _run(coro, event_loop: str) -> None:  # type: ignore[no-untyped-def]
     asyncio.run(coro)
 
 
+# The metrics-port setting of each component: worker i of ``--workers`` serves metrics on that port + i.
+METRICS_PORT_SETTING = {name: f"PLUGBOARD_{name.upper()}_METRICS_PORT" for name in COMPONENTS}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run one component until SIGTERM/SIGINT."""
+    """Run one component (or ``--workers`` processes of it) until SIGTERM/SIGINT."""
     from plugboard.errors import PlugboardError
     from plugboard.logs import configure_logging
+    from plugboard.observability import tracing
 
     try:
         settings = _settings()
     except _BadSettings as exc:
         return _fail(f"bad setting: {exc}", EXIT_USAGE)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    workers = getattr(args, "workers", 1)
+    if workers < 1:
+        return _fail("--workers must be at least 1", EXIT_USAGE)
+    if workers > 1:
+        return _serve_workers(args.component, workers, settings)
+    if settings.otlp_endpoint:
+        tracing.configure(settings.otlp_endpoint, f"plugboard-{args.component}")
     if Path(settings.data_dir).is_dir():  # created (0700) by whatever first stores a file in it
         from plugboard.storage.files import private_directory
 
@@ -116,7 +130,54 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot start the {args.component} service: {exc}")
     except PlugboardError as exc:  # e.g. the database is unreachable
         return _fail(f"cannot start the {args.component} service: {exc.message}")
+    finally:
+        tracing.shutdown()  # flush the spans still buffered
     return EXIT_OK
+
+
+def _serve_workers(component: str, workers: int, settings) -> int:  # type: ignore[no-untyped-def]
+    """``workers`` child processes of ``plugboard serve component`` sharing its ports; SIGTERM/SIGINT
+    stop them all gracefully; when one dies the others are stopped too (exit status 1)."""
+    ports = {"catalog": settings.catalog_port, "instance": settings.instance_port,
+             "gateway": settings.gateway_port}
+    if ports[component] == 0 or (component == "gateway" and settings.http_port == 0):
+        return _fail("--workers needs fixed ports (PLUGBOARD_*_PORT must not be 0)", EXIT_USAGE)
+    metrics_base = getattr(settings, f"{component}_metrics_port")
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: list[subprocess.Popen[bytes]] = []
+    failed = False
+    try:
+        for index in range(workers):
+            env = dict(os.environ, PLUGBOARD_REUSE_PORT="true")
+            if metrics_base:
+                env[METRICS_PORT_SETTING[component]] = str(metrics_base + index)
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "plugboard", "serve", component], env=env, process_group=0,
+                preexec_fn=_die_with_parent(os.getpid())))
+        print(f"plugboard: {workers} {component} workers on port {ports[component]} "
+              f"(pids {', '.join(str(child.pid) for child in children)})", file=sys.stderr, flush=True)
+        while not stopping.wait(0.2):
+            dead = [child for child in children if child.poll() is not None]
+            if dead:
+                failed = True
+                _fail(f"a {component} worker (pid {dead[0].pid}) exited with status {dead[0].returncode}; "
+                      "stopping the others")
+                break
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + settings.grace_seconds + settings.shutdown_notice_seconds + 5.0
+        for child in children:
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 # --- health --------------------------------------------------------------------------------------
@@ -328,6 +389,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run one server in the foreground")
     parser.add_argument("component", choices=tuple(COMPONENTS), help="which server to run")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes sharing the server's ports (SO_REUSEPORT; default 1)")
     parser.set_defaults(func=cmd_serve)
 
 

@@ -79,6 +79,18 @@ class Settings:
     catalog_reviewer_projects: tuple[str, ...] = ()
     # Publishing: a PEM file of CA certificates git trusts for https remotes (a private CA); empty: the system's.
     git_ca_file: str = ""
+    # Operability: log lines as text or JSON; Prometheus /metrics port per server (0: none); the OTLP/gRPC
+    # endpoint spans are exported to (empty: no tracing, and no work for it).
+    log_format: str = "text"
+    catalog_metrics_port: int = 0
+    instance_metrics_port: int = 0
+    gateway_metrics_port: int = 0
+    otlp_endpoint: str = ""
+    # Gateway: how long a verified API key is trusted before its record is read again (a revoked key is
+    # refused by every gateway process within this time).
+    gateway_key_cache_seconds: float = 10.0
+    # Set by `plugboard serve --workers N` in its workers: the ports are shared (SO_REUSEPORT).
+    reuse_port: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -168,6 +180,13 @@ class Settings:
             catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
             catalog_reviewer_projects=reader.items("PLUGBOARD_CATALOG_REVIEWER_PROJECTS", ()),
             git_ca_file=reader.text("PLUGBOARD_GIT_CA_FILE", ""),
+            log_format=reader.choice("PLUGBOARD_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
+            catalog_metrics_port=reader.port("PLUGBOARD_CATALOG_METRICS_PORT", 0),
+            instance_metrics_port=reader.port("PLUGBOARD_INSTANCE_METRICS_PORT", 0),
+            gateway_metrics_port=reader.port("PLUGBOARD_GATEWAY_METRICS_PORT", 0),
+            otlp_endpoint=reader.text("PLUGBOARD_OTLP_ENDPOINT", ""),
+            reuse_port=reader.flag("PLUGBOARD_REUSE_PORT", False),
+            gateway_key_cache_seconds=reader.number("PLUGBOARD_GATEWAY_KEY_CACHE_SECONDS", 10.0),
         )
         settings.check_gateway_limits()
         return settings

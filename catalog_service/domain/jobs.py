@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from plugboard import signals
 from plugboard.errors import ConcurrentModification, NotFound
 
 from .model import Draft, EntryType, Previewable, PublishedVersion, ReportEntry, Specification, Status
@@ -90,6 +91,10 @@ class Jobs:
         self.clock = clock
         self.on_draft_changed = on_draft_changed
 
+    def _obsolete(self, job: Job, now: datetime) -> None:
+        if self.store.finish_job(job, OBSOLETE, now):
+            signals.job_finished(job.kind.value, OBSOLETE)
+
     def begin(self, job: Job) -> Run | None:
         """The run of a claimed job when its repository must be read; None when the job is finished already
         (obsolete, interrupted too often, or refused by the draft's own checks)."""
@@ -97,10 +102,10 @@ class Jobs:
         try:
             draft = self.store.get_draft(job.draft_id)
         except NotFound:
-            self.store.finish_job(job, OBSOLETE, now)
+            self._obsolete(job, now)
             return None
         if not still_wanted(job, draft):
-            self.store.finish_job(job, OBSOLETE, now)
+            self._obsolete(job, now)
             return None
         if job.attempts > MAX_ATTEMPTS:
             interrupted = ReportEntry(EntryType.ERROR, FAILED,
@@ -120,7 +125,7 @@ class Jobs:
             now = self.clock()
             completed = complete(job, draft, entries, specification, now)
             if completed is None:
-                self.store.finish_job(job, OBSOLETE, now)
+                self._obsolete(job, now)
                 return
             try:
                 done = self.store.finish_job(job, completed.outcome, now, completed.draft, draft.version,
@@ -129,10 +134,11 @@ class Jobs:
                 try:
                     draft = self.store.get_draft(job.draft_id)
                 except NotFound:
-                    self.store.finish_job(job, OBSOLETE, now)
+                    self._obsolete(job, now)
                     return
                 continue
             if done:
+                signals.job_finished(job.kind.value, completed.outcome)
                 _log.info("job %s (%s) of draft %s: %s", job.id, job.kind.value, job.draft_id, completed.outcome)
                 self.on_draft_changed(job.draft_id)
             else:

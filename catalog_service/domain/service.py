@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from plugboard import signals
 from plugboard.errors import (
     ConcurrentModification,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    PlugboardError,
     Validator,
 )
 
@@ -171,6 +173,7 @@ class Catalog:
         saved = self.store.save_draft(applied.draft, version, applied.published, applied.job)
         self.on_draft_changed(saved.id)
         if applied.job is not None:
+            signals.job_queued(applied.job.kind.value)
             self.on_job_queued()
         return saved
 
@@ -190,7 +193,11 @@ class Catalog:
             draft = self.get_draft(draft_id=draft_id, key=key, project=project)
             if version:
                 drafts.check_version(draft, version)
-            drafts.check_deletable(draft)
+            try:
+                drafts.check_deletable(draft)
+            except PlugboardError as refusal:
+                signals.refused("draft_delete", refusal.reason)
+                raise
             if self.store.delete_draft(draft.id, draft.version):
                 self.on_draft_changed(draft.id)
                 return draft

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -28,7 +29,9 @@ from catalog_service.domain.model import Draft, EntryType, ReportEntry
 from catalog_service.domain.publishing import FAILED
 from catalog_service.domain.service import CatalogStore
 from catalog_service.publishing.source import SourceResult, read_connector_source
+from plugboard import signals
 from plugboard.errors import PlugboardError
+from plugboard.observability import tracing
 from plugboard.logs import exception_summary
 from plugboard.settings import Settings
 
@@ -111,10 +114,17 @@ class JobWorker:
 
     async def run(self, job: Job) -> None:
         """Run one claimed job to its outcome (``domain.jobs`` decides it; this reads the repository)."""
-        run = self.jobs.begin(job)
-        if run is not None:
-            source = await self._read(run.draft, self.clock())
-            self.jobs.finish(job, run.draft, run.entries + source.entries, source.specification)
+        kind = job.kind.value
+        signals.job_started(kind)
+        started = time.perf_counter()
+        try:
+            with tracing.job_span(job.draft_id, kind):
+                run = self.jobs.begin(job)
+                if run is not None:
+                    source = await self._read(run.draft, self.clock())
+                    self.jobs.finish(job, run.draft, run.entries + source.entries, source.specification)
+        finally:
+            signals.job_stopped(kind, time.perf_counter() - started)
 
     def _credentials(self, draft: Draft) -> GitCredentials | None:
         """The draft's repository credentials in plaintext, for this job's git only; CredentialsUnreadable."""

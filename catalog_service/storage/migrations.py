@@ -206,6 +206,25 @@ def _v5_repository_credentials(db: peewee.Database) -> None:
         _run(db, ['ALTER TABLE "connector_staged" ADD COLUMN "repository_credentials" TEXT'])
     _strip_draft_urls(db)
     _strip_version_urls(db)
+# Migration 8, PostgreSQL only: every committed change of a draft is announced on this channel (payload: the
+# draft's id), so that catalog processes sharing the database wake their watch streams at once
+# (``catalog_service.storage.listener``). NOTIFY is delivered when the writing transaction commits.
+DRAFT_CHANNEL = "plugboard_draft_changed"
+_V8_POSTGRES = [
+    'CREATE OR REPLACE FUNCTION "plugboard_notify_draft_changed"() RETURNS trigger AS $$'
+    " BEGIN PERFORM pg_notify('" + DRAFT_CHANNEL + "', COALESCE(NEW.\"id\", OLD.\"id\")); RETURN NULL; END;"
+    " $$ LANGUAGE plpgsql",
+    'DROP TRIGGER IF EXISTS "connector_staged_notify" ON "connector_staged"',
+    'CREATE TRIGGER "connector_staged_notify" AFTER INSERT OR UPDATE OR DELETE ON "connector_staged"'
+    ' FOR EACH ROW EXECUTE FUNCTION "plugboard_notify_draft_changed"()',
+]
+
+
+def _v8_draft_notifications(db: peewee.Database) -> None:
+    """PostgreSQL: a trigger announcing each draft change (SQLite: nothing, its notifier is in-process)."""
+    if is_postgres(db):
+        for statement in _V8_POSTGRES:
+            db.execute_sql(statement)
 
 
 MIGRATIONS = [
@@ -214,4 +233,5 @@ MIGRATIONS = [
     Migration(3, "connector list indexes", _v3_list_indexes),
     Migration(4, "connector creator company", _v4_creator_company),
     Migration(5, "repository credentials out of repository URLs", _v5_repository_credentials),
+    Migration(8, "draft change notifications", _v8_draft_notifications),
 ]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from plugboard import signals
 from plugboard.errors import DeadlineExceeded, Validator
 from plugboard.page import Page
 
@@ -127,6 +128,7 @@ class ConnectionTests:
             latency_ms=latency_ms, message=message, test_time=self._clock(), connector_version=usable.version,
         )
         self._store.add_test_result(project, result)
+        signals.connection_test(result.outcome.value, latency_ms / 1000.0)
         log.info("connection test instance=%s outcome=%s http_status=%d latency_ms=%d",
                  instance.id, result.outcome.value, result.http_status, result.latency_ms)
         return result

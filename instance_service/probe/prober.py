@@ -35,6 +35,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from plugboard.observability import tracing
+
 from ..domain.connection import (
     MAX_BODY_BYTES,
     ProbeOutcome,
@@ -212,6 +214,23 @@ class Prober:
 
     async def _exchange(self, method: str, url: str, headers: list[tuple[str, str]], content: bytes | None,
                         progress: _Progress, label: str = "") -> _Answer:
+        """``_exchange_once``, in a CLIENT span while tracing is on: method, host (the label when the host
+        came from a secret variable) and port, and the answer's status; never the path, query or headers."""
+        if not tracing.enabled():
+            return await self._exchange_once(method, url, headers, content, progress, label)
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with tracing.http_client_span(method, label or parts.hostname or "", port) as span:
+            try:
+                answer = await self._exchange_once(method, url, headers, content, progress, label)
+            except _Stop as stop:
+                span.set_attribute("plugboard.connection_test.outcome", stop.outcome.outcome.value)
+                raise
+            span.set_attribute("http.response.status_code", answer.status)
+            return answer
+
+    async def _exchange_once(self, method: str, url: str, headers: list[tuple[str, str]],
+                             content: bytes | None, progress: _Progress, label: str = "") -> _Answer:
         """One request to a checked address; at most MAX_BODY_BYTES of the answer are read. ``label``
         names the host in messages when the host came from a secret variable."""
         try:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import grpc
 
+from plugboard.observability import tracing
+
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
@@ -55,10 +57,14 @@ def channel(
         ("grpc.initial_reconnect_backoff_ms", 200),
         ("grpc.min_reconnect_backoff_ms", 200),
         ("grpc.max_reconnect_backoff_ms", 2000),
+        # A target naming several addresses (``dns:///`` a headless Service) spreads calls over all of them.
+        ("grpc.lb_policy_name", "round_robin"),
     ]
     if retry_unavailable_for:
         options.append(("grpc.service_config", _service_config(retry_unavailable_for)))
-    return grpc.aio.insecure_channel(target, options=options, interceptors=list(interceptors) or None)
+    # While tracing is on, every call is a CLIENT span whose context goes out in ``traceparent``.
+    chained = [*tracing.client_interceptors(), *interceptors]
+    return grpc.aio.insecure_channel(target, options=options, interceptors=chained or None)
 
 
 def remaining_timeout(

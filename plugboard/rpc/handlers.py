@@ -5,8 +5,11 @@ and async-generator behaviours, and the plain "not implemented" stubs of generat
 answer UNIMPLEMENTED) so that:
 
 - one INFO line per call goes to logger ``plugboard.access``: method, status code name, duration
-  in ms, peer (never the payload); health checks (``grpc.health.v1.Health``, polled every second by
-  balancers and the gateway) are DEBUG, so that the access log shows what people called;
+  in ms, peer, trace id (the call's span's, else the caller's ``traceparent``'s, else a fresh one) and the
+  caller's project when known (never the payload); health checks (``grpc.health.v1.Health``, polled
+  every second by balancers and the gateway) are DEBUG, so that the access log shows what people called;
+- the server's ``RpcMetrics`` (when it has a metrics port) count the call and its latency, and a SERVER
+  span covers it while tracing is on (``plugboard.observability``);
 - a ``PlugboardError`` escaping the handler becomes its rich status (``to_status``);
 - any other exception becomes INTERNAL "internal error (ref <id>)"; logger ``plugboard.rpc`` gets
   ONE ERROR line with the exception class, the ref and the innermost file:line, never the
@@ -28,7 +31,8 @@ from typing import Any
 import grpc
 
 from plugboard.errors import Internal, InvalidArgument, PlugboardError, Unimplemented
-from plugboard.logs import exception_summary
+from plugboard.logs import caller_project, exception_summary
+from plugboard.observability import tracing
 from plugboard.rpc.status import to_status
 
 ACCESS_LOGGER = "plugboard.access"
@@ -50,23 +54,34 @@ def _internal_status(exc: BaseException, method: str) -> grpc.Status:
 
 
 class _Call:
-    """Per-call bookkeeping: start time, final code, the access log line."""
+    """Per-call bookkeeping: start time, final code, metrics, span, the access log line."""
 
-    __slots__ = ("method", "context", "started", "code", "reason", "peer", "deadline")
+    __slots__ = ("method", "context", "started", "code", "reason", "peer", "deadline", "metrics", "span",
+                 "trace_id")
 
-    def __init__(self, method: str, context: Any) -> None:
+    def __init__(self, method: str, context: Any, metrics: Any = None) -> None:
         self.method = method
         self.context = context
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
         self.reason = ""
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.started.inc()
         # Read while the call is alive: peer() on a call torn down by a cancelled stream can crash grpc.
         try:
             self.peer = context.peer() or "-"
             remaining = context.time_remaining()
+            metadata = context.invocation_metadata()
         except Exception:
-            self.peer, remaining = "-", None
+            self.peer, remaining, metadata = "-", None, None
         self.deadline = None if remaining is None else self.started + remaining
+        if tracing.enabled():
+            self.span: tracing.ServerSpan | None = tracing.ServerSpan(method, metadata)
+            self.trace_id = self.span.trace_id
+        else:
+            self.span = None
+            self.trace_id = tracing.trace_id_from(metadata) or tracing.new_trace_id()
 
     def status_for(self, exc: Exception) -> grpc.Status:
         """The status to abort with for an exception escaping the handler."""
@@ -90,15 +105,23 @@ class _Call:
             getter = getattr(self.context, "code", None)
             code = getter() if getter is not None else None
         code = code or grpc.StatusCode.OK
-        elapsed_ms = (time.perf_counter() - self.started) * 1000.0
+        elapsed = time.perf_counter() - self.started
+        elapsed_ms = elapsed * 1000.0
+        if self.metrics is not None:
+            self.metrics.finished(code.name, elapsed)
+        if self.span is not None:
+            self.span.end(code.name)
         peer = self.peer
         reason = f" reason={self.reason}" if self.reason else ""
+        project = caller_project.get()
         level = logging.DEBUG if self.method.startswith(_QUIET_PREFIX) else logging.INFO
         _access_log.log(
-            level, "method=%s code=%s duration_ms=%.1f peer=%s%s",
-            self.method, code.name, elapsed_ms, peer, reason,
+            level, "method=%s code=%s duration_ms=%.1f peer=%s trace_id=%s%s%s",
+            self.method, code.name, elapsed_ms, peer, self.trace_id,
+            f" project={project}" if project else "", reason,
             extra={"rpc_method": self.method, "rpc_code": code.name,
-                   "duration_ms": elapsed_ms, "peer": peer},
+                   "duration_ms": elapsed_ms, "peer": peer, "trace_id": self.trace_id,
+                   "project": project},
         )
 
 
@@ -171,9 +194,10 @@ def _checked_deserializer(deserialize: Callable[[bytes], Any]) -> Callable[[byte
     return parse
 
 
-def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
+def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str, metrics: Any = None
+                    ) -> Callable[..., Awaitable[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(method, context)
+        call = _Call(method, context, metrics)
         try:
             if request.__class__ is _Malformed:
                 raise request.error()
@@ -192,10 +216,10 @@ def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str) -> Callab
 
 
 def _wrap_async_gen(
-    inner: Callable[..., AsyncIterator[Any]], method: str
+    inner: Callable[..., AsyncIterator[Any]], method: str, metrics: Any = None
 ) -> Callable[..., AsyncIterator[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        call = _Call(method, context)
+        call = _Call(method, context, metrics)
         malformed = request.__class__ is _Malformed
         responses = inner(request if not malformed else None, context)
         try:
@@ -217,7 +241,8 @@ def _wrap_async_gen(
     return behaviour
 
 
-def _wrap_plain(inner: Callable[..., Any], method: str, stream_response: bool) -> Callable[..., Any]:
+def _wrap_plain(inner: Callable[..., Any], method: str, stream_response: bool, metrics: Any = None
+                ) -> Callable[..., Any]:
     """A plain function handler, run on the loop: only the generated servicer bases' "not implemented"
     stubs are plain functions (every servicer of ours is async), and they return at once."""
     if stream_response:
@@ -225,24 +250,35 @@ def _wrap_plain(inner: Callable[..., Any], method: str, stream_response: bool) -
             for response in inner(request, context):
                 yield response
 
-        return _wrap_async_gen(responses, method)
+        return _wrap_async_gen(responses, method, metrics)
 
     async def response(request: Any, context: grpc.aio.ServicerContext) -> Any:
         return inner(request, context)
 
-    return _wrap_coroutine(response, method)
+    return _wrap_coroutine(response, method, metrics)
 
 
-def _wrap_behaviour(inner: Callable[..., Any], method: str, *, stream_response: bool) -> Callable[..., Any]:
+def _wrap_behaviour(inner: Callable[..., Any], method: str, *, stream_response: bool,
+                    metrics: Any = None) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(inner):
-        return _wrap_async_gen(inner, method)
+        return _wrap_async_gen(inner, method, metrics)
     if inspect.iscoroutinefunction(inner):
-        return _wrap_coroutine(inner, method)
-    return _wrap_plain(inner, method, stream_response)
+        return _wrap_coroutine(inner, method, metrics)
+    return _wrap_plain(inner, method, stream_response, metrics)
 
 
-def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-    """A copy of ``handler`` whose behaviour logs the call and translates errors."""
+def _grpc_type(handler: grpc.RpcMethodHandler) -> str:
+    if handler.unary_unary is not None:
+        return "UNARY"
+    if handler.unary_stream is not None:
+        return "SERVER_STREAM"
+    return "CLIENT_STREAM" if handler.stream_unary is not None else "BIDI_STREAM"
+
+
+def wrap_handler(handler: grpc.RpcMethodHandler, method: str, rpc_metrics: Any = None) -> grpc.RpcMethodHandler:
+    """A copy of ``handler`` whose behaviour logs the call and translates errors (and counts it in
+    ``rpc_metrics``, a ``plugboard.observability.metrics.RpcMetrics``, when given)."""
+    metrics = rpc_metrics.method(method, _grpc_type(handler)) if rpc_metrics is not None else None
     deserializer = handler.request_deserializer
     stream_request = handler.stream_unary is not None or handler.stream_stream is not None
     if deserializer is not None and not stream_request:
@@ -252,21 +288,26 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodH
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_wrap_behaviour(handler.unary_unary, method, stream_response=False), **kwargs)
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_behaviour(handler.unary_unary, method, stream_response=False, metrics=metrics), **kwargs)
     if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_wrap_behaviour(handler.unary_stream, method, stream_response=True), **kwargs)
+        return grpc.unary_stream_rpc_method_handler(
+            _wrap_behaviour(handler.unary_stream, method, stream_response=True, metrics=metrics), **kwargs)
     if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_wrap_behaviour(handler.stream_unary, method, stream_response=False), **kwargs)
+        return grpc.stream_unary_rpc_method_handler(
+            _wrap_behaviour(handler.stream_unary, method, stream_response=False, metrics=metrics), **kwargs)
     if handler.stream_stream is not None:
-        return grpc.stream_stream_rpc_method_handler(_wrap_behaviour(handler.stream_stream, method, stream_response=True), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(
+            _wrap_behaviour(handler.stream_stream, method, stream_response=True, metrics=metrics), **kwargs)
     return handler
 
 
 class _WrappedGenericHandler(grpc.GenericRpcHandler):
     """A generic handler whose method handlers come out wrapped (once per method)."""
 
-    def __init__(self, inner: grpc.GenericRpcHandler) -> None:
+    def __init__(self, inner: grpc.GenericRpcHandler, rpc_metrics: Any = None) -> None:
         self._inner = inner
+        self._metrics = rpc_metrics
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
@@ -279,7 +320,7 @@ class _WrappedGenericHandler(grpc.GenericRpcHandler):
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = wrap_handler(handler, method)
+        wrapped = wrap_handler(handler, method, self._metrics)
         if len(self._wrapped) >= _CACHE_LIMIT:
             self._wrapped.clear()
         self._wrapped[method] = (handler, wrapped)
@@ -295,10 +336,12 @@ class _Unimplemented(grpc.GenericRpcHandler):
             method = method.decode("utf-8", "replace")
 
         async def refuse(requests: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            trace_id = tracing.trace_id_from(context.invocation_metadata()) or tracing.new_trace_id()
             _access_log.info(
-                "method=%s code=%s duration_ms=0.0 peer=-", method, grpc.StatusCode.UNIMPLEMENTED.name,
+                "method=%s code=%s duration_ms=0.0 peer=- trace_id=%s", method,
+                grpc.StatusCode.UNIMPLEMENTED.name, trace_id,
                 extra={"rpc_method": method, "rpc_code": grpc.StatusCode.UNIMPLEMENTED.name,
-                       "duration_ms": 0.0, "peer": "-"},
+                       "duration_ms": 0.0, "peer": "-", "trace_id": trace_id, "project": ""},
             )
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"method {method} is not implemented")
             yield  # pragma: no cover - abort raises
@@ -316,16 +359,19 @@ class EdgeRegistrar:
     server; call ``finish()`` after the last registration.
     """
 
-    def __init__(self, server: grpc.aio.Server) -> None:
+    def __init__(self, server: grpc.aio.Server, rpc_metrics: Any = None) -> None:
         self._server = server
+        self._metrics = rpc_metrics
 
     def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
         self._server.add_registered_method_handlers(
-            service, {name: wrap_handler(handler, f"/{service}/{name}") for name, handler in handlers.items()}
+            service, {name: wrap_handler(handler, f"/{service}/{name}", self._metrics)
+                      for name, handler in handlers.items()}
         )
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
-        self._server.add_generic_rpc_handlers(tuple(_WrappedGenericHandler(handler) for handler in handlers))
+        self._server.add_generic_rpc_handlers(
+            tuple(_WrappedGenericHandler(handler, self._metrics) for handler in handlers))
 
     def finish(self) -> None:
         self._server.add_generic_rpc_handlers((_Unimplemented(),))

@@ -3,8 +3,9 @@
 ``build_server`` assembles a server from ``ServiceSpec``s with the stock parts every Plugboard
 server has: the health service (grpcio-health-checking), server reflection (grpcio-reflection),
 the access log and error translation (``EdgeRegistrar`` wraps every
-method handler once, at registration), message-size and concurrency limits. ``serve_forever`` runs it until
-SIGTERM/SIGINT; ``shutdown`` is the same graceful sequence without signals (for tests and
+method handler once, at registration), message-size and concurrency limits, and, when given a
+``metrics_port``, Prometheus metrics of every call on that port (``plugboard.observability.metrics``).
+``serve_forever`` runs it until SIGTERM/SIGINT; ``shutdown`` is the same graceful sequence without signals (for tests and
 embedding): health NOT_SERVING, drain in-flight calls, stop, then ``Served.cleanups`` and
 ``on_stop``.
 
@@ -24,11 +25,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from plugboard.logs import exception_summary
+from plugboard.observability.metrics import MetricsEndpoint
 from plugboard.rpc.handlers import EdgeRegistrar
 
 _log = logging.getLogger("plugboard.server")
 
 OnStop = Callable[[], Awaitable[None]]
+
+# A health status of the process alone, SERVING from start to shutdown whatever its dependencies say
+# (the gateway's other statuses follow its backends'): what liveness probes check.
+LIVENESS_SERVICE = "liveness"
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Served:
     port: int
     health: health.aio.HealthServicer
     service_names: tuple[str, ...]
+    # The /metrics endpoint (None: this server exports no metrics); started with the server.
+    metrics: MetricsEndpoint | None = None
     # Run after the server stopped (background workers, database): ``shutdown`` awaits each in order.
     cleanups: list[OnStop] = field(default_factory=list)
     _started: bool = field(default=False, init=False, repr=False)
@@ -67,9 +75,13 @@ def build_server(
     port: int,
     max_message_bytes: int,
     max_concurrent_rpcs: int | None,
+    metrics_port: int = 0,
+    reuse_port: bool = False,
 ) -> Served:
     """Build (not start) a server for ``specs`` bound to ``host:port`` (port 0: a free port).
 
+    ``metrics_port`` (0: none) serves Prometheus metrics from ``start`` on; ``reuse_port`` lets
+    several processes listen on one port (SO_REUSEPORT: ``plugboard serve --workers``).
     Health statuses become SERVING in ``start``.
     """
     names = tuple(spec.name for spec in specs)
@@ -79,8 +91,9 @@ def build_server(
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
-            # Fail loudly when the port is taken instead of sharing it with another process.
-            ("grpc.so_reuseport", 0),
+            # Fail loudly when the port is taken instead of sharing it with another process, unless
+            # sharing is what is asked (several worker processes on one port).
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
             # Accept the client keepalive pings of plugboard.rpc.client.channel().
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
@@ -88,7 +101,8 @@ def build_server(
         ],
         maximum_concurrent_rpcs=max_concurrent_rpcs,
     )
-    registrar = EdgeRegistrar(server)
+    metrics = MetricsEndpoint(metrics_port, host) if metrics_port else None
+    registrar = EdgeRegistrar(server, metrics.rpc if metrics is not None else None)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
     for spec in specs:
@@ -105,16 +119,18 @@ def build_server(
         raise OSError(f"cannot listen on {address}") from exc
     if not bound:
         raise OSError(f"cannot listen on {address}")
-    return Served(server=server, port=bound, health=health_servicer, service_names=names)
+    return Served(server=server, port=bound, health=health_servicer, service_names=names, metrics=metrics)
 
 
 async def start(served: Served) -> None:
     """Mark every service (and "") SERVING, then start accepting calls. Idempotent."""
     if served._started:
         return
-    for name in (*served.service_names, health.OVERALL_HEALTH):
+    for name in (*served.service_names, health.OVERALL_HEALTH, LIVENESS_SERVICE):
         await served.health.set(name, health_pb2.HealthCheckResponse.SERVING)
     await served.server.start()
+    if served.metrics is not None:
+        served.metrics.start()
     served._started = True
     _log.info("serving %s on port %d", ", ".join(served.service_names) or "-", served.port)
 
@@ -139,6 +155,8 @@ async def shutdown(
     if notice_seconds > 0:
         await asyncio.sleep(notice_seconds)
     await served.server.stop(grace_seconds)
+    if served.metrics is not None:
+        await asyncio.to_thread(served.metrics.stop)
     _log.info("server stopped")
     for cleanup in [*served.cleanups, *([on_stop] if on_stop is not None else [])]:
         try:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import peewee
 from playhouse.pool import MaxConnectionsExceeded
 
+from plugboard import signals
 from plugboard.errors import Aborted, PlugboardError, Unavailable
 from plugboard.logs import innermost_location
 
@@ -74,6 +75,7 @@ class translate_errors:
                 )
             else:
                 mapped = Unavailable(UNAVAILABLE_MESSAGE, reason="DATABASE_UNAVAILABLE")
+            signals.database_error(mapped.reason)
             # Class, driver code and location only: driver messages may name hosts and users.
             _log.warning("database error %s code=%s at %s -> %s", type(driver).__name__, code,
                          innermost_location(exc.__traceback__), mapped.reason)
