@@ -239,3 +239,47 @@ def test_stored_urls_with_credentials_lose_them_in_migration_5(database_url):
     assert json.loads(version_body)["repository"]["url"] == "https://github.com/acme/x.git"
     assert not drafts["d1"].has_changes
     assert TOKEN not in " ".join(row[-1] for row in rows) + version_body
+
+
+def test_credentials_wait_while_a_job_or_a_review_runs(catalog, unique, repo_url):
+    draft = create(catalog, f"busy-{unique}", repository=spb.Repository(url=repo_url, tag="v1.0.0"),
+                   documentation_url="https://example.com/docs")
+    ready = publish_and_wait(catalog, draft, certification=True)
+    assert ready.status == spb.CONNECTOR_STATUS_READY_FOR_CERTIFICATION
+    expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: update(catalog, ready, https_credentials()),
+                 reason="CONNECTOR_STAGED_IN_CERTIFICATION")
+
+
+def test_credentials_under_a_key_no_longer_configured_fail_the_publish_cleanly(catalog_settings, private_repo,
+                                                                             unique):
+    """The catalog restarted without the key that sealed the credentials: the publish is an Error entry
+    asking for them again (never INTERNAL, never a hang in Processing), and setting them again works."""
+    import base64
+
+    server, url = private_repo
+
+    def keys(*names: str) -> str:
+        return ",".join(f"{name}:{base64.b64encode(name.encode() * (32 // len(name))).decode()}" for name in names)
+
+    def running(secret_keys: str):  # type: ignore[no-untyped-def]
+        settings = catalog_settings.with_overrides(git_ca_file=str(server.ca_file), secret_keys=secret_keys)
+        return start_server(lambda: create_server(settings, port=0, poll_seconds=POLL_SECONDS))
+
+    first = running(keys("k1"))
+    try:
+        catalog = catalog_service_pb2_grpc.CatalogServiceStub(first.channel)
+        draft = update(catalog, create(catalog, f"rekey-{unique}", repository=spb.Repository(url=url, tag="v1.0.0")),
+                       https_credentials())
+    finally:
+        first.stop()
+    second = running(keys("k2"))
+    try:
+        catalog = catalog_service_pb2_grpc.CatalogServiceStub(second.channel)
+        failed = publish_and_wait(catalog, draft)
+        assert failed.status == spb.CONNECTOR_STATUS_FAILED
+        assert ("Git repository credentials not readable" in
+                [e.title for e in failed.publishing_report.entries]), failed.publishing_report
+        again = update(catalog, failed, https_credentials())
+        assert publish_and_wait(catalog, again).status == spb.CONNECTOR_STATUS_PUBLISHED
+    finally:
+        second.stop()
