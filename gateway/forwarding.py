@@ -43,6 +43,8 @@ class Admission(NamedTuple):
 
     request: bytes | None
     slot: Slot
+    # The caller's identity metadata (``plugboard.history.actor``), added to the forwarded call.
+    identity: tuple[tuple[str, str], ...] = ()
 
 
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
@@ -85,11 +87,12 @@ class _Forward:
         if self.guard is not None:
             streamed = not isinstance(request, bytes)
             try:
-                admitted, slot = await self.guard(self.path, None if streamed else request, credential)
+                admitted, slot, identity = await self.guard(self.path, None if streamed else request, credential)
             except PlugboardError as err:
                 await abort_with_error(context, err)
             if not streamed:
                 request = admitted
+            metadata += identity
         remaining = context.time_remaining()
         timeout = self.default_deadline if remaining is None else (remaining if remaining > 0.0 else 0.0)
         return request, timeout, metadata, slot

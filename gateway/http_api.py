@@ -176,7 +176,8 @@ class HttpFacade:
         except PlugboardError as err:
             return error_response(err, dialect)
         metadata = forwardable_metadata(
-            [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
+            [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers]
+        ) + principal.identity
         if rule.path == DELETE_CONNECTOR:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))

@@ -74,6 +74,11 @@ class Settings:
     publish_timeout_seconds: float = 60.0
     job_lease_seconds: float = 180.0
     catalog_job_workers: int = 1
+    # Change history: records older than this many days are swept (0: kept forever), at most
+    # history_sweep_batch per sweep, one sweep every history_sweep_seconds.
+    history_retention_days: float = 0.0
+    history_sweep_seconds: float = 300.0
+    history_sweep_batch: int = 1000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -161,6 +166,9 @@ class Settings:
             publish_timeout_seconds=reader.number("PLUGBOARD_PUBLISH_TIMEOUT_SECONDS", 60.0),
             job_lease_seconds=reader.number("PLUGBOARD_JOB_LEASE_SECONDS", 180.0),
             catalog_job_workers=int(reader.number("PLUGBOARD_CATALOG_JOB_WORKERS", 1)),
+            history_retention_days=reader.number("PLUGBOARD_HISTORY_RETENTION_DAYS", 0.0),
+            history_sweep_seconds=reader.number("PLUGBOARD_HISTORY_SWEEP_SECONDS", 300.0),
+            history_sweep_batch=max(1, int(reader.number("PLUGBOARD_HISTORY_SWEEP_BATCH", 1000))),
         )
         settings.check_gateway_limits()
         return settings

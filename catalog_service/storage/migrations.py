@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import peewee
 
+from plugboard.history.storage import create_table_v1
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
@@ -141,4 +142,5 @@ MIGRATIONS = [
     Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
     Migration(3, "connector list indexes", _v3_list_indexes),
     Migration(4, "connector creator company", _v4_creator_company),
+    Migration(7, "change history records", lambda db: create_table_v1(db, "catalog_change")),
 ]

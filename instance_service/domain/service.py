@@ -32,9 +32,10 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol
 
 from plugboard.errors import Aborted, ConcurrentModification, DeadlineExceeded, NotFound, Validator
-
+from plugboard.history import Record
 from plugboard.page import Page
 
+from . import changes
 from .binding import changed_keys, require_resupplied, supplied_keys
 from .listing import ListQuery, reference_limit
 from .model import Instance, InstanceDraft, InstanceState, References, UsableConnector
@@ -75,12 +76,14 @@ class InstanceStore(Protocol):
 
     def insert_pending(self, instance: Instance, request_id: str) -> bool: ...
     def find_by_request(self, project: str, request_id: str) -> Instance | None: ...
-    def mark_ready(self, instance: Instance) -> Instance: ...
+    def mark_ready(self, instance: Instance, record: Record | None = None) -> Instance: ...
     def discard_pending(self, instance_id: str) -> None: ...
     def get(self, project: str, instance_id: str) -> Instance: ...
     def list(self, query: ListQuery) -> Page: ...
-    def update(self, current: Instance, changed: Instance, variables_changed: bool) -> Instance: ...
-    def delete(self, project: str, instance_id: str, expected_version: int | None) -> None: ...
+    def update(self, current: Instance, changed: Instance, variables_changed: bool,
+               record: Record | None = None) -> Instance: ...
+    def delete(self, project: str, instance_id: str, expected_version: int | None,
+               record: Callable[[Instance], Record] | None = None) -> None: ...
     def count_references(self, connector_id: str, limit: int) -> References: ...
     def remove_stale_pending(self, older_than: datetime) -> int: ...
 
@@ -161,7 +164,7 @@ class Instances:
                 update_time=now,
                 variables=seal_all(self._keyring, project, pending.id, resolved_vars, now),
             )
-            return self._store.mark_ready(ready)
+            return self._store.mark_ready(ready, changes.created(ready))
         except BaseException:
             self._discard(pending.id)
             raise
@@ -282,7 +285,7 @@ class Instances:
         changed = replace(current, **dict(patch.fields), update_time=now)
         if variables is not None:
             changed = replace(changed, variables=variables)
-        return self._store.update(current, changed, variables is not None)
+        return self._store.update(current, changed, variables is not None, changes.updated(current, changed))
 
     def delete(self, project: str, instance_id: str, expected_version: int) -> None:
         v = Validator()
@@ -290,7 +293,7 @@ class Instances:
         v.check_not_empty(instance_id, "id")
         v.require(expected_version >= 0, "version", "must be 0 (no check) or the expected version")
         v.raise_if_any()
-        self._store.delete(project, instance_id, expected_version or None)
+        self._store.delete(project, instance_id, expected_version or None, changes.deleted)
 
     # ------------------------------------------------------------------------------- reconciler
 

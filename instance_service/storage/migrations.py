@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import peewee
 
+from plugboard.history.storage import create_table_v1
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
@@ -130,4 +131,5 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "instances, variables, request ids", _v1_schema),
     Migration(2, "connection test results, upgrade status", _v2_tests_and_upgrades),
     Migration(3, "ListInstances by connector: index in sort order", _v3_list_by_connector_index),
+    Migration(5, "change history records", lambda db: create_table_v1(db, "instance_change")),
 ]

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 
 import peewee
 
+from plugboard.history.storage import record_model
+
 database_proxy = peewee.DatabaseProxy()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -146,4 +148,7 @@ class ConnectionTestRow(_Base):
         indexes = ((("instance_id", "test_time", "id"), False),)  # ListConnectionTests
 
 
-MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow)
+# The change records (plugboard.history), created by migration 5.
+ChangeRow = record_model("instance_change", database_proxy)
+
+MODELS = (InstanceRow, VariableRow, RequestRow, ConnectionTestRow, ChangeRow)
