@@ -50,11 +50,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields with camelCase names (the records' JSON)."""
+    return {camel(name): item for name, item in asdict(value).items()}
+
+
 def summary(draft: Draft) -> dict[str, Any]:
     """A draft's own fields, as the created/deleted record carries them."""
     return {"key": draft.key, "name": draft.name, "description": draft.description,
-            "integrationTypes": list(draft.integration_types), "repository": asdict(draft.repository),
-            "creator": asdict(draft.creator), "supportedRegions": list(draft.supported_regions),
+            "integrationTypes": list(draft.integration_types), "repository": _fields(draft.repository),
+            "creator": _fields(draft.creator), "supportedRegions": list(draft.supported_regions),
             "privateProjects": list(draft.private_projects), "documentationUrl": draft.documentation_url}
 
 
@@ -122,7 +127,7 @@ def version_created(draft: Draft, version: PublishedVersion, *, author: Author |
                           project=draft.creator_project, type=RecordType.CREATED,
                           changes=[Change("publishVersion", None, {
                               "number": version.number, "draftVersion": version.draft_version,
-                              "certified": version.certified, "repository": asdict(version.repository)})],
+                              "certified": version.certified, "repository": _fields(version.repository)})],
                           version=version.number, author=author, at=version.published_at)
 
 
