@@ -58,7 +58,9 @@ class Stack:
         self.direct_instance_changes = instance_history.InstanceChangeHistoryServiceStub(
             self.instance_server.channel)
 
-    def key_channel(self, project: str, scopes: Any = key_domain.SCOPES, name: str = "other") -> tuple[grpc.Channel, str]:
+    def key_channel(self, project: str, scopes: Any = key_domain.SCOPES, name: str = "other"
+                    ) -> tuple[grpc.Channel, str, str]:
+        """A channel with a new key of ``project``, the key's id and the key itself."""
         store = KeyStore.open(self.settings.gateway_database_url)
         try:
             new = store.create(project, list(scopes), name)
@@ -66,7 +68,7 @@ class Stack:
             store.close()
         channel = with_key(self.gateway.target, new.key)
         self.channels.append(channel)
-        return channel, new.record.key_id
+        return channel, new.record.key_id, new.key
 
     def records(self) -> list[hpb.ChangeRecord]:
         """Every record of both services, newest first per service."""
@@ -128,7 +130,7 @@ def stack(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=tmp, catalog_database_url=url, instance_database_url=url,
                         deleting_stale_seconds=3600, pending_stale_seconds=3600, default_deadline_seconds=10.0,
                         grace_seconds=1.0, connection_test_allow_cidrs=("127.0.0.0/8",),
-                        connection_test_timeout_seconds=2.0, **PUBLISHING_SETTINGS)
+                        connection_test_timeout_seconds=2.0, version_check_seconds=0.0, **PUBLISHING_SETTINGS)
     catalog = start_server(lambda: create_catalog(settings, port=0, poll_seconds=0.1))
     instance = start_server(lambda: create_instance(settings.with_overrides(catalog_target=catalog.target), port=0))
     gateway_settings = settings.with_overrides(catalog_target=catalog.target, instance_target=instance.target)

@@ -337,7 +337,7 @@ def test_a_foreign_project_sees_none_of_another_projects_records(stack, unique):
     instance = _instance(stack, f"{unique}-f")
     own = stack.catalog_changes.ListChanges(hpb.ListChangesRequest(resource_id=draft.id))
     assert own.count >= 1
-    channel, _ = stack.key_channel("rival")
+    channel, _, rival_key = stack.key_channel("rival")
     from plugboard.catalog.v1 import change_history_service_pb2_grpc as chg
     from plugboard.instance.v1 import change_history_service_pb2_grpc as ihg
 
@@ -358,8 +358,12 @@ def test_a_foreign_project_sees_none_of_another_projects_records(stack, unique):
     assert stack.catalog_changes.GetChange(hpb.GetChangeRequest(id=own.results[0].id)).id == own.results[0].id
     # Over HTTP, the resource's own history is one call away, and empty for the rival.
     base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
-    rival_key = stack.key_channel("rival")  # a fresh key string is needed for HTTP
-    del rival_key
+    for path in (f"/connectors/drafts/{draft.id}/changes", f"/projects/rival/instances/{instance.id}/changes"):
+        answer = httpx.get(base + path, headers={"Authorization": f"Bearer {rival_key}"}, timeout=10)
+        assert answer.status_code == 200 and answer.json().get("total", 0) == 0, answer.text
+    refused_http = httpx.get(f"{base}/projects/{PROJECT}/instances/{instance.id}/changes",
+                             headers={"Authorization": f"Bearer {rival_key}"}, timeout=10)
+    assert refused_http.status_code == 403, refused_http.text
 
 
 def test_secret_variable_changes_carry_only_fingerprints(stack, unique):
@@ -423,3 +427,17 @@ def test_http_native_dialect_serves_a_resources_history(stack, unique):
     filtered = httpx.get(f"{base}/connectors/changes", params={"change": "createConnectorStaged",
                                                               "resourceId": draft.id}, headers=headers, timeout=10)
     assert filtered.json()["total"] == 1
+
+
+def test_an_instance_following_its_connector_records_the_follower_for_its_reader(stack, unique):
+    instance = _instance(stack, unique)  # follows the latest version (no version named)
+    draft = stack.catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=instance.connector_id))
+    draft = update(stack.catalog, draft, Action(set_name=Action.SetName(name="Shop sync 2")))
+    assert publish_and_wait(stack.catalog, draft).published_version == 2
+    assert stack.instances.GetInstance(ispb.GetInstanceRequest(id=instance.id)).connector_version == 2
+    page = stack.instance_changes.ListInstanceChanges(hpb.ListChangesRequest(resource_id=instance.id,
+                                                                             change="upgradeInstance"))
+    assert page.count == 1
+    change, author = page.results[0].changes[0], page.results[0].modified_by
+    assert (json_format.MessageToDict(change.previous_value), json_format.MessageToDict(change.next_value)) == (1, 2)
+    assert (author.kind, author.system, author.on_behalf_of.key_id) == (SYSTEM, "version-follower", stack.key_id)
