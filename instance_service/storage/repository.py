@@ -68,6 +68,7 @@ class InstanceRepository:
         self._sql = Statements(db.param, postgres=is_postgres(db))
         # The change records (plugboard.history): each write below adds its record in its transaction.
         self.history = HistoryTable(db, ChangeRow, tokens=self._tokens)
+        self._record_insert = self.history.insert_where()
 
     @property
     def db(self) -> peewee.Database:
@@ -112,6 +113,18 @@ class InstanceRepository:
             to_micros(instance.update_time), instance.id, _PENDING,
         )
         variables = instance.variables
+        if sql.postgres and record is not None:  # one statement writing all three (statements.py)
+            with translate_errors():
+                changed = db.execute_sql(
+                    sql.mark_ready_recorded(len(variables), self._record_insert),
+                    update + tuple(variables_params(instance.id, variables)) + self.history.params(record),
+                ).fetchone()[0]
+            if changed != 1:
+                raise Aborted(
+                    "the instance was not confirmed in time and was removed; retry the request",
+                    reason="PENDING_INSTANCE_EXPIRED",
+                )
+            return instance
         with translate_errors(), db.atomic():
             if not variables:
                 changed = db.execute_sql(sql.mark_ready, update).rowcount

@@ -114,6 +114,7 @@ class HistoryTable:
         self._row = "(" + ", ".join([p] * len(COLUMNS)) + ")"
         self._insert = f'INSERT INTO "{self.table}" ({self._columns}) VALUES {self._row}'
         self._get = f'SELECT {self._columns} FROM "{self.table}" WHERE "id" = {p}'
+        self._insert_where = self.insert_where()
 
     # --- writing (inside the caller's transaction) ------------------------------------------------
 
@@ -127,6 +128,17 @@ class HistoryTable:
             return
         sql = f'INSERT INTO "{self.table}" ({self._columns}) VALUES ' + ", ".join([self._row] * len(found))
         self.db.execute_sql(sql, [value for r in found for value in _params(r)])
+
+    def insert_where(self) -> str:
+        """``INSERT`` of one record's parameters (``params``) when ``{ready}`` holds: for a store that folds
+        the record into a data-modifying WITH (PostgreSQL), one statement instead of a transaction."""
+        p = self.db.param
+        return (f'INSERT INTO "{self.table}" ({self._columns}) SELECT ' + ", ".join([p] * len(COLUMNS))
+                + " WHERE {ready}")
+
+    @staticmethod
+    def params(record: Record) -> tuple[Any, ...]:
+        return _params(record)
 
     # --- reading ----------------------------------------------------------------------------------
 
