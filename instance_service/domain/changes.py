@@ -49,8 +49,11 @@ def variable_value(variable: Variable) -> dict[str, Any]:
     return shown
 
 
+_SHOWN = tuple((name, camel(name), camel(f"set_{name}")) for name in FIELDS)  # (attribute, JSON name, change)
+
+
 def summary(instance: Instance) -> dict[str, Any]:
-    shown = {camel(name): _plain(getattr(instance, name)) for name in FIELDS}
+    shown = {json_name: _plain(getattr(instance, name)) for name, json_name, _ in _SHOWN}
     shown.update(connectorId=instance.connector_id, connectorKey=instance.connector_key,
                  connectorVersion=instance.connector_version,
                  variables=[variable_value(v) for v in instance.variables])
@@ -79,8 +82,8 @@ def variable_changes(before: tuple[Variable, ...], after: tuple[Variable, ...]) 
 
 
 def field_changes(before: Instance, after: Instance) -> list[Change]:
-    return list(history.changes(*(history.diff(camel(f"set_{name}"), _plain(getattr(before, name)),
-                                               _plain(getattr(after, name))) for name in FIELDS)))
+    return list(history.changes(*(history.diff(change, _plain(getattr(before, name)), _plain(getattr(after, name)))
+                                  for name, _, change in _SHOWN)))
 
 
 def created(instance: Instance) -> Record:

@@ -40,9 +40,10 @@ def record(resource_type: str, resource_id: str, *, project: str, type: RecordTy
            changes: Iterable[Change] = (), version: int = 0, previous_version: int = 0,
            author: Author | None = None, at: datetime | None = None) -> Record:
     """The record of one mutation, by the current author (``actor.current()``) unless ``author`` is given."""
-    return Record(id=new_id(), resource_type=resource_type, resource_id=resource_id, project=project,
+    at = at or utcnow()
+    return Record(id=new_id(at), resource_type=resource_type, resource_id=resource_id, project=project,
                   type=type, changes=tuple(changes), version=version, previous_version=previous_version,
-                  author=author or actor.current(), modified_at=at or utcnow())
+                  author=author or actor.current(), modified_at=at)
 
 
 __all__ = [

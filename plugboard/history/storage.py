@@ -22,18 +22,13 @@ from plugboard.errors import InvalidArgument
 from plugboard.storage import paging
 from plugboard.storage.errors import translate_errors
 
-from .model import Author, Change, Query, Record, RecordPage, RecordType
+from .model import Author, Change, Query, Record, RecordPage, RecordType, id_prefix, micros
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 COLUMNS = ("id", "resource_type", "resource_id", "project", "type", "change_names", "author", "version",
            "previous_version", "modified_at", "body")
 
 
-def to_micros(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+to_micros = micros
 
 
 def from_micros(micros: int) -> datetime:
@@ -48,9 +43,8 @@ def create_table_v1(db: peewee.Database, table: str) -> None:
         ' "project" VARCHAR(128) NOT NULL, "type" VARCHAR(16) NOT NULL, "change_names" TEXT NOT NULL,'
         ' "author" VARCHAR(256) NOT NULL, "version" BIGINT NOT NULL, "previous_version" BIGINT NOT NULL,'
         ' "modified_at" BIGINT NOT NULL, "body" TEXT NOT NULL)',
-        f'CREATE INDEX "{table}_modified_at_id" ON "{table}" ("modified_at", "id")',
-        f'CREATE INDEX "{table}_project_modified_at_id" ON "{table}" ("project", "modified_at", "id")',
-        f'CREATE INDEX "{table}_resource_id_modified_at_id" ON "{table}" ("resource_id", "modified_at", "id")',
+        f'CREATE INDEX "{table}_project_id" ON "{table}" ("project", "id")',
+        f'CREATE INDEX "{table}_resource_id_id" ON "{table}" ("resource_id", "id")',
     ):
         db.execute_sql(statement)
 
@@ -73,8 +67,7 @@ def record_model(table: str, database: Any) -> type[peewee.Model]:
 
         class Meta:
             table_name = table
-            indexes = ((("modified_at", "id"), False), (("project", "modified_at", "id"), False),
-                       (("resource_id", "modified_at", "id"), False))
+            indexes = ((("project", "id"), False), (("resource_id", "id"), False))
 
     ChangeRow._meta.database = database
     ChangeRow.__name__ = f"ChangeRow_{table}"
@@ -164,18 +157,19 @@ class HistoryTable:
             select = select.where(m.author == query.author)
         if query.type is not None:
             select = select.where(m.type == query.type.value)
+        # Ids sort by modification time (``model.new_id``): a time range is a range of ids (the index).
         if query.from_time is not None:
-            select = select.where(m.modified_at >= to_micros(query.from_time))
+            select = select.where(m.id >= id_prefix(query.from_time))
         if query.to_time is not None:
-            select = select.where(m.modified_at < to_micros(query.to_time))
+            select = select.where(m.id < id_prefix(query.to_time))
         return select
 
     @translate_errors()
     def query(self, query: Query) -> RecordPage:
         """A page of the records matching ``query``, newest first."""
         m = self.model
-        keys = [paging.SortKey("modifiedAt", m.modified_at, descending=True)]
-        pager = paging.Pager(self._tokens, keys, m.id, paging.query_fingerprint(query.filters()))
+        keys = [paging.SortKey("id", m.id, descending=True)]  # newest first: ids sort by time
+        pager = paging.Pager(self._tokens, keys, None, paging.query_fingerprint(query.filters()))
         select = self._where(query)
         rows, offset, token = pager.fetch(select, limit=query.limit, offset=query.offset,
                                           page_token=query.page_token)
@@ -194,25 +188,25 @@ class HistoryTable:
         if condition is not None:
             select = select.where(condition)
         with translate_errors():
-            row = select.order_by(m.modified_at.desc(), m.id.desc()).limit(1).tuples().first()
+            row = select.order_by(m.id.desc()).limit(1).tuples().first()
         return None if row is None else record_from_row(row)
 
     def scan(self, from_time: datetime | None, to_time: datetime | None, *, batch: int = 500
              ) -> Iterator[Record]:
         """Every record in [from_time, to_time), oldest first, read ``batch`` at a time (the export)."""
         m = self.model
-        after: tuple[int, str] | None = None
+        after: str | None = None
         while True:
             select = self._where(Query(from_time=from_time, to_time=to_time))
             if after is not None:
-                select = select.where((m.modified_at > after[0]) | ((m.modified_at == after[0]) & (m.id > after[1])))
+                select = select.where(m.id > after)
             with translate_errors():
-                rows = list(select.order_by(m.modified_at.asc(), m.id.asc()).limit(batch).tuples())
+                rows = list(select.order_by(m.id.asc()).limit(batch).tuples())
             for row in rows:
                 yield record_from_row(row)
             if len(rows) < batch:
                 return
-            after = (rows[-1][9], rows[-1][0])
+            after = rows[-1][0]
 
     def count(self, from_time: datetime | None = None, to_time: datetime | None = None) -> int:
         with translate_errors():
@@ -224,9 +218,9 @@ class HistoryTable:
         """Delete at most ``batch`` records modified before ``older_than`` (oldest first); how many."""
         p = self.db.param
         sql = (f'DELETE FROM "{self.table}" WHERE "id" IN (SELECT "id" FROM "{self.table}"'
-               f' WHERE "modified_at" < {p} ORDER BY "modified_at" LIMIT {int(batch)})')
+               f' WHERE "id" < {p} ORDER BY "id" LIMIT {int(batch)})')
         with translate_errors(), self.db.atomic():
-            return self.db.execute_sql(sql, (to_micros(older_than),)).rowcount
+            return self.db.execute_sql(sql, (id_prefix(older_than),)).rowcount
 
 
 def check_query(query: Query) -> None:
