@@ -1,4 +1,5 @@
-"""Wiring of the catalog process: database, migrations, servicers, the job worker, the reconciler, gRPC server."""
+"""Wiring of the catalog process: database, migrations, servicers (the change history's included), the job
+worker, the reconciler, the history's retention sweep, gRPC server."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from catalog_service.transport.servicer import CatalogServicer, CertificationSer
 from catalog_service.watch import DraftNotifier
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.catalog.v1 import certification_service_pb2, certification_service_pb2_grpc
+from plugboard.catalog.v1 import change_history_service_pb2, change_history_service_pb2_grpc
+from plugboard.history.retention import sweep_forever
+from plugboard.history.service import ChangeHistory
+from plugboard.history.servicer import add_servicer
 from plugboard.errors import PlugboardError
 from plugboard.observability import tracing
 from plugboard.secrets import Keyring
@@ -26,6 +31,7 @@ from plugboard.storage.paging import PageTokens
 
 CATALOG_SERVICE = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
 CERTIFICATION_SERVICE = certification_service_pb2.DESCRIPTOR.services_by_name["CertificationService"].full_name
+HISTORY_SERVICE = change_history_service_pb2.DESCRIPTOR.services_by_name["CatalogChangeHistoryService"].full_name
 
 _log = logging.getLogger("plugboard.catalog")
 
@@ -81,6 +87,9 @@ async def create_server(settings: Settings, *, port: int | None = None,
                 CatalogServicer(catalog, notifier, reread_seconds=reread_seconds), s)),
             ServiceSpec(CERTIFICATION_SERVICE, lambda s: certification_service_pb2_grpc.add_CertificationServiceServicer_to_server(
                 CertificationServicer(certification), s)),
+            ServiceSpec(HISTORY_SERVICE, lambda s: add_servicer(
+                s, change_history_service_pb2_grpc, "CatalogChangeHistoryService", ChangeHistory(store.history),
+                ("ListDraftChanges",))),
         ],
         host=settings.bind_host,
         port=settings.catalog_port if port is None else port,
@@ -93,7 +102,8 @@ async def create_server(settings: Settings, *, port: int | None = None,
     worker.start()
     if listener is not None:
         listener.start()
-    runtime = CatalogRuntime(store.db, worker, asyncio.create_task(_reconcile(catalog, settings)), listener)
+    runtime = CatalogRuntime(store.db, worker, asyncio.create_task(_reconcile(catalog, settings)), listener,
+                             asyncio.create_task(sweep_forever(store.history, settings)))
     served.cleanups.append(runtime.stop)
     return served
 
@@ -102,11 +112,11 @@ class CatalogRuntime:
     """What runs beside the server: the database, the job worker and the reconciler."""
 
     def __init__(self, db, worker: JobWorker, reconciler: asyncio.Task,  # type: ignore[no-untyped-def]
-                 listener: DraftListener | None = None) -> None:
+                 listener: DraftListener | None = None, sweeper: asyncio.Task | None = None) -> None:
         self.db = db
         self.worker = worker
         self.listener = listener
-        self._tasks = [reconciler]
+        self._tasks = [reconciler] + ([sweeper] if sweeper is not None else [])
 
     async def stop(self) -> None:
         if self.listener is not None:

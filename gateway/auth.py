@@ -115,7 +115,7 @@ class Gatekeeper:
             forwarded = None
         else:
             forwarded = rule.admit_bytes(principal, request)
-        return Admission(forwarded, self.hold(principal, rule), principal.key_id)
+        return Admission(forwarded, self.hold(principal, rule), principal.identity)
 
     async def authorize(self, rule: MethodRule, credential: str | None) -> keys.Principal:
         """The principal of a caller allowed to call ``rule``'s method (key and scope), before its

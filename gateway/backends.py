@@ -24,6 +24,7 @@ from gateway.deletion import ConnectorRef, InstallationRef, InstanceRef, Referen
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard import identity
+from plugboard.identity import IDENTITY_HEADERS
 from plugboard.rpc import client
 from plugboard.rpc.status import from_rpc_error
 
@@ -37,8 +38,9 @@ HOP_BY_HOP = frozenset({
     "grpc-status", "grpc-message", "grpc-previous-rpc-attempts", "grpc-retry-pushback-ms",
 })
 
-# The caller's credentials stay at the gateway: backends trust the network, not keys.
-CREDENTIALS = frozenset({"authorization", "x-api-key", "cookie"})
+# The caller's credentials stay at the gateway: backends trust the network, not keys. The identity
+# metadata only the gateway sets (the key's id, name and project) is dropped from what a caller sends.
+CREDENTIALS = frozenset({"authorization", "x-api-key", "cookie"}) | IDENTITY_HEADERS
 
 # A compensating call (reverting DELETING) gets at least this long, even when the caller's deadline is
 # nearly spent: leaving the connector DELETING until the reconciler runs blocks new instances.

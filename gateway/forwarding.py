@@ -32,7 +32,6 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor
 
 from gateway.backends import Backend, forwardable_metadata, split_metadata
-from plugboard import identity
 from gateway.quotas import UNLIMITED, Slot
 from plugboard.errors import PlugboardError
 from plugboard.rpc.status import from_rpc_error, has_rich_details, to_status
@@ -44,8 +43,8 @@ class Admission(NamedTuple):
 
     request: bytes | None
     slot: Slot
-    # Id of the caller's API key, passed to the backend as identity metadata (plugboard.identity).
-    key_id: str = ""
+    # The caller's identity metadata (``plugboard.history.actor``), added to the forwarded call.
+    identity: tuple[tuple[str, str], ...] = ()
 
 
 # Admits a call: gets the full method path, the request bytes (None for a streamed request) and the
@@ -88,12 +87,11 @@ class _Forward:
         if self.guard is not None:
             streamed = not isinstance(request, bytes)
             try:
-                admission = await self.guard(self.path, None if streamed else request, credential)
+                request = admission.request
             except PlugboardError as err:
                 await abort_with_error(context, err)
             slot = admission.slot
-            if admission.key_id:
-                metadata = (*metadata, (identity.KEY_ID, admission.key_id))
+            metadata += admission.identity
             if not streamed:
                 request = admission.request
         remaining = context.time_remaining()

@@ -35,7 +35,6 @@ from aiohttp import web
 
 from gateway.auth import Gatekeeper
 from gateway.backends import Backend, CallScope, forwardable_metadata
-from plugboard import identity
 from gateway.dialects import Dialect, dialect_for_path, dialect_of, dialect_routes, route_key
 from gateway.dialects.native import DIALECT as NATIVE
 from gateway.http_protocol import JsonErrorsRunner
@@ -184,8 +183,8 @@ class HttpFacade:
         except PlugboardError as err:
             return error_response(err, dialect)
         metadata = forwardable_metadata(
-            [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers])
-        metadata = (*metadata, (identity.KEY_ID, principal.key_id))  # who calls (plugboard.identity)
+            [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers]
+        ) + principal.identity
         if rule.path == DELETE_CONNECTOR:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))

@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 import peewee
 
 from gateway.keys import KeyRecord, NewKey, generate
+from plugboard import history
 from plugboard.errors import NotFound
+from plugboard.history.storage import HistoryTable, create_table_v1, record_model
 from plugboard.storage.database import open_database
 from plugboard.storage.errors import translate_errors
 from plugboard.storage.migrations import Migration, migrate
@@ -38,7 +40,13 @@ def _create_keys(db: peewee.Database) -> None:
     db.execute_sql(f"CREATE INDEX {TABLE}_project ON {TABLE} (project, created_at)")
 
 
-MIGRATIONS = [Migration(1, "create api_keys", _create_keys)]
+CHANGES = "api_key_change"
+MIGRATIONS = [
+    Migration(1, "create api_keys", _create_keys),
+    Migration(2, "change history records", lambda db: create_table_v1(db, CHANGES)),
+]
+# Who creates and revokes keys when no call is being served: the ``plugboard keys`` command.
+KEYS_COMMAND = "keys-command"
 _COLUMNS = "key_id, digest, project, scopes, name, created_at, revoked_at"
 
 
@@ -57,6 +65,14 @@ def _record(row: tuple) -> KeyRecord:  # type: ignore[type-arg]
                      created_at=_time(created_at) or utcnow(), revoked_at=_time(revoked_at))
 
 
+def _author() -> history.Author:
+    """The current call's author, or the ``plugboard keys`` command outside a call."""
+    current = history.current()
+    if current.kind is history.AuthorKind.INTERNAL and current.peer == "-":
+        return history.system(KEYS_COMMAND)
+    return current
+
+
 class KeyStore:
     """API keys in one database."""
 
@@ -66,6 +82,8 @@ class KeyStore:
         self._by_id = f"SELECT {_COLUMNS} FROM {TABLE} WHERE key_id = {p}"
         self._insert = f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({', '.join([p] * 7)})"
         self._revoke = f"UPDATE {TABLE} SET revoked_at = {p} WHERE key_id = {p} AND revoked_at IS NULL"
+        # The change records of keys (plugboard.history), written with each create and revoke.
+        self.history = HistoryTable(db, record_model(CHANGES, db))
 
     @classmethod
     def open(cls, url: str) -> KeyStore:
@@ -86,6 +104,9 @@ class KeyStore:
         with self.db.atomic():
             self.db.execute_sql(self._insert, (r.key_id, r.digest, r.project, ",".join(r.scopes), r.name,
                                                r.created_at.isoformat(), None))
+            self.history.add(history.record(
+                "api-key", r.key_id, project=r.project, type=history.CREATED, author=_author(),
+                changes=[history.Change("createApiKey", None, {"name": r.name, "scopes": list(r.scopes)})]))
         return new
 
     @translate_errors()
@@ -110,7 +131,12 @@ class KeyStore:
     def revoke(self, key_id: str) -> KeyRecord:
         """Revoke ``key_id`` (idempotent); NotFound when there is no such key."""
         with self.db.atomic():
-            self.db.execute_sql(self._revoke, (utcnow().isoformat(), key_id))
+            revoked = self.db.execute_sql(self._revoke, (utcnow().isoformat(), key_id)).rowcount
+            if revoked:
+                found = self.find(key_id)
+                self.history.add(history.record(
+                    "api-key", key_id, project=found.project if found else "", author=_author(),
+                    changes=[history.Change("revokeApiKey", None, {"name": found.name if found else ""})]))
         record = self.find(key_id)
         if record is None:
             raise NotFound("api key", key_id, reason="API_KEY_NOT_FOUND")

@@ -15,6 +15,7 @@ Plain Python: no grpc, no peewee.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plugboard.errors import InvalidArgument, Unauthenticated
+from plugboard.history import actor
 
 PREFIX = "pbk_"
 KEY_ID_HEX = 12
@@ -59,6 +61,12 @@ class Principal:
     key_id: str
     project: str
     scopes: frozenset[str]
+    name: str = ""
+
+    @functools.cached_property
+    def identity(self) -> tuple[tuple[str, str], ...]:
+        """The metadata telling the backends who calls (``plugboard.history.actor``), built once per key."""
+        return actor.identity_metadata(self.key_id, self.name, self.project)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class KeyRecord:
         return self.revoked_at is not None
 
     def principal(self) -> Principal:
-        return Principal(self.key_id, self.project, effective_scopes(self.scopes))
+        return Principal(self.key_id, self.project, effective_scopes(self.scopes), self.name)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
     "plugboard.catalog.v1.CatalogService": (keys.VIEW_CONNECTORS, keys.MANAGE_CONNECTORS),
     "plugboard.catalog.v1.CertificationService": (keys.CERTIFY_CONNECTORS, keys.CERTIFY_CONNECTORS),
     "plugboard.instance.v1.InstanceService": (keys.VIEW_INSTANCES, keys.MANAGE_INSTANCES),
+    # The change history: read-only, seen with the view scope of the service whose resources it records.
+    "plugboard.catalog.v1.CatalogChangeHistoryService": (keys.VIEW_CONNECTORS, keys.VIEW_CONNECTORS),
+    "plugboard.instance.v1.InstanceChangeHistoryService": (keys.VIEW_INSTANCES, keys.VIEW_INSTANCES),
 }
 # Services whose requests' project is the owner of the resource -> the NOT_FOUND the service itself
 # answers for a missing one (the gateway answers it for another project's resource).

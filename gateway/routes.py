@@ -25,6 +25,7 @@ from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances, spl
 from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
 from gateway.policy import internal_method, rules_of
 from gateway.quotas import UNLIMITED
+from plugboard.catalog.v1 import change_history_service_pb2 as catalog_history_pb2
 from plugboard.catalog.v1 import (
     catalog_service_pb2,
     catalog_service_pb2_grpc,
@@ -32,18 +33,23 @@ from plugboard.catalog.v1 import (
     connector_pb2,
 )
 from plugboard.errors import InvalidArgument, PlugboardError
+from plugboard.instance.v1 import change_history_service_pb2 as instance_history_pb2
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard.rpc.status import to_status
 
 CATALOG_SERVICE = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 CERTIFICATION_SERVICE = certification_service_pb2.DESCRIPTOR.services_by_name["CertificationService"]
 INSTANCE_SERVICE = instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"]
+CATALOG_HISTORY_SERVICE = catalog_history_pb2.DESCRIPTOR.services_by_name["CatalogChangeHistoryService"]
+INSTANCE_HISTORY_SERVICE = instance_history_pb2.DESCRIPTOR.services_by_name["InstanceChangeHistoryService"]
 
 # The services the gateway serves, and the backend ("catalog" / "instance") each goes to.
 SERVICES: tuple[tuple[ServiceDescriptor, str], ...] = (
     (CATALOG_SERVICE, "catalog"),
     (CERTIFICATION_SERVICE, "catalog"),
     (INSTANCE_SERVICE, "instance"),
+    (CATALOG_HISTORY_SERVICE, "catalog"),
+    (INSTANCE_HISTORY_SERVICE, "instance"),
 )
 SERVICE_NAMES: tuple[str, ...] = tuple(service.full_name for service, _ in SERVICES)
 
@@ -100,6 +106,7 @@ class DeleteConnectorHandler:
             if self.guard is not None:
                 admission = await self.guard(DELETE_CONNECTOR, request, credential)
                 request, slot = admission.request, admission.slot
+                metadata += admission.identity
             try:
                 try:
                     message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)

@@ -11,6 +11,8 @@ The HTTP/JSON facade listens on ``settings.http_port`` in the same process and e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from gateway.routes import (
     DeleteConnectorHandler,
     build_handlers,
 )
+from plugboard.history.retention import sweep_forever
 from plugboard.rpc.server import Served, ServiceSpec, build_server, serve_forever, start
 from plugboard.settings import Settings
 
@@ -121,9 +124,18 @@ async def create_server(
     services_of = {name: [service.full_name for service, backend in SERVICES if backend == name]
                    for name in backends}
     watcher = BackendHealth(served.health, backends, services_of, interval=health_interval)
-    served.cleanups.extend([runner.cleanup, watcher.stop, close_backends])
+    sweeper: list[asyncio.Task] = []
+
+    async def stop_sweeper() -> None:
+        for task in sweeper:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    served.cleanups.extend([runner.cleanup, watcher.stop, stop_sweeper, close_backends])
     await start(served)
     watcher.start()
+    sweeper.append(asyncio.create_task(sweep_forever(store.history, settings)))  # API-key change records
     _log.info("forwarding to catalog at %s and instance at %s; HTTP/JSON on port %d",
               settings.catalog_target, settings.instance_target, bound_http)
     return served

@@ -10,7 +10,8 @@ ciphertext, so a value changed by a running server meanwhile is left alone (it i
 newest key). Rows already under the newest key are skipped: the command is idempotent and safe to run
 again after a crash or an interruption. The fingerprint is recomputed under the newest key, so that
 fingerprints stay comparable once the old key is gone. Values are decrypted only in memory; nothing but
-counts and key ids is printed. Exit status 1 when some secret could not be decrypted (its key id is not
+counts and key ids is printed. Each batch writes, in its transaction, one change record per instance whose
+secrets it re-encrypted (``rotateSecret``, system actor ``secrets-rotate``, fingerprints only). Exit status 1 when some secret could not be decrypted (its key id is not
 configured), after rotating all the others.
 """
 
@@ -23,12 +24,15 @@ from typing import TextIO
 
 import peewee
 
+from plugboard import history
+from plugboard.history.storage import HistoryTable
 from plugboard.storage.database import open_database
 from plugboard.storage.migrations import migrate
 
 from .domain.secrets import Keyring, SecretDecryptionError, SecretKeyError, variable_aad
 from .storage.migrations import COMPONENT, MIGRATIONS
-from .storage.models import InstanceRow, VariableRow, database_proxy
+from .domain.changes import INSTANCE, SECRETS_ROTATE
+from .storage.models import ChangeRow, InstanceRow, VariableRow, database_proxy
 
 DEFAULT_BATCH_SIZE = 200
 
@@ -49,11 +53,12 @@ def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = D
     out = out if out is not None else sys.stdout
     report = RotationReport()
     newest = keyring.primary_key_id
+    table = HistoryTable(db, ChangeRow)
     after = ""
     batch = 0
     while True:
         rows = list(
-            VariableRow.select(VariableRow.id, VariableRow.key, VariableRow.ciphertext,
+            VariableRow.select(VariableRow.id, VariableRow.key, VariableRow.ciphertext, VariableRow.fingerprint,
                                InstanceRow.id.alias("owner_id"), InstanceRow.project.alias("owner_project"))
             .join(InstanceRow, on=(VariableRow.instance == InstanceRow.id))
             .where((VariableRow.secret == True) & VariableRow.ciphertext.is_null(False)  # noqa: E712
@@ -66,6 +71,9 @@ def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = D
             break
         batch += 1
         rotated_here = 0
+        # One record per instance whose secrets this batch re-encrypted (system actor, fingerprints only),
+        # in the batch's transaction.
+        rotated: dict[tuple[str, str], list[history.Change]] = {}
         with db.atomic():
             for row in rows:
                 report.scanned += 1
@@ -90,8 +98,14 @@ def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = D
                 if changed == 1:
                     report.rotated += 1
                     rotated_here += 1
+                    change = history.secret_change("rotateSecret", row["fingerprint"], fingerprint)
+                    rotated.setdefault((row["owner_project"], row["owner_id"]), []).append(history.Change(
+                        change.name, {"key": row["key"], **change.previous}, {"key": row["key"], **change.next}))
                 else:
                     report.changed_meanwhile += 1
+            actor = history.system(SECRETS_ROTATE)
+            table.add(*[history.record(INSTANCE, owner, project=project, changes=found, author=actor)
+                        for (project, owner), found in rotated.items()])
         after = rows[-1]["id"]
         print(f"batch {batch}: {report.scanned} secret(s) scanned, {rotated_here} re-encrypted in this batch "
               f"({report.rotated} in total) under key {newest}", file=out, flush=True)

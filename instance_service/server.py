@@ -9,6 +9,10 @@ import logging
 import peewee
 
 from plugboard.errors import PlugboardError
+from plugboard.history.retention import sweep_forever
+from plugboard.history.service import ChangeHistory
+from plugboard.history.servicer import add_servicer
+from plugboard.instance.v1 import change_history_service_pb2, change_history_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard.logs import exception_summary
 from plugboard.observability.metrics import GaugeCallback
@@ -37,6 +41,7 @@ from .transport.catalog_client import CHECK_METHOD, CatalogClient
 from .transport.servicer import InstanceServicer
 
 INSTANCE_SERVICE = instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name
+HISTORY_SERVICE = change_history_service_pb2.DESCRIPTOR.services_by_name["InstanceChangeHistoryService"].full_name
 
 _log = logging.getLogger("plugboard.instance")
 
@@ -129,7 +134,10 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     try:
         served = build_server(
             [ServiceSpec(INSTANCE_SERVICE,
-                         lambda s: instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(servicer, s))],
+                         lambda s: instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(servicer, s)),
+             ServiceSpec(HISTORY_SERVICE, lambda s: add_servicer(
+                 s, change_history_service_pb2_grpc, "InstanceChangeHistoryService", ChangeHistory(store.history),
+                 ("ListInstanceChanges",)))],
             host=settings.bind_host,
             port=settings.instance_port if port is None else port,
             max_message_bytes=settings.max_message_bytes,
@@ -148,6 +156,7 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
         raise
     reconciler = asyncio.create_task(_reconcile(instances, reconcile_period(settings.pending_stale_seconds)))
     runtime = InstanceRuntime(instances, db, catalog_channel, reconciler)
+    runtime._tasks.append(asyncio.create_task(sweep_forever(store.history, settings)))
     served.cleanups.append(runtime.stop)
     return served
 

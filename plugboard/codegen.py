@@ -20,8 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "protos"
-GENERATED_PACKAGES = ("plugboard/catalog", "plugboard/instance")
+GENERATED_PACKAGES = ("plugboard/catalog", "plugboard/instance", "plugboard/history")
 SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi")
+# Package roots that are also hand-written packages (``plugboard.history`` is the change-history
+# mechanism; its protos live in ``plugboard/history/v1``): their ``__init__.py`` is not generated.
+HAND_WRITTEN_INITS = frozenset({"plugboard/history/__init__.py"})
 
 
 def proto_files() -> list[str]:
@@ -54,6 +57,8 @@ def generate(out_dir: Path) -> None:
     for package in GENERATED_PACKAGES:
         for directory in [out_dir / package, *[d for d in (out_dir / package).rglob("*") if d.is_dir()]]:
             init = directory / "__init__.py"
+            if str(init.relative_to(out_dir)) in HAND_WRITTEN_INITS:
+                continue
             if not init.exists():
                 init.write_text(f'"""Generated from protos/{directory.relative_to(out_dir)}: do not edit."""\n')
 
@@ -68,6 +73,7 @@ def generated_files(base: Path) -> set[str]:
                 str(p.relative_to(base))
                 for p in root.rglob("*")
                 if p.is_file() and (p.name.endswith(SUFFIXES) or p.name == "__init__.py")
+                and str(p.relative_to(base)) not in HAND_WRITTEN_INITS
             }
     return found
 

@@ -91,6 +91,11 @@ class Settings:
     gateway_key_cache_seconds: float = 10.0
     # Set by `plugboard serve --workers N` in its workers: the ports are shared (SO_REUSEPORT).
     reuse_port: bool = False
+    # Change history: records older than this many days are swept (0: kept forever), at most
+    # history_sweep_batch per sweep, one sweep every history_sweep_seconds.
+    history_retention_days: float = 0.0
+    history_sweep_seconds: float = 300.0
+    history_sweep_batch: int = 1000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -187,6 +192,9 @@ class Settings:
             otlp_endpoint=reader.text("PLUGBOARD_OTLP_ENDPOINT", ""),
             reuse_port=reader.flag("PLUGBOARD_REUSE_PORT", False),
             gateway_key_cache_seconds=reader.number("PLUGBOARD_GATEWAY_KEY_CACHE_SECONDS", 10.0),
+            history_retention_days=reader.number("PLUGBOARD_HISTORY_RETENTION_DAYS", 0.0),
+            history_sweep_seconds=reader.number("PLUGBOARD_HISTORY_SWEEP_SECONDS", 300.0),
+            history_sweep_batch=max(1, int(reader.number("PLUGBOARD_HISTORY_SWEEP_BATCH", 1000))),
         )
         settings.check_gateway_limits()
         return settings

@@ -121,6 +121,8 @@ class Applied:
     draft: Draft
     published: PublishedVersion | None = None
     job: JobRequest | None = None
+    # (action, draft before it, draft after it) for each action applied, for the change record
+    steps: tuple[tuple[a.Action, Draft, Draft], ...] = ()
 
 
 def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: datetime) -> Applied:
@@ -128,8 +130,10 @@ def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: dat
     current = draft
     job: JobRequest | None = None
     content_changed = False
+    steps: list[tuple[a.Action, Draft, Draft]] = []
     for index, action in enumerate(actions):
         subject = f"actions[{index}]"
+        before = current
         if isinstance(action, a.CONTENT_ACTIONS):
             _refuse_while_busy(current, subject)
             current = _apply_content(current, action, subject)
@@ -154,9 +158,10 @@ def apply_actions(draft: Draft, actions: list[a.Action], *, actor: str, now: dat
                 raise refused(NOT_IN_CERTIFICATION, subject, "the draft is not in certification")
             comment = Comment(user_id=actor, datetime=now, comment=action.comment)
             current = replace(current, comments=current.comments + (comment,))
+        steps.append((action, before, current))
     if content_changed and current.status in (Status.PUBLISHED, Status.FAILED):
         current = replace(current, status=Status.DRAFT)
-    return Applied(replace(current, version=draft.version + 1, updated_at=now), job=job)
+    return Applied(replace(current, version=draft.version + 1, updated_at=now), job=job, steps=tuple(steps))
 
 
 def _refuse_while_busy(draft: Draft, subject: str) -> None:

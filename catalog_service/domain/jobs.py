@@ -14,14 +14,16 @@ repository when told to, and hands what it read to ``Jobs.finish``. Everything e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from plugboard import signals
 from plugboard.errors import ConcurrentModification, NotFound
+from plugboard.history import Record
 
+from . import changes
 from .model import Draft, EntryType, Previewable, PublishedVersion, ReportEntry, Specification, Status
 from .publishing import FAILED, Completed, JobKind, complete_preview, complete_publish, draft_checks, has_errors
 
@@ -60,9 +62,15 @@ class JobStore(Protocol):
         ...
 
     def finish_job(self, job: Job, outcome: str, now: datetime, draft: Draft | None = None,
-                   expected_version: int = 0, published: PublishedVersion | None = None) -> bool:
+                   expected_version: int = 0, published: PublishedVersion | None = None,
+                   records: Sequence[Record] = ()) -> bool:
         """Mark the job done and write ``draft`` (compare-and-swap on ``expected_version``: ConcurrentModification
-        when stale) in one transaction, while ``job.owner`` holds the lease; False (nothing written) when not."""
+        when stale) and its change ``records`` in one transaction, while ``job.owner`` holds the lease; False
+        (nothing written) when not."""
+        ...
+
+    def latest_change(self, resource_id: str, change_names: Sequence[str]) -> Record | None:
+        """The newest change record of ``resource_id`` holding one of ``change_names``."""
         ...
 
 
@@ -127,9 +135,10 @@ class Jobs:
             if completed is None:
                 self._obsolete(job, now)
                 return
+            records = self._records(job, draft, completed.draft, completed.published, now)
             try:
                 done = self.store.finish_job(job, completed.outcome, now, completed.draft, draft.version,
-                                             completed.published)
+                                             completed.published, records)
             except ConcurrentModification:  # edited meanwhile (previews allow edits): apply to the new draft
                 try:
                     draft = self.store.get_draft(job.draft_id)
@@ -145,3 +154,16 @@ class Jobs:
                 _log.warning("job %s lost its lease before finishing; its result was discarded", job.id)
             return
         _log.warning("job %s: the draft kept changing; it is retried when its lease expires", job.id)
+
+    def _records(self, job: Job, before: Draft, after: Draft, published: PublishedVersion | None,
+                 now: datetime) -> list[Record]:
+        """The job's change records: the job is the author, on behalf of whoever requested it."""
+        preview = job.kind != JobKind.PUBLISH
+        request = "updatePreviewable" if preview else "publish"
+        author = changes.job_author(self.store.latest_change(job.draft_id, [request]),
+                                    changes.JOB_REQUESTS[request])
+        records = [changes.draft_updated(before, after, changes.outcome_changes(
+            "previewResult" if preview else "publishResult", before, after, preview=preview), author=author, at=now)]
+        if published is not None:
+            records.append(changes.version_created(after, published, author=author))
+        return records

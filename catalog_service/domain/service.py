@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from plugboard import signals
+from plugboard import history, signals
 from plugboard.errors import (
     ConcurrentModification,
     FailedPrecondition,
@@ -26,10 +26,11 @@ from plugboard.errors import (
     PlugboardError,
     Validator,
 )
+from plugboard.history import Change, Record
 
 from . import actions as a
 from . import certification as review
-from . import drafts
+from . import changes, drafts
 from .credentials import CredentialVault
 from .jobs import Job, JobStore
 from .listing import Page, check_paging
@@ -62,19 +63,20 @@ class Usable:
 class CatalogStore(JobStore, Protocol):
     """The store (see catalog_service.storage.repository.CatalogStore). Every method is one transaction."""
 
-    def create_draft(self, draft: Draft, request_id: str = "") -> Draft:
-        """Insert a draft; a replayed (project, request_id) returns the first one; AlreadyExists on its key."""
+    def create_draft(self, draft: Draft, request_id: str = "", record: Record | None = None) -> Draft:
+        """Insert a draft and its change record; a replayed (project, request_id) returns the first one;
+        AlreadyExists on its key."""
         ...
 
     def get_draft_by_key(self, key: str) -> Draft: ...
 
     def save_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None,
-                   job: JobRequest | None = None) -> Draft:
-        """Write ``draft`` (and the new version and job) while its stored version is ``expected_version``;
+                   job: JobRequest | None = None, records: Sequence[Record] = ()) -> Draft:
+        """Write ``draft`` (and the new version, job and change records) while its stored version is ``expected_version``;
         ConcurrentModification when not, NotFound when it is gone."""
         ...
 
-    def delete_draft(self, draft_id: str, expected_version: int) -> bool:
+    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None) -> bool:
         """Delete the draft and its jobs while its stored version is ``expected_version``; False when not."""
         ...
 
@@ -92,20 +94,24 @@ class CatalogStore(JobStore, Protocol):
                         page_token: str, private: bool | None = None, creator_company: str = "",
                         ids: Sequence[str] = (), connector_keys: Sequence[str] = ()) -> Page: ...
 
-    def begin_deletion(self, connector_id: str, now: datetime) -> tuple[Connector, bool]:
-        """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed."""
+    def begin_deletion(self, connector_id: str, now: datetime,
+                       record: Callable[[Connector], Record] | None = None) -> tuple[Connector, bool]:
+        """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed (``record``: the
+        change record of the changed connector, written in the same transaction)."""
         ...
 
-    def cancel_deletion(self, connector_id: str) -> Connector:
-        """DELETING -> ACTIVE; nothing changes on an ACTIVE connector."""
+    def cancel_deletion(self, connector_id: str, record: Callable[[Connector], Record] | None = None) -> Connector:
+        """DELETING -> ACTIVE; nothing changes (and nothing is recorded) on an ACTIVE connector."""
         ...
 
-    def complete_deletion(self, connector_id: str) -> tuple[Connector, int] | None:
+    def complete_deletion(self, connector_id: str, record: Callable[[Connector, int], Record] | None = None
+                          ) -> tuple[Connector, int] | None:
         """Delete a DELETING connector with its versions and draft: it and its version count; None (nothing
         deleted) when it is not DELETING."""
         ...
 
-    def revert_stale_deletions(self, older_than: datetime) -> int: ...
+    def revert_stale_deletions(self, older_than: datetime,
+                               record: Callable[[Connector], Record] | None = None) -> int: ...
 
 
 def utc_now() -> datetime:
@@ -142,7 +148,7 @@ class Catalog:
 
     def create_draft(self, draft: drafts.DraftInput, *, project: str, request_id: str) -> Draft:
         new = drafts.new_draft(draft, draft_id=str(uuid.uuid4()), project=project, now=self.clock())
-        return self.store.create_draft(new, request_id)
+        return self.store.create_draft(new, request_id, changes.draft_created(new))
 
     def get_draft(self, *, draft_id: str = "", key: str = "", project: str = "") -> Draft:
         if key:
@@ -171,7 +177,12 @@ class Catalog:
         drafts.check_version(draft, version)
         given = [self._sealed(draft, x) for x in actions if x is not None]
         applied = drafts.apply_actions(draft, given, actor=project or "internal", now=self.clock())
-        saved = self.store.save_draft(applied.draft, version, applied.published, applied.job)
+        steps = [changes.action_change(name, action, before, after)
+                 for name, (action, before, after) in zip(names, applied.steps)]
+        last = applied.steps[-1][2] if applied.steps else draft
+        steps += history.changes(history.diff("setStatus", last.status.value, applied.draft.status.value))
+        record = changes.draft_updated(draft, applied.draft, steps)
+        saved = self.store.save_draft(applied.draft, version, applied.published, applied.job, [record])
         self.on_draft_changed(saved.id)
         if applied.job is not None:
             signals.job_queued(applied.job.kind.value)
@@ -199,7 +210,7 @@ class Catalog:
             except PlugboardError as refusal:
                 signals.refused("draft_delete", refusal.reason)
                 raise
-            if self.store.delete_draft(draft.id, draft.version):
+            if self.store.delete_draft(draft.id, draft.version, changes.draft_deleted(draft)):
                 self.on_draft_changed(draft.id)
                 return draft
         raise ConcurrentModification(expected_version=draft.version,
@@ -253,7 +264,8 @@ class Catalog:
     def begin_deletion(self, connector_id: str) -> Connector:
         """ACTIVE -> DELETING; refused while another delete of the connector is under way."""
         require(connector_id, "id")
-        connector, changed = self.store.begin_deletion(connector_id, self.clock())
+        connector, changed = self.store.begin_deletion(connector_id, self.clock(), lambda c: changes.lifecycle(
+            c, "beginConnectorDeletion", Lifecycle.ACTIVE.value, Lifecycle.DELETING.value))
         if not changed:
             raise FailedPrecondition.single(
                 "CONNECTOR_DELETING", f"connectors/{connector_id}", "another delete of this connector is under way"
@@ -262,12 +274,13 @@ class Catalog:
 
     def cancel_deletion(self, connector_id: str) -> Connector:
         require(connector_id, "id")
-        return self.store.cancel_deletion(connector_id)
+        return self.store.cancel_deletion(connector_id, lambda c: changes.lifecycle(
+            c, "cancelConnectorDeletion", Lifecycle.DELETING.value, Lifecycle.ACTIVE.value))
 
     def complete_deletion(self, connector_id: str) -> tuple[Connector, int]:
         """Delete a DELETING connector; refused when its deletion was not begun."""
         require(connector_id, "id")
-        deleted = self.store.complete_deletion(connector_id)
+        deleted = self.store.complete_deletion(connector_id, changes.connector_deleted)
         if deleted is None:
             raise FailedPrecondition.single(
                 "CONNECTOR_NOT_DELETING", f"connectors/{connector_id}",
@@ -277,7 +290,11 @@ class Catalog:
         return deleted
 
     def revert_stale_deletions(self, stale_after_seconds: float) -> int:
-        return self.store.revert_stale_deletions(self.clock() - timedelta(seconds=stale_after_seconds))
+        reconciler = history.system(changes.DELETION_RECONCILER)
+        return self.store.revert_stale_deletions(
+            self.clock() - timedelta(seconds=stale_after_seconds),
+            lambda c: changes.lifecycle(c, "revertConnectorDeletion", Lifecycle.DELETING.value,
+                                        Lifecycle.ACTIVE.value, author=reconciler))
 
     def check_usable(self, *, connector_id: str, key: str, project: str, version: int,
                      existing_use: bool = False, preview: bool = False) -> Usable:
@@ -383,12 +400,14 @@ class Certification:
 
     def start(self, *, draft_id: str, version: int, reviewer: str) -> Draft:
         draft = self._current(draft_id, version, "", reviewer, comment_required=False)
-        return self._save(review.start_review(draft, now=self.catalog.clock()), version)
+        return self._save(draft, review.start_review(draft, now=self.catalog.clock()), version,
+                          "startCertificationReview")
 
     def comment(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
         draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
         changed = review.add_review_comment(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
-        return self._save(changed, version)
+        return self._save(draft, changed, version, "addReviewComment",
+                          Change("addReviewComment", None, {"reviewer": reviewer, "comment": comment}))
 
     def schedule_meeting(self, *, draft_id: str, version: int, comment: str, reviewer: str,
                          meeting_time: datetime | None) -> Draft:
@@ -399,17 +418,19 @@ class Certification:
         draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
         changed = review.schedule_meeting(draft, reviewer=reviewer, comment=comment,
                                           meeting_time=meeting_time, now=self.catalog.clock())
-        return self._save(changed, version)
+        return self._save(draft, changed, version, "scheduleReviewMeeting",
+                          Change("scheduleReviewMeeting", None, {"reviewer": reviewer, "comment": comment,
+                                                                 "meetingTime": meeting_time.isoformat()}))
 
     def approve(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
         draft = self._current(draft_id, version, comment, reviewer, comment_required=False)
         applied = review.approve(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
-        return self._save(applied.draft, version, applied.published)
+        return self._save(draft, applied.draft, version, "approveCertification", published=applied.published)
 
     def reject(self, *, draft_id: str, version: int, comment: str, reviewer: str) -> Draft:
         draft = self._current(draft_id, version, comment, reviewer, comment_required=True)
         changed = review.reject(draft, reviewer=reviewer, comment=comment, now=self.catalog.clock())
-        return self._save(changed, version)
+        return self._save(draft, changed, version, "rejectCertification")
 
     def _require_reviewer(self, reviewer: str) -> None:
         if not reviewer:
@@ -442,7 +463,12 @@ class Certification:
         drafts.check_version(draft, version)
         return draft
 
-    def _save(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None) -> Draft:
-        saved = self.store.save_draft(draft, expected_version, published)
+    def _save(self, before: Draft, draft: Draft, expected_version: int, name: str, *extra: Change,
+              published: PublishedVersion | None = None) -> Draft:
+        found = extra or tuple(changes.outcome_changes(name, before, draft))
+        records = [changes.draft_updated(before, draft, found)]
+        if published is not None:
+            records.append(changes.version_created(draft, published))
+        saved = self.store.save_draft(draft, expected_version, published, records=records)
         self.catalog.on_draft_changed(saved.id)
         return saved

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import peewee
 
 from catalog_service.domain.model import content_hash
+from plugboard.history.storage import create_table_v1
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
@@ -233,5 +234,6 @@ MIGRATIONS = [
     Migration(3, "connector list indexes", _v3_list_indexes),
     Migration(4, "connector creator company", _v4_creator_company),
     Migration(5, "repository credentials out of repository URLs", _v5_repository_credentials),
+    Migration(7, "change history records", lambda db: create_table_v1(db, "catalog_change")),
     Migration(8, "draft change notifications", _v8_draft_notifications),
 ]

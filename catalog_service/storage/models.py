@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import peewee
 
+from plugboard.history.storage import record_model
+
 database_proxy = peewee.DatabaseProxy()
 
 
@@ -152,8 +154,12 @@ class JobRow(BaseModel):
         indexes = ((("state", "lease_expires_at"), False), (("state", "created_at"), False))
 
 
+# The change records (plugboard.history), created by migration 7.
+ChangeRow = record_model("catalog_change", database_proxy)
+
 # Every table, in creation order. The schema itself is created by the migrations (``migrations.py``),
 # which must agree with these classes (``tests/catalog/test_catalog_schema.py`` compares them).
+
 MODELS = [
     DraftRow,
     DraftIntegrationType,
@@ -163,4 +169,5 @@ MODELS = [
     ConnectorIntegrationType,
     ConnectorAccess,
     JobRow,
+    ChangeRow,
 ]

@@ -6,6 +6,7 @@ transaction (never check-then-insert); updates compare-and-swap on the version i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Sequence
 
@@ -24,12 +25,15 @@ from catalog_service.domain.model import (
 )
 from catalog_service.domain.publishing import JobRequest
 from plugboard.errors import AlreadyExists, ConcurrentModification, NotFound
+from plugboard.history import Record
+from plugboard.history.storage import HistoryTable
 from plugboard.storage import paging
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
 
 from . import codec, jobs, reads
 from .models import (
+    ChangeRow,
     ConnectorAccess,
     ConnectorIntegrationType,
     ConnectorRow,
@@ -67,11 +71,14 @@ class CatalogStore:
         self._statements = reads.Statements(database)
         self._versions = reads.VersionCache(database, self._statements)
         self._listing = reads.ListingStats(database)
+        # The change records (plugboard.history): each write below adds its record in its own transaction.
+        self.history = HistoryTable(database, ChangeRow, tokens=self._tokens)
 
     # --- drafts -------------------------------------------------------------------------------
 
-    def create_draft(self, draft: Draft, request_id: str = "") -> Draft:
-        """Insert a new draft; a replayed (project, request_id) returns the draft it created first."""
+    def create_draft(self, draft: Draft, request_id: str = "", record: Record | None = None) -> Draft:
+        """Insert a new draft (with its change record); a replayed (project, request_id) returns the draft it
+        created first (and writes no record)."""
         with translate_errors(), self.db.atomic():
             if request_id:
                 try:
@@ -93,6 +100,7 @@ class CatalogStore:
                     message=f"a connector with key {draft.key!r} already exists",
                 ) from exc
             self._replace_types(draft)
+            self.history.add(record)
         return draft
 
     @translate_errors()
@@ -110,13 +118,14 @@ class CatalogStore:
         return self._draft(row)
 
     def save_draft(self, draft: Draft, expected_version: int, published: PublishedVersion | None = None,
-                   job: JobRequest | None = None) -> Draft:
+                   job: JobRequest | None = None, records: Sequence[Record] = ()) -> Draft:
         """Write a changed draft if its stored version is still ``expected_version`` (with a new published
-        version, and a job to run, when given)."""
+        version, and a job to run, when given), and its change records."""
         with translate_errors(), self.db.atomic():
             self.write_draft(draft, expected_version, published)
             if job is not None:
                 jobs.insert_job(draft.id, job, draft.updated_at)
+            self.history.add(*records)
         self._listing.changed()
         return draft
 
@@ -138,13 +147,15 @@ class CatalogStore:
                 (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
             ).execute()
 
-    def delete_draft(self, draft_id: str, expected_version: int) -> bool:
-        """Delete the draft and its jobs if its stored version is still ``expected_version``; False when not."""
+    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None) -> bool:
+        """Delete the draft and its jobs if its stored version is still ``expected_version`` (with its
+        change record); False (nothing written) when not."""
         with translate_errors(), self.db.atomic():
             deleted = DraftRow.delete().where((DraftRow.id == draft_id) & (DraftRow.version == expected_version))
             if deleted.execute() != 1:
                 return False
             jobs.delete_jobs(draft_id)
+            self.history.add(record)
         return True
 
     @translate_errors()
@@ -204,7 +215,8 @@ class CatalogStore:
         return None
 
     def finish_job(self, job: Job, outcome: str, now: datetime, draft: Draft | None = None,
-                   expected_version: int = 0, published: PublishedVersion | None = None) -> bool:
+                   expected_version: int = 0, published: PublishedVersion | None = None,
+                   records: Sequence[Record] = ()) -> bool:
         """Mark ``job`` done and write its draft (and new version) in one transaction, only while ``job.owner``
         still holds the lease; False (nothing written) when it lost it."""
         with translate_errors(), self.db.atomic():
@@ -212,8 +224,13 @@ class CatalogStore:
                 return False
             if draft is not None:
                 self.write_draft(draft, expected_version, published)
+                self.history.add(*records)
         self._listing.changed()
         return True
+
+    def latest_change(self, resource_id: str, change_names: Sequence[str]) -> Record | None:
+        """The newest change record of ``resource_id`` holding one of ``change_names`` (who asked for a job)."""
+        return self.history.latest(resource_id, change_names)
 
     def release_job(self, job: Job) -> bool:
         with translate_errors(), self.db.atomic():
@@ -317,8 +334,10 @@ class CatalogStore:
 
     # --- deletion protocol ----------------------------------------------------------------------
 
-    def begin_deletion(self, connector_id: str, now: datetime) -> tuple[Connector, bool]:
-        """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed."""
+    def begin_deletion(self, connector_id: str, now: datetime,
+                       record: Callable[[Connector], Record] | None = None) -> tuple[Connector, bool]:
+        """ACTIVE -> DELETING by compare-and-swap: the connector and whether it changed (then with
+        ``record(connector)``)."""
         with translate_errors(), self.db.atomic():
             changed = (
                 ConnectorRow.update(lifecycle=Lifecycle.DELETING.value, lifecycle_changed_at=codec.naive_utc(now))
@@ -326,23 +345,28 @@ class CatalogStore:
                 .execute()
             )
             connector = self.get_connector(connector_id)
+            if changed and record is not None:
+                self.history.add(record(connector))
         if changed:
             self._listing.changed()
         return connector, bool(changed)
 
-    def cancel_deletion(self, connector_id: str) -> Connector:
-        """DELETING -> ACTIVE; a no-op on an ACTIVE connector."""
+    def cancel_deletion(self, connector_id: str, record: Callable[[Connector], Record] | None = None) -> Connector:
+        """DELETING -> ACTIVE (with ``record(connector)``); a no-op on an ACTIVE connector."""
         with translate_errors(), self.db.atomic():
-            ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value).where(
+            changed = ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value).where(
                 (ConnectorRow.id == connector_id) & (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
             ).execute()
             connector = self.get_connector(connector_id)
+            if changed and record is not None:
+                self.history.add(record(connector))
         self._listing.changed()
         return connector
 
-    def complete_deletion(self, connector_id: str) -> tuple[Connector, int] | None:
-        """Delete a DELETING connector with its versions and draft: it and its version count; None (nothing
-        deleted) when it is not DELETING."""
+    def complete_deletion(self, connector_id: str, record: Callable[[Connector, int], Record] | None = None
+                          ) -> tuple[Connector, int] | None:
+        """Delete a DELETING connector with its versions and draft (with ``record(connector, versions)``): it
+        and its version count; None (nothing deleted) when it is not DELETING."""
         with translate_errors(), self.db.atomic():
             connector = self.get_connector(connector_id)
             versions = VersionRow.select().where(VersionRow.connector == connector_id).count()
@@ -358,21 +382,29 @@ class CatalogStore:
             DraftIntegrationType.delete().where(DraftIntegrationType.draft == connector_id).execute()
             DraftRow.delete().where(DraftRow.id == connector_id).execute()
             jobs.delete_jobs(connector_id)
+            if record is not None:
+                self.history.add(record(connector, versions))
         self._versions.forget_connector(connector_id, connector.latest.number)
         self._listing.changed()
         return connector, versions
 
-    def revert_stale_deletions(self, older_than: datetime) -> int:
-        """Reconciler: DELETING connectors whose delete started before ``older_than`` go back to ACTIVE."""
+    def revert_stale_deletions(self, older_than: datetime,
+                               record: Callable[[Connector], Record] | None = None) -> int:
+        """Reconciler: DELETING connectors whose delete started before ``older_than`` go back to ACTIVE
+        (with ``record(connector)`` of each)."""
+        stale = ((ConnectorRow.lifecycle == Lifecycle.DELETING.value)
+                 & (ConnectorRow.lifecycle_changed_at < codec.naive_utc(older_than)))
         with translate_errors(), self.db.atomic():
+            ids = [row.id for row in ConnectorRow.select(ConnectorRow.id).where(stale)]
+            if not ids:
+                return 0
             reverted = (
                 ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value)
-                .where(
-                    (ConnectorRow.lifecycle == Lifecycle.DELETING.value)
-                    & (ConnectorRow.lifecycle_changed_at < codec.naive_utc(older_than))
-                )
+                .where(stale & ConnectorRow.id.in_(ids))
                 .execute()
             )
+            if record is not None:
+                self.history.add(*[record(self.get_connector(i)) for i in ids])
         if reverted:
             self._listing.changed()
         return reverted

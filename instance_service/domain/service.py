@@ -40,9 +40,10 @@ from plugboard.errors import (
     NotFound,
     Validator,
 )
-
+from plugboard.history import Record
 from plugboard.page import Page
 
+from . import changes
 from .customising import customised_configuration as _customised
 from .installation_model import InstallationOrigin
 from .binding import changed_keys, require_resupplied, supplied_keys
@@ -95,12 +96,14 @@ class InstanceStore(Protocol):
 
     def insert_pending(self, instance: Instance, request_id: str) -> bool: ...
     def find_by_request(self, project: str, request_id: str) -> Instance | None: ...
-    def mark_ready(self, instance: Instance) -> Instance: ...
+    def mark_ready(self, instance: Instance, record: Record | None = None) -> Instance: ...
     def discard_pending(self, instance_id: str) -> None: ...
     def get(self, project: str, instance_id: str) -> Instance: ...
     def list(self, query: ListQuery) -> Page: ...
-    def update(self, current: Instance, changed: Instance, variables_changed: bool) -> Instance: ...
-    def delete(self, project: str, instance_id: str, expected_version: int | None) -> None: ...
+    def update(self, current: Instance, changed: Instance, variables_changed: bool,
+               record: Record | None = None) -> Instance: ...
+    def delete(self, project: str, instance_id: str, expected_version: int | None,
+               record: Callable[[Instance], Record] | None = None) -> None: ...
     def count_references(self, connector_id: str, limit: int) -> References: ...
     def remove_stale_pending(self, older_than: datetime) -> int: ...
 
@@ -232,7 +235,7 @@ class Instances:
                 update_time=now,
                 variables=seal_all(self._keyring, project, pending.id, resolved_vars, now),
             )
-            return self._store.mark_ready(ready)
+            return self._store.mark_ready(ready, changes.created(ready))
         except BaseException:
             self._discard(pending.id)
             if automatic and installation is not None:
@@ -388,7 +391,7 @@ class Instances:
         changed = replace(current, **dict(patch.fields), update_time=now)
         if variables is not None:
             changed = replace(changed, variables=variables)
-        return self._store.update(current, changed, variables is not None)
+        return self._store.update(current, changed, variables is not None, changes.updated(current, changed))
 
     def delete(self, project: str, instance_id: str, expected_version: int) -> None:
         v = Validator()
@@ -399,7 +402,7 @@ class Instances:
         installation_id = ""
         if self._installations is not None:
             installation_id = self._store.get(project, instance_id).installation_id
-        self._store.delete(project, instance_id, expected_version or None)
+        self._store.delete(project, instance_id, expected_version or None, changes.deleted)
         if installation_id:  # an unmodified automatic installation lasts as long as its instances
             self._installations.drop_if_unused_automatic(project, installation_id)  # type: ignore[union-attr]
 

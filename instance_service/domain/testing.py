@@ -23,8 +23,10 @@ from typing import Protocol
 
 from plugboard import signals
 from plugboard.errors import DeadlineExceeded, PlugboardError, Validator
+from plugboard.history import Record
 from plugboard.page import Page
 
+from . import changes
 from .customising import customised_connection
 from .connection import Misconfigured, ProbeOutcome, RequestPlan, build_plan, redact
 from .model import Instance, TestOutcome, catalog_use
@@ -55,7 +57,7 @@ class ProberPort(Protocol):
 
 class TestStore(Protocol):
     def get(self, project: str, instance_id: str) -> Instance: ...
-    def add_test_result(self, project: str, result: TestResult) -> None: ...
+    def add_test_result(self, project: str, result: TestResult, record: Record | None = None) -> None: ...
     def list_test_results(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page: ...
 
 
@@ -143,7 +145,7 @@ class ConnectionTests:
             id=new_id(), instance_id=instance.id, outcome=outcome.outcome, http_status=outcome.http_status,
             latency_ms=latency_ms, message=message, test_time=self._clock(), connector_version=usable.version,
         )
-        self._store.add_test_result(project, result)
+        self._store.add_test_result(project, result, changes.tested(instance, result))
         signals.connection_test(result.outcome.value, latency_ms / 1000.0)
         log.info("connection test instance=%s outcome=%s http_status=%d latency_ms=%d",
                  instance.id, result.outcome.value, result.http_status, result.latency_ms)

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from plugboard import history
 from plugboard.errors import (
     ConcurrentModification,
     FailedPrecondition,
@@ -43,7 +44,9 @@ from plugboard.errors import (
     PlugboardError,
     Validator,
 )
+from plugboard.history import Record
 
+from . import changes
 from .binding import changed_keys, require_resupplied, secrets_to_resupply, supplied_keys
 from .model import (
     FOLLOWING,
@@ -117,7 +120,8 @@ def _would_move(instance: Instance, usable: UsableConnector) -> bool:
 class VersionStore:
     """What versions need from the repository (see InstanceRepository)."""
 
-    def update(self, current: Instance, changed: Instance, variables_changed: bool) -> Instance: ...
+    def update(self, current: Instance, changed: Instance, variables_changed: bool,
+               record: Record | None = None) -> Instance: ...
     def set_upgrade_status(self, instance_id: str, latest_version: int, blocked: tuple[str, ...]) -> None: ...
     def get(self, project: str, instance_id: str) -> Instance: ...
     def list_for_connector(self, project: str, connector_id: str) -> list[Instance]: ...
@@ -235,7 +239,10 @@ class Follower:
                 return instance
             return self._status(instance, latest, problems)
         try:
-            result = self._store.update(instance, moved(instance, usable, variables, now), True)
+            following = moved(instance, usable, variables, now)
+            follower = history.system(changes.VERSION_FOLLOWER, on_behalf_of=history.current())
+            result = self._store.update(instance, following, True,
+                                        changes.updated(instance, following, author=follower))
         except (ConcurrentModification, NotFound):
             return instance  # changed or deleted meanwhile: the next read follows again
         log.info("instance %s followed connector %s to version %d", instance.id, instance.connector_id, latest)
@@ -367,7 +374,7 @@ class Upgrades:
             if not problems and not dry_run and (moves or policy_changes or bool(variables)):
                 changed = moved(instance, usable, merged, now, policy)
                 try:
-                    self._store.update(instance, changed, True)
+                    self._store.update(instance, changed, True, changes.updated(instance, changed))
                 except ConcurrentModification:
                     results.append(UpgradeResult(instance.id, instance.connector_version, False,
                                                  ("the instance changed meanwhile; nothing was done, retry",)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import peewee
 
+from plugboard.history.storage import create_table_v1
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import Migration
 
@@ -236,4 +237,5 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "connection test results, upgrade status", _v2_tests_and_upgrades),
     Migration(3, "ListInstances by connector: index in sort order", _v3_list_by_connector_index),
     Migration(4, "installations, their revisions; every instance in an installation", _v4_installations),
+    Migration(5, "change history records", lambda db: create_table_v1(db, "instance_change")),
 ]

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 
 import peewee
 
+from plugboard.history.storage import record_model
+
 database_proxy = peewee.DatabaseProxy()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -218,5 +220,8 @@ class ConnectionTestRow(_Base):
         indexes = ((("instance_id", "test_time", "id"), False),)  # ListConnectionTests
 
 
+# The change records (plugboard.history), created by migration 5.
+ChangeRow = record_model("instance_change", database_proxy)
+
 MODELS = (InstallationRow, InstallationRequestRow, RevisionRow, InstanceRow, VariableRow, RequestRow,
-          ConnectionTestRow)
+          ConnectionTestRow, ChangeRow)

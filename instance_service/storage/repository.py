@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 import peewee
 
 from plugboard.errors import Aborted, ConcurrentModification, FailedPrecondition, instance_not_found
+from plugboard.history import Record
+from plugboard.history.storage import HistoryTable
 from plugboard.page import Page
 from plugboard.storage.database import is_postgres
 from plugboard.storage.errors import translate_errors
@@ -35,7 +37,7 @@ from ..domain.model import (
     TestOutcome,
     Variable,
 )
-from .models import ConnectionTestRow, InstanceRow, RequestRow, VariableRow, to_micros
+from .models import ChangeRow, ConnectionTestRow, InstanceRow, RequestRow, VariableRow, to_micros
 from .statements import (
     LAST_TEST_ID,
     Statements,
@@ -64,6 +66,9 @@ class InstanceRepository:
         self._tokens = tokens or PageTokens.ephemeral()
         # The hot paths (create, get, list) run prebuilt SQL (statements.py); the rest uses the models.
         self._sql = Statements(db.param, postgres=is_postgres(db))
+        # The change records (plugboard.history): each write below adds its record in its transaction.
+        self.history = HistoryTable(db, ChangeRow, tokens=self._tokens)
+        self._record_insert = self.history.insert_where()
 
     @property
     def db(self) -> peewee.Database:
@@ -108,8 +113,9 @@ class InstanceRepository:
             row = self._db.execute_sql(self._sql.find_by_request, (project, request_id)).fetchone()
             return None if row is None else self._with_variables([row])[0]
 
-    def mark_ready(self, instance: Instance) -> Instance:
-        """PENDING -> READY with the catalog's answer and the sealed variables, in one transaction."""
+    def mark_ready(self, instance: Instance, record: Record | None = None) -> Instance:
+        """PENDING -> READY with the catalog's answer, the sealed variables and the change record, in one
+        transaction."""
         db, sql = self._db, self._sql
         update = (
             instance.connector_id, instance.connector_key, instance.connector_version,
@@ -117,17 +123,30 @@ class InstanceRepository:
             to_micros(instance.update_time), instance.id, _PENDING,
         )
         variables = instance.variables
-        with translate_errors():
-            if not variables:  # one statement: autocommit
+        if sql.postgres and record is not None:  # one statement writing all three (statements.py)
+            with translate_errors():
+                changed = db.execute_sql(
+                    sql.mark_ready_recorded(len(variables), self._record_insert),
+                    update + tuple(variables_params(instance.id, variables)) + self.history.params(record),
+                ).fetchone()[0]
+            if changed != 1:
+                raise Aborted(
+                    "the instance was not confirmed in time and was removed; retry the request",
+                    reason="PENDING_INSTANCE_EXPIRED",
+                )
+            return instance
+        with translate_errors(), db.atomic():
+            if not variables:
                 changed = db.execute_sql(sql.mark_ready, update).rowcount
             elif sql.postgres:  # one statement writing both (statements.py)
                 changed = db.execute_sql(sql.mark_ready_with_variables(len(variables)),
                                          update + tuple(variables_params(instance.id, variables))).fetchone()[0]
             else:
-                with db.atomic():
-                    changed = db.execute_sql(sql.mark_ready, update).rowcount
-                    if changed == 1:
-                        self._insert_variables(instance.id, variables)
+                changed = db.execute_sql(sql.mark_ready, update).rowcount
+                if changed == 1:
+                    self._insert_variables(instance.id, variables)
+            if changed == 1:
+                self.history.add(record)
         if changed != 1:
             raise Aborted(
                 "the instance was not confirmed in time and was removed; retry the request",
@@ -193,8 +212,10 @@ class InstanceRepository:
 
     # ------------------------------------------------------------------------------------ update
 
-    def update(self, current: Instance, changed: Instance, variables_changed: bool) -> Instance:
-        """Write ``changed`` if the row is still at ``current.version``; the version goes up by one."""
+    def update(self, current: Instance, changed: Instance, variables_changed: bool,
+               record: Record | None = None) -> Instance:
+        """Write ``changed`` (and its change record) if the row is still at ``current.version``; the version
+        goes up by one."""
         new_version = current.version + 1
         with translate_errors(), self._db.atomic():
             count = (
@@ -229,11 +250,15 @@ class InstanceRepository:
             if variables_changed:
                 VariableRow.delete().where(VariableRow.instance == current.id).execute()
                 self._insert_variables(current.id, changed.variables)
+            self.history.add(record)
         return replace(changed, version=new_version)
 
-    def delete(self, project: str, instance_id: str, expected_version: int | None) -> None:
-        """Delete a READY instance with its variables and request id (version-checked when given)."""
+    def delete(self, project: str, instance_id: str, expected_version: int | None,
+               record: Callable[[Instance], Record] | None = None) -> None:
+        """Delete a READY instance with its variables and request id (version-checked when given), with
+        ``record(the instance as it was)``."""
         with translate_errors(), self._db.atomic():
+            before = self.get(project, instance_id) if record is not None else None
             where = ((InstanceRow.id == instance_id) & (InstanceRow.project == project)
                      & (InstanceRow.state == _READY))
             if expected_version is not None:
@@ -245,6 +270,8 @@ class InstanceRepository:
             ConnectionTestRow.delete().where(ConnectionTestRow.instance == instance_id).execute()
             if InstanceRow.delete().where(where).execute() != 1:
                 self._raise_conflict(project, instance_id, expected_version)
+            if record is not None and before is not None:
+                self.history.add(record(before))
 
     def _raise_conflict(self, project: str, instance_id: str, expected_version: int | None) -> None:
         row = InstanceRow.get_or_none(
@@ -323,8 +350,9 @@ class InstanceRepository:
 
     # -------------------------------------------------------------------------- connection tests
 
-    def add_test_result(self, project: str, result: TestResult) -> None:
-        """Store a result and make it the instance's last one; NOT_FOUND when the instance is gone."""
+    def add_test_result(self, project: str, result: TestResult, record: Record | None = None) -> None:
+        """Store a result and make it the instance's last one (with its change record); NOT_FOUND when the
+        instance is gone."""
         with translate_errors(), self._db.atomic():
             changed = InstanceRow.update(last_test_id=result.id, last_test_outcome=result.outcome.value).where(
                 (InstanceRow.id == result.instance_id) & (InstanceRow.project == project)
@@ -337,6 +365,7 @@ class InstanceRepository:
                 http_status=result.http_status, latency_ms=result.latency_ms, message=result.message,
                 connector_version=result.connector_version, test_time=result.test_time,
             ).execute()
+            self.history.add(record)
 
     def list_test_results(self, project: str, instance_id: str, page_size: int, page_token: str) -> Page:
         """An instance's results, newest first, by keyset (test_time, id) after ``page_token`` (no total)."""

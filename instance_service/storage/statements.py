@@ -75,6 +75,7 @@ class Statements:
         # an explicit transaction: one round trip each instead of four (BEGIN, two statements, COMMIT).
         self.postgres = postgres
         self._ready_with_variables: dict[int, str] = {}
+        self._ready_recorded: dict[tuple[int, str], str] = {}
         self._insert_variables: dict[int, str] = {}
         self._variables_of: dict[int, str] = {}
         self._tests_of: dict[int, str] = {}
@@ -137,6 +138,28 @@ class Statements:
                 "SELECT (SELECT COUNT(*) FROM ready), (SELECT COUNT(*) FROM written)"
             )
             self._ready_with_variables[count] = sql
+        return sql
+
+    def mark_ready_recorded(self, count: int, record_insert: str) -> str:
+        """PostgreSQL: ``mark_ready``, the INSERT of ``count`` variables (0: none) and ``record_insert`` (the
+        change record's ``INSERT ... SELECT ... WHERE {ready}``, see ``HistoryTable.insert_where``) in one
+        statement; the variables and the record are written only when the instance was still PENDING.
+        Answers one row: the instances updated (0/1). Parameters: those of ``mark_ready``, then those of
+        ``insert_variables``, then the record's."""
+        key = (count, record_insert)
+        sql = self._ready_recorded.get(key)
+        if sql is None:
+            parts = [f'WITH ready AS ({self.mark_ready} RETURNING "id")']
+            if count:
+                row = "(" + ", ".join(f"{self.param}::{kind}" for kind in _VARIABLE_TYPES) + ")"
+                parts.append(
+                    f"written AS (INSERT INTO instance_variables ({_columns(VARIABLE_COLUMNS)}) "
+                    f"SELECT * FROM (VALUES {', '.join([row] * count)}) AS v ({_columns(VARIABLE_COLUMNS)}) "
+                    "WHERE EXISTS (SELECT 1 FROM ready) RETURNING 1)")
+            parts.append(f"logged AS ({record_insert.format(ready='EXISTS (SELECT 1 FROM ready)')} RETURNING 1)")
+            sql = ", ".join(parts) + " SELECT (SELECT COUNT(*) FROM ready)"
+            if len(self._ready_recorded) < 256:
+                self._ready_recorded[key] = sql
         return sql
 
     def variables_of(self, count: int) -> str:

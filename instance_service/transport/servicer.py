@@ -12,7 +12,7 @@ from dataclasses import replace
 import grpc
 
 from plugboard.instance.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
-from plugboard import identity
+from plugboard.history import actor
 from plugboard.rpc.client import remaining_timeout
 
 from ..domain.customising import Customising
@@ -26,7 +26,6 @@ from . import convert
 from . import convert_installations as iconvert
 
 # Metadata the gateway sets with the caller's API key id (and strips from what callers send).
-IDENTITY_KEY_ID = identity.KEY_ID
 
 _MODES = {instance_service_pb2.UPDATE_MODE_OVERWRITE: "OVERWRITE", instance_service_pb2.UPDATE_MODE_ALONGSIDE: "ALONGSIDE"}
 
@@ -109,9 +108,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     # ---------------------------------------------------------------------------- installations
 
     def _actor(self, project: str, context: grpc.aio.ServicerContext) -> Actor:
-        """The caller: the key id the gateway sets in the identity metadata (never a caller's own)."""
-        metadata = dict(context.invocation_metadata() or ())
-        return Actor(key_id=str(metadata.get(IDENTITY_KEY_ID, ""))[:255], project=project)
+        """The caller: the key id the gateway sets in the identity metadata (never a caller's own), as the
+        server's edge bound it for this call (``plugboard.history.actor``)."""
+        return Actor(key_id=actor.current().key_id[:255], project=project)
 
     def _uses(self) -> Installations:
         assert self._installations is not None

@@ -15,7 +15,9 @@ answer UNIMPLEMENTED) so that:
   ONE ERROR line with the exception class, the ref and the innermost file:line, never the
   exception message nor the traceback (they may carry secrets);
 - a handler that aborted by itself (``context.abort`` raises ``grpc.aio.AbortError``) keeps its
-  code and is not logged as an error.
+  code and is not logged as an error;
+- the call's author (``plugboard.history.actor``: the gateway's identity metadata, else an internal
+  caller with its peer) is bound while the handler runs, for the change records it writes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import grpc
 
 from plugboard.errors import Internal, InvalidArgument, PlugboardError, Unimplemented
+from plugboard.history import actor
 from plugboard.logs import caller_project, exception_summary
 from plugboard.observability import tracing
 from plugboard.rpc.status import to_status
@@ -194,10 +197,18 @@ def _checked_deserializer(deserialize: Callable[[bytes], Any]) -> Callable[[byte
     return parse
 
 
+def _author(context: Any, peer: str) -> Any:
+    try:
+        return actor.author_from(context.invocation_metadata(), peer)
+    except Exception:  # never let reading the identity fail a call
+        return actor.author_from((), peer)
+
+
 def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str, metrics: Any = None
                     ) -> Callable[..., Awaitable[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
         call = _Call(method, context, metrics)
+        author = actor.bind(_author(context, call.peer))
         try:
             if request.__class__ is _Malformed:
                 raise request.error()
@@ -210,6 +221,7 @@ def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str, metrics: 
         except Exception as exc:
             await context.abort_with_status(call.status_for(exc))
         finally:
+            actor.unbind(author)
             call.finish()
 
     return behaviour
@@ -220,6 +232,7 @@ def _wrap_async_gen(
 ) -> Callable[..., AsyncIterator[Any]]:
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         call = _Call(method, context, metrics)
+        author = actor.bind(_author(context, call.peer))
         malformed = request.__class__ is _Malformed
         responses = inner(request if not malformed else None, context)
         try:
@@ -236,6 +249,7 @@ def _wrap_async_gen(
             await context.abort_with_status(call.status_for(exc))
         finally:
             await responses.aclose()
+            actor.unbind(author)
             call.finish()
 
     return behaviour

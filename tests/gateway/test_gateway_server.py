@@ -15,6 +15,8 @@ SERVED = {
     "plugboard.catalog.v1.CatalogService",
     "plugboard.catalog.v1.CertificationService",
     "plugboard.instance.v1.InstanceService",
+    "plugboard.catalog.v1.CatalogChangeHistoryService",
+    "plugboard.instance.v1.InstanceChangeHistoryService",
 }
 
 

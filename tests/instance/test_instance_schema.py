@@ -7,11 +7,19 @@ from __future__ import annotations
 import itertools
 
 from instance_service.storage.migrations import COMPONENT, MIGRATIONS
-from instance_service.storage.models import MODELS
+from instance_service.storage.models import MODELS, ChangeRow
+from plugboard.history.storage import HistoryTable
 from instance_service.storage.statements import LIST_FILTERS, Statements
 from plugboard.storage.database import is_postgres
 from plugboard.storage.migrations import migrate
 from tests.schema import close, describe, differences, explain_all, fresh_database, models_schema
+
+
+class _ParamOnly:
+    """What ``HistoryTable`` needs of a database to build its statements: the parameter marker."""
+
+    def __init__(self, param: str) -> None:
+        self.param = param
 
 
 def _prebuilt(sql: Statements) -> list[str]:
@@ -22,6 +30,8 @@ def _prebuilt(sql: Statements) -> list[str]:
     statements += [sql.insert_variables(2), sql.variables_of(2), sql.tests(2)]
     if sql.postgres:
         statements.append(sql.mark_ready_with_variables(2))
+        record_insert = HistoryTable(_ParamOnly(sql.param), ChangeRow).insert_where()
+        statements += [sql.mark_ready_recorded(0, record_insert), sql.mark_ready_recorded(2, record_insert)]
     for count in range(len(LIST_FILTERS) + 1):
         for filters in itertools.combinations(LIST_FILTERS, count):
             for descending, keyset in itertools.product((False, True), repeat=2):

@@ -16,6 +16,8 @@ from plugboard.cli import main
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
+from plugboard import history
+from plugboard.history.storage import HistoryTable, record_model
 from plugboard.settings import Settings
 from plugboard.storage.database import open_database
 from tests.harness import start_server
@@ -107,6 +109,20 @@ def test_rotate_moves_every_secret_to_the_newest_key(database_url, tmp_path, mon
         assert set(key_ids(database_url)) == {"k2"}
         stored = database_text(database_url)
         assert PASSWORD.encode() not in stored
+
+        # Each batch recorded the instances whose secrets it re-encrypted: system actor, fingerprints only.
+        db = open_database(database_url)
+        try:
+            rotated = HistoryTable(db, record_model("instance_change", db)).query(
+                history.Query(change="rotateSecret", limit=100)).items
+        finally:
+            db.close()
+        assert {r.resource_id for r in rotated} == set(ids)
+        assert sum(len(r.changes) for r in rotated) == 14
+        assert all(r.author.system == "secrets-rotate" and r.author.kind is history.AuthorKind.SYSTEM for r in rotated)
+        change = rotated[0].changes[0]
+        assert change.previous["fingerprint"] and change.next["changed"] and set(change.next) == {
+            "key", "changed", "fingerprint"}
 
         assert main(["secrets", "rotate"]) == 0  # idempotent: nothing left to do
         assert "0 re-encrypted, 14 already under key k2" in capsys.readouterr().out

@@ -30,6 +30,8 @@ import peewee
 import pytest
 from google.protobuf import field_mask_pb2, message
 
+from plugboard.history.v1 import history_pb2 as hpb
+from plugboard.instance.v1 import change_history_service_pb2_grpc as ihgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
@@ -183,6 +185,18 @@ def test_no_secret_plaintext_in_responses_errors_logs_or_database(canary_stack, 
             if channel_name == "gateway" and isinstance(updated, ipb.Instance):
                 call("gateway delete", lambda: stub.DeleteInstance(ispb.DeleteInstanceRequest(
                     project=project, id=iid, version=updated.version)))
+
+        # The change records of all of the above, read directly and through the gateway, are scanned too;
+        # they hold the plain setting (a positive control: the scan reads them) but never a secret.
+        for channel_name, channel in (("direct", stack.instance.channel), ("gateway", stack.gateway.channel)):
+            changes = ihgrpc.InstanceChangeHistoryServiceStub(channel)
+            page = transcript.call(f"{channel_name} changes", lambda: changes.ListChanges(
+                hpb.ListChangesRequest(project=stack.project, limit=500)))
+            assert isinstance(page, hpb.ListChangesResponse) and page.count > 0, transcript.codes
+            assert plain in str(page), "the change records hold no variable values: the scan proves nothing"
+            for item in page.results:
+                transcript.call(f"{channel_name} change", lambda: changes.GetChange(
+                    hpb.GetChangeRequest(project=stack.project, id=item.id)))
 
         # Positive controls: the plain setting is stored in the clear, the secret reached the system.
         assert any(plain.encode() in content for content in database_texts(stack).values()), \

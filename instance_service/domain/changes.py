@@ -1,0 +1,117 @@
+"""The instance service's change records (``plugboard.history``), written to ``instance_change`` in the
+same transaction as the mutation.
+
+Resource type ``instance``. A create records ``createInstance`` with the instance's fields; an update one
+change per changed field (``setName``, ``setTimezone``, ...) and per variable (``addVariable``,
+``setVariable``, ``removeVariable``); an upgrade ``upgradeInstance``; a connection test
+``testConnection``; a delete ``deleteInstance``. A secret variable's change carries only that it
+changed and its fingerprints, never a value (``plugboard.history.secret_change``).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from plugboard import history
+from plugboard.history import Author, Change, Record, RecordType
+
+from .model import Instance, Variable
+from .outcomes import TestResult
+
+INSTANCE = "instance"
+VERSION_FOLLOWER = "version-follower"
+SECRETS_ROTATE = "secrets-rotate"
+
+FIELDS = ("name", "version_policy", "timezone", "date_format", "rate_limit_unit", "rate_limit_duration",
+          "connection_pool_id", "certificate_id", "platform_app_key", "session_id", "type")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def variable_value(variable: Variable) -> dict[str, Any]:
+    """A variable as a record shows it: a secret's fingerprint only."""
+    shown: dict[str, Any] = {"key": variable.key, "secret": variable.secret, "locked": variable.locked}
+    if variable.secret:
+        shown["fingerprint"] = variable.fingerprint or None
+    else:
+        shown["value"] = variable.value
+    for name in ("label", "alias"):
+        if getattr(variable, name):
+            shown[name] = getattr(variable, name)
+    return shown
+
+
+_SHOWN = tuple((name, camel(name), camel(f"set_{name}")) for name in FIELDS)  # (attribute, JSON name, change)
+
+
+def summary(instance: Instance) -> dict[str, Any]:
+    shown = {json_name: _plain(getattr(instance, name)) for name, json_name, _ in _SHOWN}
+    shown.update(connectorId=instance.connector_id, connectorKey=instance.connector_key,
+                 connectorVersion=instance.connector_version,
+                 variables=[variable_value(v) for v in instance.variables])
+    return shown
+
+
+def variable_changes(before: tuple[Variable, ...], after: tuple[Variable, ...]) -> list[Change]:
+    old = {v.key: v for v in before}
+    new = {v.key: v for v in after}
+    found: list[Change] = []
+    for key, variable in new.items():
+        previous = old.get(key)
+        if previous is None:
+            found.append(Change("addVariable", None, variable_value(variable)))
+        elif variable.secret or previous.secret:
+            if (previous.fingerprint, previous.ciphertext is None) != (variable.fingerprint, variable.ciphertext is None) \
+                    or variable_value(previous) != variable_value(variable):
+                change = history.secret_change("setVariable", previous.fingerprint, variable.fingerprint)
+                found.append(Change(change.name, {"key": key, **change.previous}, {"key": key, **change.next}))
+        elif variable_value(previous) != variable_value(variable):
+            found.append(Change("setVariable", variable_value(previous), variable_value(variable)))
+    for key, variable in old.items():
+        if key not in new:
+            found.append(Change("removeVariable", variable_value(variable), None))
+    return found
+
+
+def field_changes(before: Instance, after: Instance) -> list[Change]:
+    return list(history.changes(*(history.diff(change, _plain(getattr(before, name)), _plain(getattr(after, name)))
+                                  for name, _, change in _SHOWN)))
+
+
+def created(instance: Instance) -> Record:
+    return history.record(INSTANCE, instance.id, project=instance.project, type=RecordType.CREATED,
+                          changes=[Change("createInstance", None, summary(instance))], version=instance.version,
+                          at=instance.update_time)
+
+
+def updated(before: Instance, after: Instance, *, extra: tuple[Change, ...] = (),
+            author: Author | None = None) -> Record:
+    """The record of an update to ``after`` (its version: before's plus one)."""
+    upgrade = history.diff("upgradeInstance", before.connector_version, after.connector_version)
+    found = history.changes(upgrade, extra, field_changes(before, after),
+                            variable_changes(before.variables, after.variables))
+    return history.record(INSTANCE, after.id, project=after.project, changes=found,
+                          version=before.version + 1, previous_version=before.version, author=author,
+                          at=after.update_time)
+
+
+def deleted(instance: Instance) -> Record:
+    return history.record(INSTANCE, instance.id, project=instance.project, type=RecordType.DELETED,
+                          changes=[Change("deleteInstance", summary(instance), None)],
+                          previous_version=instance.version)
+
+
+def tested(instance: Instance, result: TestResult) -> Record:
+    previous = instance.last_test.outcome.value if instance.last_test is not None else None
+    return history.record(INSTANCE, instance.id, project=instance.project, changes=[Change(
+        "testConnection", previous, {"outcome": result.outcome.value, "httpStatus": result.http_status,
+                                     "connectorVersion": result.connector_version})],
+        version=instance.version, previous_version=instance.version, at=result.test_time)

@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/history/v1: do not edit."""
