@@ -87,7 +87,7 @@ class _Forward:
         if self.guard is not None:
             streamed = not isinstance(request, bytes)
             try:
-                request = admission.request
+                admission = await self.guard(self.path, None if streamed else request, credential)
             except PlugboardError as err:
                 await abort_with_error(context, err)
             slot = admission.slot

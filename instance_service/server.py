@@ -114,7 +114,7 @@ async def create_server(settings: Settings, *, port: int | None = None) -> Serve
     )
     catalog = CatalogClient(catalog_channel)
     follower = Follower(store, catalog, cache_seconds=settings.version_check_seconds, clock=utcnow)
-    installation_store = InstallationRepository(db, tokens=PageTokens.from_settings(settings))
+    installation_store = InstallationRepository(db, tokens=PageTokens.from_settings(settings), history=store.history)
     installations = Installations(installation_store, catalog, pending_stale_seconds=settings.pending_stale_seconds,
                                   latest=follower.latest)
     updates = Updates(installation_store, MoveRepository(store, installation_store), catalog, clock=utcnow)

@@ -10,14 +10,18 @@ changed and its fingerprints, never a value (``plugboard.history.secret_change``
 
 from __future__ import annotations
 
+import json
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plugboard import history
 from plugboard.history import Author, Change, Record, RecordType
 
 from .model import Instance, Variable
 from .outcomes import TestResult
+
+if TYPE_CHECKING:
+    from .installation_model import Installation
 
 INSTANCE = "instance"
 VERSION_FOLLOWER = "version-follower"
@@ -115,3 +119,45 @@ def tested(instance: Instance, result: TestResult) -> Record:
         "testConnection", previous, {"outcome": result.outcome.value, "httpStatus": result.http_status,
                                      "connectorVersion": result.connector_version})],
         version=instance.version, previous_version=instance.version, at=result.test_time)
+
+
+# --- installations ---------------------------------------------------------------------------------------
+
+INSTALLATION = "installation"
+
+
+def installation_summary(installation: "Installation") -> dict[str, Any]:
+    """An installation as its records show it (the customisation's keys, never a secret: it holds none)."""
+    return {"connectorId": installation.connector_id, "connectorKey": installation.connector_key,
+            "connectorVersion": installation.connector_version, "origin": installation.origin.value,
+            "alongside": installation.alongside, "revision": installation.revision}
+
+
+def installation_created(installation: "Installation") -> Record:
+    return history.record(INSTALLATION, installation.id, project=installation.project, type=RecordType.CREATED,
+                          changes=[Change("installConnector", None, installation_summary(installation))],
+                          version=installation.version, at=installation.update_time)
+
+
+def installation_updated(before: "Installation", after: "Installation", name: str) -> Record:
+    """``name``: the RPC's change (``customiseInstallation``, ``updateInstallation``, ``followConnector``)."""
+    found = history.changes(
+        Change(name, installation_summary(before), installation_summary(after)),
+        history.diff("setCustomisation",
+                     None if before.customisation is None else json.loads(before.customisation.to_json()),
+                     None if after.customisation is None else json.loads(after.customisation.to_json())),
+    )
+    return history.record(INSTALLATION, after.id, project=after.project, changes=found,
+                          version=before.version + 1, previous_version=before.version, at=after.update_time)
+
+
+def installation_removed(installation: "Installation") -> Record:
+    return history.record(INSTALLATION, installation.id, project=installation.project, type=RecordType.DELETED,
+                          changes=[Change("uninstallConnector", installation_summary(installation), None)],
+                          previous_version=installation.version)
+
+
+def instance_moved(before: Instance, after: Instance) -> Record:
+    """An instance moved with its installation, or to another one (``moveInstance``), and what that changed."""
+    return updated(before, after, extra=tuple(history.changes(
+        history.diff("moveInstance", before.installation_id, after.installation_id))))

@@ -47,6 +47,7 @@ from datetime import datetime  # noqa: E402
 
 from plugboard.errors import ConcurrentModification, FailedPrecondition, Validator  # noqa: E402
 
+from . import changes  # noqa: E402
 from .connection import ConnectionSpec, placeholders  # noqa: E402
 from .installation_model import (  # noqa: E402
     Actor,
@@ -242,7 +243,8 @@ class Customising:
                             changes=diff(item, usable.configuration, usable.connection))
         changed = replace(current, revision=number, customisation=None if item.is_empty else item,
                           modified_by=actor, modify_time=now, update_time=now)
-        return self._store.update(current, changed, revision)
+        return self._store.update(current, changed, revision,
+                                  changes.installation_updated(current, changed, "customiseInstallation"))
 
     def revisions(self, project: str, installation_id: str, page_size: int, page_token: str):  # type: ignore[no-untyped-def]
         v = Validator()

@@ -27,6 +27,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from plugboard.history import Record
+
 from plugboard.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -38,6 +40,7 @@ from plugboard.errors import (
 )
 from plugboard.page import Page
 
+from . import changes
 from .installation_model import (
     SYSTEM,
     Actor,
@@ -68,9 +71,9 @@ def utcnow() -> datetime:
 class InstallationStore(Protocol):
     """The repository (instance_service.storage.installations.InstallationRepository)."""
 
-    def insert(self, installation: Installation, request_id: str = "") -> bool: ...
+    def insert(self, installation: Installation, request_id: str = "", record: Record | None = None) -> bool: ...
     def find_by_request(self, project: str, request_id: str) -> Installation | None: ...
-    def mark_ready(self, installation: Installation) -> Installation: ...
+    def mark_ready(self, installation: Installation, record: Record | None = None) -> Installation: ...
     def discard_pending(self, installation_id: str) -> None: ...
     def get(self, project: str, installation_id: str) -> Installation: ...
     def state_of(self, installation_id: str) -> InstallationState | None: ...
@@ -81,7 +84,7 @@ class InstallationStore(Protocol):
     def begin_removal(self, project: str, installation_id: str, expected_version: int | None,
                       now: datetime) -> Installation: ...
     def cancel_removal(self, installation_id: str) -> None: ...
-    def complete_removal(self, installation_id: str) -> bool: ...
+    def complete_removal(self, installation_id: str, record: Record | None = None) -> bool: ...
     def set_latest(self, installation_id: str, latest_version: int) -> None: ...
     def stale(self, older_than: datetime) -> tuple[list[str], list[str]]: ...
     def empty_automatic(self, older_than: datetime) -> list[tuple[str, str]]: ...
@@ -199,7 +202,7 @@ class Installations:
             ready = replace(pending, connector_key=confirmed.connector_key, connector_name=confirmed.name,
                             latest_version=confirmed.latest_version, configuration=confirmed.configuration,
                             state=InstallationState.READY, update_time=self._clock())
-            return self._store.mark_ready(ready)
+            return self._store.mark_ready(ready, changes.installation_created(ready))
         except BaseException:
             self._discard(pending.id)
             raise
@@ -339,7 +342,7 @@ class Installations:
             update_time=now, created_by=SYSTEM, configuration=usable.configuration,
         )
         try:
-            self._store.insert(made)
+            self._store.insert(made, record=changes.installation_created(made))
             log.info("connector %s installed automatically in its project %s", usable.connector_id, project)
             return made
         except AlreadyExists:  # a concurrent create made it
@@ -391,7 +394,7 @@ class Installations:
         if total:
             self._store.cancel_removal(installation.id)
             raise has_instances(marked, total, refs)
-        if not self._store.complete_removal(installation.id):  # an instance came after the count
+        if not self._store.complete_removal(installation.id, changes.installation_removed(marked)):  # an instance came after the count
             self._store.cancel_removal(installation.id)
             total, refs = self._store.instances_of(installation.id, INSTANCE_LIMIT)
             raise has_instances(marked, max(total, 1), refs)

@@ -27,6 +27,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
+from plugboard import history
+from plugboard.history import Record
 from plugboard.errors import (
     ConcurrentModification,
     FailedPrecondition,
@@ -37,6 +39,7 @@ from plugboard.errors import (
     Validator,
 )
 
+from . import changes
 from .binding import secrets_to_resupply
 from .installation_model import (
     Actor,
@@ -64,7 +67,8 @@ class MoveStore(Protocol):
     def instances_in(self, project: str, installation_id: str) -> list[Instance]: ...
     def instances_by_id(self, project: str, instance_ids: Sequence[str]) -> list[Instance]: ...
     def apply_move(self, current: Installation | None, changed: Installation | None,
-                   moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None) -> None: ...
+                   moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None,
+                   records: Sequence[Record] = ()) -> None: ...
     def set_blocked(self, instance_id: str, latest_version: int, blocked: tuple[str, ...]) -> None: ...
 
 
@@ -85,6 +89,18 @@ class Updates:
         self._store = store
         self._catalog = catalog
         self._clock = clock
+
+    def _apply(self, current: Installation | None, changed: Installation | None,
+               moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None,
+               name: str = "updateInstallation") -> None:
+        """The writes of an update or a move with their change records (``changes``), in one transaction."""
+        records = []
+        if current is not None and changed is not None:
+            records.append(changes.installation_updated(current, changed, name))
+        if created is not None:
+            records.append(changes.installation_created(created))
+        records += [changes.instance_moved(before, after) for before, after in moves]
+        self._store.apply_move(current, changed, moves, created=created, records=records)
 
     # ------------------------------------------------------------------------------------ planning
 
@@ -177,7 +193,7 @@ class Updates:
                 created_by=actor or Actor(project=project), modified_by=None, modify_time=None, create_time=now,
                 update_time=now, instance_count=0, available_update=None)
             if not dry_run:
-                self._store.apply_move(None, None, (), created=created)
+                self._apply(None, None, (), created=created)
             return (current if dry_run else created), (), target.version
         source = await self._version(current, current.connector_version, timeout)
         configuration = target.configuration  # OVERWRITE and unmodified: the published version as it is
@@ -200,7 +216,7 @@ class Updates:
             moves += [(before, replace(before, installation_id=kept.id, update_time=now))
                       for before, after, _ in planned if after is None]
         try:
-            self._store.apply_move(current, changed, moves, created=kept)
+            self._apply(current, changed, moves, created=kept)
         except ConcurrentModification:
             raise
         log.info("installation %s of connector %s updated from version %d to %d", current.id, current.connector_id,
@@ -261,7 +277,7 @@ class Updates:
         if failing and not skip_failing and not dry_run:
             raise would_fail(failing, target.version)
         if not dry_run:
-            self._store.apply_move(None, None, [(before, after) for before, after, _ in planned if after is not None])
+            self._apply(None, None, [(before, after) for before, after, _ in planned if after is not None])
         return results
 
     # -------------------------------------------------------------------------------------- follow
@@ -290,8 +306,10 @@ class Updates:
         changed = replace(installation, connector_version=latest.version, connector_name=latest.name or installation.connector_name,
                           latest_version=latest.version, configuration=latest.configuration, update_time=now)
         try:
-            self._store.apply_move(installation, changed, [(before, after) for before, after, _ in planned
-                                                           if after is not None])
+            # The version follower records itself, on behalf of the caller whose read triggered it.
+            with history.acting_as(history.system(changes.VERSION_FOLLOWER, on_behalf_of=history.current())):
+                self._apply(installation, changed, [(before, after) for before, after, _ in planned
+                                                    if after is not None], name="followConnector")
         except (ConcurrentModification, NotFound):
             return False  # changed meanwhile: the next read follows again
         log.info("automatic installation %s followed connector %s to version %d", installation.id,
@@ -318,7 +336,7 @@ class Placement:
             # installation of the published version.
             if instance.version_policy is VersionPolicy.PREVIEW and there:
                 if not dry_run:
-                    updates._store.apply_move(None, None, [(instance, replace(changed, installation_id=there[0].id))])
+                    updates._apply(None, None, [(instance, replace(changed, installation_id=there[0].id))])
                 return ()
             if instance.version_policy is VersionPolicy.PREVIEW:
                 return (f"version {target.version} is not installed in this project: install it (InstallConnector), "
@@ -327,11 +345,11 @@ class Placement:
         current = updates._installations.get(instance.project, instance.installation_id)
         if current.connector_version == target.version:
             if not dry_run:
-                updates._store.apply_move(None, None, [(instance, changed)])
+                updates._apply(None, None, [(instance, changed)])
             return ()
         if there:
             if not dry_run:
-                updates._store.apply_move(None, None, [(instance, replace(changed, installation_id=there[0].id))])
+                updates._apply(None, None, [(instance, replace(changed, installation_id=there[0].id))])
             return ()
         others = [item for item in updates._store.instances_in(instance.project, current.id) if item.id != instance.id]
         if not others and not current.modified:
@@ -340,7 +358,7 @@ class Placement:
                 moved = replace(current, connector_version=target.version, connector_name=target.name or current.connector_name,
                                 latest_version=max(target.latest_version, target.version),
                                 configuration=target.configuration, update_time=now)
-                updates._store.apply_move(current, moved, [(instance, changed)])
+                updates._apply(current, moved, [(instance, changed)])
             return ()
         return (f"version {target.version} is not installed and the instance shares installation {current.id} "
                 "with other instances (or it is modified): update the installation (UpdateInstallation) or "

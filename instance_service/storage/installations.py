@@ -24,6 +24,8 @@ from plugboard.errors import (
     FailedPrecondition,
     installation_not_found,
 )
+from plugboard.history import Record
+from plugboard.history.storage import HistoryTable
 from plugboard.page import Page
 from plugboard.storage.errors import translate_errors
 from plugboard.storage.paging import PageTokens, Pager, SortKey, query_fingerprint
@@ -42,7 +44,7 @@ from ..domain.installation_model import (
 )
 from ..domain.customising import customised_configuration
 from ..domain.model import Configuration, InstanceState
-from .models import InstallationRequestRow, InstallationRow, InstanceRow, RevisionRow, to_micros
+from .models import ChangeRow, InstallationRequestRow, InstallationRow, InstanceRow, RevisionRow, to_micros
 from .statements import configuration_json
 
 _READY = InstallationState.READY.value
@@ -60,13 +62,16 @@ class RequestTaken(Exception):
 class InstallationRepository:
     """Implements the domain's ``InstallationStore`` on ``db`` (the models' ``database_proxy``)."""
 
-    def __init__(self, db: peewee.Database, *, tokens: PageTokens | None = None) -> None:
+    def __init__(self, db: peewee.Database, *, tokens: PageTokens | None = None,
+                 history: HistoryTable | None = None) -> None:
         self._db = db
         self._tokens = tokens or PageTokens.ephemeral()
+        # The change records (plugboard.history): a write given its record adds it in its transaction.
+        self.history = history if history is not None else HistoryTable(db, ChangeRow, tokens=self._tokens)
 
     # ------------------------------------------------------------------------------------ create
 
-    def insert(self, installation: Installation, request_id: str = "") -> bool:
+    def insert(self, installation: Installation, request_id: str = "", record: Record | None = None) -> bool:
         """Commit the installation (PENDING or READY) with its request id; False when the request id is
         taken; AlreadyExists when the project has this connector version installed (same slot)."""
         try:
@@ -84,6 +89,7 @@ class InstallationRepository:
                                                           create_time=installation.create_time).execute()
                     except peewee.IntegrityError as exc:
                         raise RequestTaken() from exc
+                self.history.add(record)
         except RequestTaken:
             return False
         return True
@@ -96,15 +102,17 @@ class InstallationRepository:
                           & (InstallationRequestRow.request_id == request_id)).first())
             return None if row is None else _installation(row)
 
-    def mark_ready(self, installation: Installation) -> Installation:
-        """PENDING -> READY with the catalog's answer."""
-        with translate_errors():
+    def mark_ready(self, installation: Installation, record: Record | None = None) -> Installation:
+        """PENDING -> READY with the catalog's answer (and its record)."""
+        with translate_errors(), self._db.atomic():
             changed = InstallationRow.update(
                 connector_key=installation.connector_key, connector_name=installation.connector_name,
                 connector_version=installation.connector_version, latest_version=installation.latest_version,
                 configuration=configuration_json(installation.configuration), state=_READY,
                 update_time=installation.update_time,
             ).where((InstallationRow.id == installation.id) & (InstallationRow.state == _PENDING)).execute()
+            if changed == 1:
+                self.history.add(record)
         if changed != 1:
             raise Aborted("the installation was not confirmed in time and was removed; retry the request",
                           reason="PENDING_INSTALLATION_EXPIRED")
@@ -226,7 +234,7 @@ class InstallationRepository:
             InstallationRow.update(state=_READY).where((InstallationRow.id == installation_id)
                                                        & (InstallationRow.state == _REMOVING)).execute()
 
-    def complete_removal(self, installation_id: str) -> bool:
+    def complete_removal(self, installation_id: str, record: Record | None = None) -> bool:
         """Delete the REMOVING installation; False (nothing deleted) when an instance still references it:
         a create that wrote its PENDING instance after the count (it sees REMOVING and gives up), or a move."""
         try:
@@ -238,13 +246,15 @@ class InstallationRepository:
                                                          & (InstallationRow.state == _REMOVING)).execute()
                 if deleted != 1:  # the reconciler reverted a removal that outlived its bound
                     raise Aborted("the removal took too long and was reverted; retry", reason="REMOVAL_EXPIRED")
+                self.history.add(record)
         except peewee.IntegrityError:  # the instances' foreign key: one references it
             return False
         return True
 
     # ------------------------------------------------------------------------------------ update
 
-    def update(self, current: Installation, changed: Installation, revision: Revision | None = None) -> Installation:
+    def update(self, current: Installation, changed: Installation, revision: Revision | None = None,
+               record: Record | None = None) -> Installation:
         """Write ``changed`` if the row is still READY at ``current.version`` (and the revision, if any)."""
         new_version = current.version + 1
         with translate_errors(), self._db.atomic():
@@ -282,6 +292,7 @@ class InstallationRepository:
                     changes=json.dumps([[c.path, c.published, c.value] for c in revision.changes]),
                     create_time=revision.create_time,
                 ).execute()
+            self.history.add(record)
         return replace(changed, version=new_version)
 
     def set_latest(self, installation_id: str, latest_version: int) -> None:

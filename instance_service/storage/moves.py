@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import peewee
 
 from plugboard.errors import FailedPrecondition, NotFound
+from plugboard.history import Record
 from plugboard.storage.errors import translate_errors
 
 from ..domain.installation_model import Installation
@@ -49,7 +50,9 @@ class MoveRepository:
         return out
 
     def apply_move(self, current: Installation | None, changed: Installation | None,
-                   moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None) -> None:
+                   moves: Sequence[tuple[Instance, Instance]], created: Installation | None = None,
+                   records: Sequence[Record] = ()) -> None:
+        """The writes and their change ``records``, all in one transaction."""
         try:
             with translate_errors(), self._instances.db.atomic():
                 if current is not None and changed is not None:
@@ -58,6 +61,7 @@ class MoveRepository:
                     self._installations.insert(created)
                 for before, after in moves:
                     self._instances.update(before, after, True)
+                self._instances.history.add(*records)
         except peewee.IntegrityError:  # the instances' foreign key: the target installation went meanwhile
             raise FailedPrecondition.single("INSTALLATION_REMOVING", "installations",
                                             "the installation was removed meanwhile; nothing was moved") from None

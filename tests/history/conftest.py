@@ -25,7 +25,7 @@ from plugboard.history.v1 import history_pb2 as hpb
 from plugboard.instance.v1 import change_history_service_pb2_grpc as instance_history
 from plugboard.instance.v1 import instance_service_pb2_grpc
 from plugboard.settings import Settings
-from tests.catalog.gitrepos import PUBLISHING_SETTINGS
+from tests.catalog.gitrepos import PUBLISHING_SETTINGS, REVIEWER
 from tests.gateway.conftest import with_key
 from tests.harness import RunningServer, start_server
 
@@ -57,6 +57,14 @@ class Stack:
         self.direct_catalog_changes = catalog_history.CatalogChangeHistoryServiceStub(self.catalog_server.channel)
         self.direct_instance_changes = instance_history.InstanceChangeHistoryServiceStub(
             self.instance_server.channel)
+
+    def reviewer(self) -> tuple[certification_service_pb2_grpc.CertificationServiceStub, str]:
+        """The certification service through the gateway with a key of a reviewer project (a reviewer never
+        reviews its own project's connectors), and that key's id."""
+        if not hasattr(self, "_reviewer"):
+            channel, key_id, _ = self.key_channel(REVIEWER, name="reviewer")
+            self._reviewer = (certification_service_pb2_grpc.CertificationServiceStub(channel), key_id)
+        return self._reviewer
 
     def key_channel(self, project: str, scopes: Any = key_domain.SCOPES, name: str = "other"
                     ) -> tuple[grpc.Channel, str, str]:

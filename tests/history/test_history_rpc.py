@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import grpc
 import httpx
 import pytest
-from google.protobuf import field_mask_pb2, json_format
+from google.protobuf import field_mask_pb2, json_format, timestamp_pb2
 
 from gateway.routes import SERVICES
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
@@ -25,14 +25,16 @@ from plugboard.catalog.v1 import certification_service_pb2 as cpb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.history.storage import HistoryTable
 from plugboard.history.v1 import history_pb2 as hpb
+from plugboard.instance.v1 import installation_pb2 as inpb
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
-from tests.catalog.gitrepos import publish_and_wait, shared_repo_url
+from tests.catalog.gitrepos import REVIEWER, publish_and_wait, shared_repo_url
 from tests.catalog.test_drafts_rpc import Action, create, draft_request, update
 from tests.gateway.helpers import add_instance, publish
 from tests.history.conftest import KEY_NAME, PROJECT, Stack
 
 KEY, INTERNAL, SYSTEM = hpb.AUTHOR_KIND_KEY, hpb.AUTHOR_KIND_INTERNAL, hpb.AUTHOR_KIND_SYSTEM
+REVIEWER_KEY = -1  # an Expect's author: the key of the reviewer project (``stack.reviewer()``)
 CREATED, UPDATED, DELETED = hpb.CHANGE_TYPE_CREATED, hpb.CHANGE_TYPE_UPDATED, hpb.CHANGE_TYPE_DELETED
 
 # RPCs that change nothing a record describes (reads, watches, checks, counts, the history itself).
@@ -48,6 +50,9 @@ READ_ONLY = frozenset({
     "/plugboard.catalog.v1.CatalogService/GetConnectorVersion",
     "/plugboard.catalog.v1.CatalogService/CheckConnectorUsable",
     "/plugboard.catalog.v1.CertificationService/ListCertificationQueue",
+    "/plugboard.instance.v1.InstanceService/GetInstallation",
+    "/plugboard.instance.v1.InstanceService/ListInstallations",
+    "/plugboard.instance.v1.InstanceService/ListInstallationRevisions",
     "/plugboard.instance.v1.InstanceService/GetInstance",  # may follow a new version: a system record
     "/plugboard.instance.v1.InstanceService/ListInstances",
     "/plugboard.instance.v1.InstanceService/ListConnectionTests",
@@ -94,7 +99,7 @@ def _submitted(stack: Stack, unique: str) -> spb.ConnectorStaged:
 
 def _in_review(stack: Stack, unique: str) -> spb.ConnectorStaged:
     ready = _submitted(stack, unique)
-    return stack.certification.StartCertificationReview(cpb.StartCertificationReviewRequest(
+    return stack.reviewer()[0].StartCertificationReview(cpb.StartCertificationReviewRequest(
         id=ready.id, version=ready.version))
 
 
@@ -161,40 +166,41 @@ def _complete_deletion(stack, unique):
 @scenario("/plugboard.catalog.v1.CertificationService/StartCertificationReview")
 def _start_review(stack, unique):
     ready = _submitted(stack, unique)
-    return (lambda: stack.certification.StartCertificationReview(cpb.StartCertificationReviewRequest(
-        id=ready.id, version=ready.version))), [Expect("connector-staged", UPDATED, ("startCertificationReview",))]
+    return (lambda: stack.reviewer()[0].StartCertificationReview(cpb.StartCertificationReviewRequest(
+        id=ready.id, version=ready.version))), [Expect("connector-staged", UPDATED, ("startCertificationReview",), REVIEWER_KEY)]
 
 
 @scenario("/plugboard.catalog.v1.CertificationService/AddReviewComment")
 def _comment(stack, unique):
     started = _in_review(stack, unique)
-    return (lambda: stack.certification.AddReviewComment(cpb.AddReviewCommentRequest(
+    return (lambda: stack.reviewer()[0].AddReviewComment(cpb.AddReviewCommentRequest(
         id=started.id, version=started.version, comment="looks fine"))), [
-        Expect("connector-staged", UPDATED, ("addReviewComment",))]
+        Expect("connector-staged", UPDATED, ("addReviewComment",), REVIEWER_KEY)]
 
 
 @scenario("/plugboard.catalog.v1.CertificationService/ApproveCertification")
 def _approve(stack, unique):
     started = _in_review(stack, unique)
-    return (lambda: stack.certification.ApproveCertification(cpb.ApproveCertificationRequest(
+    return (lambda: stack.reviewer()[0].ApproveCertification(cpb.ApproveCertificationRequest(
         id=started.id, version=started.version, comment="ok"))), [
-        Expect("connector-staged", UPDATED, ("approveCertification",)),
-        Expect("connector-version", CREATED, ("publishVersion",))]
+        Expect("connector-staged", UPDATED, ("approveCertification",), REVIEWER_KEY),
+        Expect("connector-version", CREATED, ("publishVersion",), REVIEWER_KEY)]
 
 
 @scenario("/plugboard.catalog.v1.CertificationService/RejectCertification")
 def _reject(stack, unique):
     started = _in_review(stack, unique)
-    return (lambda: stack.certification.RejectCertification(cpb.RejectCertificationRequest(
+    return (lambda: stack.reviewer()[0].RejectCertification(cpb.RejectCertificationRequest(
         id=started.id, version=started.version, comment="no docs"))), [
-        Expect("connector-staged", UPDATED, ("rejectCertification",))]
+        Expect("connector-staged", UPDATED, ("rejectCertification",), REVIEWER_KEY)]
 
 
 @scenario("/plugboard.instance.v1.InstanceService/CreateInstance")
 def _create_instance(stack, unique):
     connector_id = publish(stack.catalog, f"hist-{unique}")
+    # The project's own connector: its first instance installs it (seed 003), in the same call.
     return (lambda: add_instance(stack.instances, connector_id, f"i-{unique}")), [
-        Expect("instance", CREATED, ("createInstance",))]
+        Expect("instance", CREATED, ("createInstance",)), Expect("installation", CREATED, ("installConnector",))]
 
 
 def _instance(stack: Stack, unique: str, **fields) -> ipb.Instance:  # type: ignore[no-untyped-def]
@@ -214,8 +220,9 @@ def _update_instance(stack, unique):
 @scenario("/plugboard.instance.v1.InstanceService/DeleteInstance")
 def _delete_instance(stack, unique):
     instance = _instance(stack, unique)
+    # The last instance of an unmodified automatic installation takes the installation with it.
     return (lambda: stack.instances.DeleteInstance(ispb.DeleteInstanceRequest(id=instance.id))), [
-        Expect("instance", DELETED, ("deleteInstance",))]
+        Expect("instance", DELETED, ("deleteInstance",)), Expect("installation", DELETED, ("uninstallConnector",))]
 
 
 @scenario("/plugboard.instance.v1.InstanceService/TestInstanceConnection")
@@ -237,8 +244,83 @@ def _upgrade(stack, unique):
     draft = stack.catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=connector_id))
     draft = update(stack.catalog, draft, Action(set_name=Action.SetName(name="Shop sync 2")))
     assert publish_and_wait(stack.catalog, draft).published_version == 2
+    # The instance is its automatic installation's only one: the installation moves with it.
     return (lambda: stack.instances.UpgradeInstance(ispb.UpgradeInstanceRequest(
-        instance_id=instance.id, target_version=2))), [Expect("instance", UPDATED, ("upgradeInstance",))]
+        instance_id=instance.id, target_version=2))), [Expect("instance", UPDATED, ("upgradeInstance",)),
+                                                       Expect("installation", UPDATED, ("updateInstallation",))]
+
+
+@scenario("/plugboard.catalog.v1.CatalogService/DeleteConnectorStagedByKey")
+def _delete_draft_by_key(stack, unique):
+    draft = _draft(stack, unique)
+    return (lambda: stack.catalog.DeleteConnectorStagedByKey(pb.DeleteConnectorStagedByKeyRequest(
+        key=draft.key, version=draft.version))), [Expect("connector-staged", DELETED, ("deleteConnectorStaged",))]
+
+
+@scenario("/plugboard.catalog.v1.CertificationService/ScheduleReviewMeeting")
+def _schedule_meeting(stack, unique):
+    started = _in_review(stack, unique)
+    when = timestamp_pb2.Timestamp(seconds=4_102_444_800)  # 2100-01-01
+    return (lambda: stack.reviewer()[0].ScheduleReviewMeeting(cpb.ScheduleReviewMeetingRequest(
+        id=started.id, version=started.version, meeting_time=when, comment="walk-through"))), [
+        Expect("connector-staged", UPDATED, ("scheduleReviewMeeting",), REVIEWER_KEY)]
+
+
+def _installed(stack: Stack, unique: str, version: int = 0) -> tuple[str, inpb.Installation]:
+    connector_id = publish(stack.catalog, f"hist-{unique}")
+    return connector_id, stack.instances.InstallConnector(ispb.InstallConnectorRequest(
+        project=PROJECT, connector_id=connector_id, version=version))
+
+
+def _second_version(stack: Stack, connector_id: str) -> None:
+    draft = stack.catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=connector_id))
+    draft = update(stack.catalog, draft, Action(set_name=Action.SetName(name="Shop sync 2")))
+    assert publish_and_wait(stack.catalog, draft).published_version == 2
+
+
+@scenario("/plugboard.instance.v1.InstanceService/InstallConnector")
+def _install(stack, unique):
+    connector_id = publish(stack.catalog, f"hist-{unique}")
+    return (lambda: stack.instances.InstallConnector(ispb.InstallConnectorRequest(
+        project=PROJECT, connector_id=connector_id))), [Expect("installation", CREATED, ("installConnector",))]
+
+
+@scenario("/plugboard.instance.v1.InstanceService/UninstallConnector")
+def _uninstall(stack, unique):
+    _, installation = _installed(stack, unique)
+    return (lambda: stack.instances.UninstallConnector(ispb.UninstallConnectorRequest(
+        project=PROJECT, id=installation.id))), [Expect("installation", DELETED, ("uninstallConnector",))]
+
+
+@scenario("/plugboard.instance.v1.InstanceService/CustomiseInstallation")
+def _customise(stack, unique):
+    _, installation = _installed(stack, unique)
+    customisation = inpb.InstallationCustomisation(keys=[inpb.KeyCustomisation(key="SHOP_DOMAIN", label="Shop")])
+    return (lambda: stack.instances.CustomiseInstallation(ispb.CustomiseInstallationRequest(
+        project=PROJECT, id=installation.id, version=installation.version, customisation=customisation))), [
+        Expect("installation", UPDATED, ("customiseInstallation", "setCustomisation"))]
+
+
+@scenario("/plugboard.instance.v1.InstanceService/UpdateInstallation")
+def _update_installation(stack, unique):
+    connector_id, installation = _installed(stack, unique)
+    _second_version(stack, connector_id)
+    return (lambda: stack.instances.UpdateInstallation(ispb.UpdateInstallationRequest(
+        project=PROJECT, id=installation.id, version=installation.version, target_version=2))), [
+        Expect("installation", UPDATED, ("updateInstallation",))]
+
+
+@scenario("/plugboard.instance.v1.InstanceService/MoveInstances")
+def _move(stack, unique):
+    connector_id, first = _installed(stack, unique)
+    instance = add_instance(stack.instances, connector_id, f"i-{unique}")
+    assert instance.installation_id == first.id
+    _second_version(stack, connector_id)
+    second = stack.instances.InstallConnector(ispb.InstallConnectorRequest(
+        project=PROJECT, connector_id=connector_id, version=2))
+    return (lambda: stack.instances.MoveInstances(ispb.MoveInstancesRequest(
+        project=PROJECT, installation_id=second.id, instance_ids=[instance.id]))), [
+        Expect("instance", UPDATED, ("upgradeInstance", "moveInstance"))]
 
 
 # --- the tests -----------------------------------------------------------------------------------------
@@ -257,7 +339,11 @@ def test_every_mutating_rpc_has_a_scenario():
 
 
 def _check_author(stack: Stack, record: hpb.ChangeRecord, kind: int) -> None:
-    assert record.modified_by.kind == kind, record.modified_by
+    assert record.modified_by.kind == (KEY if kind == REVIEWER_KEY else kind), record.modified_by
+    if kind == REVIEWER_KEY:
+        assert (record.modified_by.kind, record.modified_by.key_id, record.modified_by.project) == (
+            KEY, stack.reviewer()[1], REVIEWER)
+        return
     if kind == KEY:
         assert (record.modified_by.key_id, record.modified_by.key_name, record.modified_by.project) == (
             stack.key_id, KEY_NAME, PROJECT)
