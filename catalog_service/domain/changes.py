@@ -9,7 +9,7 @@ once) and ``connector`` (lifecycle and deletion). Each record belongs to the dra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -43,10 +43,16 @@ def _get(target: Any, attribute: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    """``value`` as JSON holds it: tuples as lists, enums by value, dataclasses (a media link, a support
+    contact) as objects with camelCase names."""
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Enum):
         return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {camel(f.name): _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value
 
 

@@ -195,7 +195,8 @@ def connector_staged(m: spb.ConnectorStaged) -> dict[str, Any]:
         _set(contact, "url", m.support_contact.url)
         out["supportContact"] = contact
     _set(out, "declarationOfIntent", m.declaration_of_intent)
-    _set(out, "previewNumber", m.preview_number)
+    # No previewNumber here: commercetools' ConnectorStaged has no such field (its SDK checks every field);
+    # the native dialect's draft carries it.
     if m.HasField("repository_credentials"):  # their type and fingerprint; the values are write-only
         out["repositoryCredentials"] = {
             "type": CREDENTIALS_TYPE.get(m.repository_credentials.type, "httpsToken"),

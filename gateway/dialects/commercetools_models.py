@@ -87,7 +87,7 @@ CONNECTOR_STAGED = _object({
     "certificationInfo": ref("CertificationInfo"), "status": {"type": "string", "enum": STATUSES},
     "publishingReport": NULLABLE_REPORT, "alreadyListed": _BOOLEAN, "hasChanges": _BOOLEAN,
     "isPreviewable": {"type": "string", "enum": IS_PREVIEWABLE}, "previewableReport": NULLABLE_REPORT,
-    "documentationUrl": _STRING, "certified": _BOOLEAN, **_SUBMISSION, "previewNumber": _INTEGER,
+    "documentationUrl": _STRING, "certified": _BOOLEAN, **_SUBMISSION,
     "repositoryCredentials": ref("RepositoryCredentials"),
 }, ["id", "version", "name", "description", "integrationTypes", "creator", "repository", "configurations",
     "private", "privateProjects", "supportedRegions", "status", "alreadyListed", "hasChanges", "isPreviewable"])
