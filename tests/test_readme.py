@@ -28,6 +28,7 @@ markdown file to run in place of README.md (to try a block before it is merged).
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +147,10 @@ def stack(tmp_path_factory):
             assert line and time.monotonic() < deadline, f"plugboard up did not start:\n{banner}"
             banner += line
         assert (workdir / "data" / "dev-api-key").exists(), banner
+        # Keep reading the stack's log: a full pipe would block its servers' next log line (and the call
+        # that writes it). The last lines are kept for a failure's report.
+        tail: collections.deque[str] = collections.deque(maxlen=200)
+        threading.Thread(target=lambda: tail.extend(up.stdout), daemon=True).start()
         yield Stack(workdir, ports, env)
     finally:
         up.send_signal(signal.SIGTERM)
