@@ -79,6 +79,7 @@ class Figures:
     attempts: int = 0
     acknowledged: int = 0
     records: int = 0
+    committed_cut_off: int = 0  # writes whose call the kill cut off, found committed (with their records)
     failed: dict[str, int] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
 
@@ -154,9 +155,9 @@ def all_records(stub: Any) -> list[hpb.ChangeRecord]:
 
 
 def compare(resource_type: str, created: str, data: dict[str, tuple[int, str]], records: list[hpb.ChangeRecord],
-            attempts: dict[str, Attempt]) -> list[str]:
+            attempts: dict[str, Attempt], figures: Figures) -> list[str]:
     """The mismatches between ``data`` (id -> (version, name) of every resource of ``resource_type`` that
-    exists), its ``records`` and the acknowledged ``attempts``."""
+    exists), its ``records`` and the acknowledged ``attempts``; counts the cut-off writes that committed."""
     mismatches: list[str] = []
     by_resource: dict[str, list[hpb.ChangeRecord]] = defaultdict(list)
     for record in records:
@@ -193,6 +194,9 @@ def compare(resource_type: str, created: str, data: dict[str, tuple[int, str]], 
         if not attempt.version <= version <= attempt.version + 1 or (version == attempt.version and name != attempt.name):
             mismatches.append(f"{attempt.key}: acknowledged v{attempt.version} {attempt.name!r}, "
                               f"found v{version} {name!r}")
+        figures.committed_cut_off += version == attempt.version + 1
+    acknowledged = {a.id for a in attempts.values() if a.id}
+    figures.committed_cut_off += len(set(data) - acknowledged)  # creates committed, never acknowledged
     return mismatches
 
 
@@ -226,7 +230,7 @@ def _kill_points(count: int) -> list[float]:
 def _report(service: str, kind: str, figures: Figures, mismatches: list[str], problems: list[str]) -> None:
     print(f"history kill -9 [{service}/{kind}]: cycles={figures.cycles} attempted={figures.attempts} "
           f"acknowledged writes={figures.acknowledged} records checked={figures.records} "
-          f"failed calls={figures.failed} mismatches={len(mismatches)} integrity problems={len(problems)}")
+          f"failed calls={figures.failed} cut-off writes found committed={figures.committed_cut_off} mismatches={len(mismatches)} integrity problems={len(problems)}")
     assert not figures.unexpected, f"writes failed other than by the kill: {figures.unexpected[:5]}"
     assert figures.acknowledged >= figures.cycles, f"too few acknowledged writes to prove anything: {figures}"
     assert not mismatches, f"{len(mismatches)} mismatches, e.g. {mismatches[:8]}"
@@ -291,7 +295,7 @@ def test_catalog_records_match_its_drafts_under_kill_9(database, tmp_path):
         server.stop()
     figures.records = len(records)
     others = sorted({r.resource_type for r in records} - {"connector-staged"})
-    mismatches = compare("connector-staged", "createConnectorStaged", data, records, attempts)
+    mismatches = compare("connector-staged", "createConnectorStaged", data, records, attempts, figures)
     mismatches += [f"unexpected records of {others}"] if others else []
     _report("catalog", kind, figures, mismatches, check_integrity(url, records))
 
@@ -356,7 +360,7 @@ def test_instance_records_match_its_instances_under_kill_9(database, tmp_path):
     finally:
         stack.stop()
     figures.records = len(records)
-    mismatches = compare("instance", "createInstance", data, records, attempts)
+    mismatches = compare("instance", "createInstance", data, records, attempts, figures)
     # The connector's installation came with the first instance, in its transaction.
     installed = {i.id for i in installations.installations}
     installation_records = [r for r in records if r.resource_type == "installation"]
