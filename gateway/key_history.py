@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf import message_factory
 from google.protobuf.message import Message
 
 from gateway.backends import split_metadata
@@ -55,13 +56,16 @@ class KeyHistory:
             found[method_path(method)] = call
         return found
 
-    def handler(self, guard: Guard, request_classes: dict[str, type[Message]]) -> grpc.GenericRpcHandler:
+    def handler(self, guard: Guard) -> grpc.GenericRpcHandler:
         """The gRPC handler of the service: each call admitted by ``guard`` (its project set), then
-        answered from the key store; ``request_classes``: method path -> request message class."""
+        answered from the key store."""
         methods: dict[str, grpc.RpcMethodHandler] = {}
-        for path, call in self.calls().items():
-            methods[path.rsplit("/", 1)[1]] = grpc.unary_unary_rpc_method_handler(
-                _behaviour(path, call, guard, request_classes[path]), response_serializer=_serialize)
+        calls = self.calls()
+        for method in KEY_HISTORY_SERVICE.methods:
+            path = method_path(method)
+            request_class = message_factory.GetMessageClass(method.input_type)
+            methods[method.name] = grpc.unary_unary_rpc_method_handler(
+                _behaviour(path, calls[path], guard, request_class), response_serializer=_serialize)
         return grpc.method_handlers_generic_handler(KEY_HISTORY_SERVICE.full_name, methods)
 
 

@@ -99,8 +99,7 @@ async def create_server(
         key_history = KeyHistory(store)
         for service, backend in SERVICES:
             if backend == LOCAL:
-                handlers[service.full_name] = key_history.handler(
-                    gatekeeper.admit_key, {path: rule.request_class for path, rule in RULES.items()})
+                handlers[service.full_name] = key_history.handler(gatekeeper.admit_key)
         specs = [_spec(name, handlers[name]) for name in SERVICE_NAMES]
         built = build_server(
             specs,
