@@ -104,7 +104,7 @@ def close(db: peewee.Database) -> None:
 
 def fresh_database(database_url: str, name: str) -> peewee.Database:
     """An empty database: SQLite file ``name``.db next to ``database_url``'s, or the PostgreSQL test
-    database with its public schema emptied (the ``database_url`` fixture's)."""
+    database with its public schema dropped (for the ``empty_database_url`` fixture's tests)."""
     if database_url.startswith("sqlite"):
         return open_database(database_url.replace("plugboard.db", f"{name}.db"))
     db = open_database(database_url)

@@ -1,4 +1,4 @@
-"""Storage runtime on every backend (``database_url``: SQLite and PostgreSQL): opening databases,
+"""Storage runtime on every backend (``empty_database_url``: SQLite and PostgreSQL): opening databases,
 migrations and error translation."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def _close(db: peewee.Database) -> None:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[peewee.Database]:
-    database = open_database(database_url)
+def db(empty_database_url: str) -> Iterator[peewee.Database]:
+    database = open_database(empty_database_url)
     try:
         yield database
     finally:
@@ -79,9 +79,9 @@ def _migrations(calls: list[str] | None = None) -> list[Migration]:
 
 # --- open_database -------------------------------------------------------------------------------
 
-def test_open_database_connects(database_url: str, db: peewee.Database) -> None:
+def test_open_database_connects(empty_database_url: str, db: peewee.Database) -> None:
     assert db.execute_sql("SELECT 1").fetchone()[0] == 1
-    assert is_postgres(db) == database_url.startswith("postgresql")
+    assert is_postgres(db) == empty_database_url.startswith("postgresql")
 
 
 def test_sqlite_pragmas_and_parent_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -164,14 +164,14 @@ def test_postgres_url_parts_reach_the_driver() -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_postgres_dropped_connection_is_reconnected(database_url: str) -> None:
+@pytest.mark.parametrize("empty_database_url", ["postgres"], indirect=True)
+def test_postgres_dropped_connection_is_reconnected(empty_database_url: str) -> None:
     import psycopg2
 
-    db = open_database(database_url)
+    db = open_database(empty_database_url)
     try:
         pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-        admin = psycopg2.connect(database_url)
+        admin = psycopg2.connect(empty_database_url)
         admin.autocommit = True
         with admin.cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -256,7 +256,7 @@ def test_invalid_migration_lists_are_rejected(db: peewee.Database) -> None:
         migrate(db, "catalog", [Migration(0, "zero", noop)])
 
 
-def test_concurrent_migrators_apply_each_version_once(database_url: str) -> None:
+def test_concurrent_migrators_apply_each_version_once(empty_database_url: str) -> None:
     """Two 'processes' (two database objects, two threads) migrating the same database at once."""
     calls: list[str] = []
     lock = threading.Lock()
@@ -279,7 +279,7 @@ def test_concurrent_migrators_apply_each_version_once(database_url: str) -> None
     barrier = threading.Barrier(2)
 
     def worker() -> None:
-        database = open_database(database_url)
+        database = open_database(empty_database_url)
         try:
             barrier.wait()
             applied = migrate(database, "catalog", migrations)
@@ -298,7 +298,7 @@ def test_concurrent_migrators_apply_each_version_once(database_url: str) -> None
     assert not failures, failures
     assert sorted(v for applied in results for v in applied) == [1, 2]
     assert sorted(calls) == ["v1", "v2"]
-    check = open_database(database_url)
+    check = open_database(empty_database_url)
     try:
         assert _rows(check, "catalog") == [(1, "a"), (2, "b")]
     finally:

@@ -14,8 +14,8 @@ from plugboard.storage.migrations import Migration, migrate
 from tests.schema import close, describe, differences, explain_all, fresh_database, models_schema
 
 
-def _migrated(database_url: str, name: str, migrations=MIGRATIONS) -> dict:
-    db = fresh_database(database_url, name)
+def _migrated(empty_database_url: str, name: str, migrations=MIGRATIONS) -> dict:
+    db = fresh_database(empty_database_url, name)
     try:
         migrate(db, "catalog", migrations)
         with db.bind_ctx(models.MODELS):
@@ -25,9 +25,9 @@ def _migrated(database_url: str, name: str, migrations=MIGRATIONS) -> dict:
         close(db)
 
 
-def test_the_migrations_make_the_schema_the_models_and_statements_expect(database_url):
-    migrated = _migrated(database_url, "migrated")
-    db = fresh_database(database_url, "modelled")
+def test_the_migrations_make_the_schema_the_models_and_statements_expect(empty_database_url):
+    migrated = _migrated(empty_database_url, "migrated")
+    db = fresh_database(empty_database_url, "modelled")
     try:
         modelled = models_schema(db, models.MODELS)
     finally:
@@ -36,7 +36,7 @@ def test_the_migrations_make_the_schema_the_models_and_statements_expect(databas
     assert differences(migrated, modelled) == []
 
 
-def test_a_database_from_the_former_migration_1_reaches_the_same_schema(database_url):
+def test_a_database_from_the_former_migration_1_reaches_the_same_schema(empty_database_url):
     def former_create_tables(db: peewee.Database) -> None:  # migration 1 as it was: the models of today
         tables = [model for model in models.MODELS if model not in (models.JobRow, models.ChangeRow)]
         with db.bind_ctx(tables):
@@ -48,7 +48,7 @@ def test_a_database_from_the_former_migration_1_reaches_the_same_schema(database
         db.execute_sql('ALTER TABLE "connector_staged" DROP COLUMN "submitted_at"')
         db.execute_sql('CREATE INDEX "connector_staged_status" ON "connector_staged" ("status")')
 
-    expected = _migrated(database_url, "frozen")
+    expected = _migrated(empty_database_url, "frozen")
     for name, first in (("former", former_create_tables), ("oldest", oldest_create_tables)):
-        migrated = _migrated(database_url, name, [Migration(1, "create catalog tables", first), *MIGRATIONS[1:]])
+        migrated = _migrated(empty_database_url, name, [Migration(1, "create catalog tables", first), *MIGRATIONS[1:]])
         assert differences(migrated, expected) == [], name

@@ -177,10 +177,10 @@ def test_cached_reads_run_one_statement(store, monkeypatch):
     assert counter.count == 2
 
 
-def test_migration_4_fills_the_creator_company_of_existing_connectors(database_url):
+def test_migration_4_fills_the_creator_company_of_existing_connectors(empty_database_url):
     """A database from before migration 4 (no creator_company column) gets the column, filled from each
     connector's latest version, and the search filter finds them."""
-    db = open_database(database_url)
+    db = open_database(empty_database_url)
     database_proxy.initialize(db)
     try:
         migrate(db, "catalog", MIGRATIONS)

@@ -183,7 +183,7 @@ def test_the_certification_queue_shows_no_credentials(private_catalog, private_r
     assert public.latest.repository.url == url and TOKEN.encode() not in public.SerializeToString()
 
 
-def test_stored_urls_with_credentials_lose_them_in_migration_5(database_url):
+def test_stored_urls_with_credentials_lose_them_in_migration_5(empty_database_url):
     """Drafts and a published version written before migration 5 with credentials in their URL: the
     user information goes (an ssh login user stays), and a draft that matched its published version
     still does (hasChanges stays false)."""
@@ -200,7 +200,7 @@ def test_stored_urls_with_credentials_lose_them_in_migration_5(database_url):
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     urls = {"d1": f"https://deploy:{TOKEN}@github.com/acme/x.git", "d2": f"ssh://git:{TOKEN}@github.com/acme/x.git",
             "d3": "git@github.com:acme/x.git", "d4": f"https://{TOKEN}@github.com/acme/x.git"}
-    db: peewee.Database = connect(database_url)
+    db: peewee.Database = connect(empty_database_url)
     try:
         migrate(db, "catalog", MIGRATIONS[:4])
         for draft_id, url in urls.items():

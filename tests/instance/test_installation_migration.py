@@ -30,8 +30,8 @@ def _row(db, instance_id, project, connector, version, state="READY", policy="FO
         (f"v-{instance_id}", instance_id, 0, "REGION", "", False, False, "", False, False, False, "us", ""))
 
 
-def test_migration_4_gives_every_instance_an_installation_at_its_version(database_url):
-    db = fresh_database(database_url, "before-installations")
+def test_migration_4_gives_every_instance_an_installation_at_its_version(empty_database_url):
+    db = fresh_database(empty_database_url, "before-installations")
     try:
         migrate(db, COMPONENT, MIGRATIONS[:3])  # today's schema
         _row(db, "i-1", "acme", "c-1", 1)

@@ -39,15 +39,15 @@ def _prebuilt(sql: Statements) -> list[str]:
     return statements
 
 
-def test_the_migrations_make_the_schema_the_models_and_statements_expect(database_url):
-    db = fresh_database(database_url, "migrated")
+def test_the_migrations_make_the_schema_the_models_and_statements_expect(empty_database_url):
+    db = fresh_database(empty_database_url, "migrated")
     try:
         migrate(db, COMPONENT, MIGRATIONS)
         explain_all(db, _prebuilt(Statements(db.param, postgres=is_postgres(db))))
         migrated = describe(db)
     finally:
         close(db)
-    db = fresh_database(database_url, "modelled")
+    db = fresh_database(empty_database_url, "modelled")
     try:
         modelled = models_schema(db, MODELS)
     finally:
