@@ -43,7 +43,7 @@ from gateway.json_mapping import check_depth, to_json
 from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
-from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
+from gateway.routes import PROTOCOL_METHODS, DeleteConnectorHandler
 from plugboard.errors import (
     DeadlineExceeded,
     Internal,
@@ -185,7 +185,7 @@ class HttpFacade:
         metadata = forwardable_metadata(
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers]
         ) + principal.identity
-        if rule.path == DELETE_CONNECTOR:
+        if rule.path in PROTOCOL_METHODS:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))
             except PlugboardError as err:
