@@ -17,14 +17,13 @@ is printed per batch; values are decrypted only in memory.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import TextIO
 
 import peewee
 
 from plugboard import history
 from plugboard.history.storage import HistoryTable
-from plugboard.secrets import Keyring
+from plugboard.secrets import SECRETS_ROTATE, Keyring, RotationReport
 
 from .domain.changes import DRAFT
 from .domain.credentials import CredentialsUnreadable, CredentialVault
@@ -32,30 +31,18 @@ from .storage import codec
 from .storage.models import ChangeRow, DraftRow, database_proxy
 
 DEFAULT_BATCH_SIZE = 200
-SECRETS_ROTATE = "secrets-rotate"
-
-
-@dataclass
-class CredentialsRotation:
-    """What a run did, in drafts with repository credentials."""
-
-    scanned: int = 0
-    rotated: int = 0
-    current: int = 0
-    changed_meanwhile: int = 0
-    failed: int = 0
 
 
 def rotate_repository_credentials(db: peewee.Database, keyring: Keyring, *,
                                   batch_size: int = DEFAULT_BATCH_SIZE,
-                                  out: TextIO | None = None) -> CredentialsRotation:
+                                  out: TextIO | None = None) -> RotationReport:
     """Re-seal every draft's repository credentials not under ``keyring.primary_key_id``."""
     database_proxy.initialize(db)
     out = out if out is not None else sys.stdout
     vault = CredentialVault(keyring)
     table = HistoryTable(db, ChangeRow)
     actor = history.system(SECRETS_ROTATE)
-    report = CredentialsRotation()
+    report = RotationReport()
     newest = keyring.primary_key_id
     after, batch = "", 0
     while True:

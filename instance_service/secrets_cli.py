@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -39,19 +38,12 @@ from plugboard.storage.migrations import migrate
 
 from .domain.secrets import Keyring, SecretDecryptionError, SecretKeyError, variable_aad
 from .storage.migrations import COMPONENT, MIGRATIONS
-from .domain.changes import INSTANCE, SECRETS_ROTATE
+from plugboard.secrets import SECRETS_ROTATE, RotationReport
+
+from .domain.changes import INSTANCE
 from .storage.models import ChangeRow, InstanceRow, VariableRow, database_proxy
 
 DEFAULT_BATCH_SIZE = 200
-
-
-@dataclass
-class RotationReport:
-    scanned: int = 0
-    rotated: int = 0
-    current: int = 0
-    changed_meanwhile: int = 0
-    failed: int = 0
 
 
 def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = DEFAULT_BATCH_SIZE,

@@ -6,7 +6,6 @@ no preview instance is ever orphaned; a draft of a published connector is delete
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 
@@ -23,14 +22,14 @@ from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from plugboard.rpc.status import from_rpc_error
 from tests.catalog.gitrepos import publish_and_wait, shared_repo_url, wait_for
 from tests.gateway.helpers import instance_body
-from tests.reliability.fuzz import FULL
+from tests.races import outcome, rounds
 from tests.rich import expect_error
 
 Action = apb.ConnectorStagedUpdateAction
 GLOBEX = "europe-west1.gcp:globex"
 # Rounds of the race test: a few by default (each grants a preview, a git fetch); more with
 # PLUGBOARD_TEST_RACE_ROUNDS, or PLUGBOARD_FULL=1.
-ROUNDS = int(os.environ.get("PLUGBOARD_TEST_RACE_ROUNDS", "40" if FULL else "4"))
+ROUNDS = rounds(4, full=40)
 CREATORS = 4
 
 
@@ -167,14 +166,6 @@ def test_http_dialects_refuse_in_their_own_shape(gateway, catalog, instances, un
         assert deleted.json()["id"] == draft.id and deleted.json()["key"] == draft.key
 
 
-def _outcome(call) -> str:  # type: ignore[no-untyped-def]
-    try:
-        call()
-    except grpc.RpcError as exc:
-        return f"{exc.code().name}:{from_rpc_error(exc).reason}"
-    return "ok"
-
-
 def test_draft_delete_race_with_preview_creates_never_orphans_an_instance(catalog, keys, instance_server, unique):
     """Creators add preview instances while a deleter deletes the draft: when the delete wins, no
     instance of the preview exists (creates after it fail); when a create wins, the delete is refused."""
@@ -196,18 +187,18 @@ def test_draft_delete_race_with_preview_creates_never_orphans_an_instance(catalo
                 try:
                     created.append(add_preview(stub, draft.id, f"t{index}-{attempt}", timeout=10).id)
                 except grpc.RpcError as exc:
-                    outcome = f"create {exc.code().name}:{from_rpc_error(exc).reason}"
-                    tally[outcome] = tally.get(outcome, 0) + 1
+                    refused = f"create {exc.code().name}:{from_rpc_error(exc).reason}"
+                    tally[refused] = tally.get(refused, 0) + 1
 
         def deleter() -> None:
             stub = cgrpc.CatalogServiceStub(channels[CREATORS])
             start.wait()
             threading.Event().wait(delays[CREATORS])
             for _ in range(5):
-                outcome = _outcome(lambda: stub.DeleteConnectorStaged(
+                ended = outcome(lambda: stub.DeleteConnectorStaged(
                     cpb.DeleteConnectorStagedRequest(id=draft.id), timeout=10))
-                tally[f"delete {outcome}"] = tally.get(f"delete {outcome}", 0) + 1
-                if outcome == "ok":
+                tally[f"delete {ended}"] = tally.get(f"delete {ended}", 0) + 1
+                if ended == "ok":
                     deleted.set()
                     return
 
