@@ -195,7 +195,7 @@ async def delete_connector(
 
     await catalog.begin_deletion(connector_id)
     await _count_after_intent(instances, connector_id, project, limit,
-                              lambda: catalog.cancel_deletion(connector_id))
+                              lambda: catalog.cancel_deletion(connector_id), "connector_delete")
     await catalog.complete_deletion(connector_id)
     return DeletionResult(deleted=True, dry_run=False, referencing_instance_count=0)
 
@@ -213,7 +213,7 @@ async def delete_draft(
         raise InvalidArgument.single("id", "is required")
     draft_id = await catalog.begin_draft_deletion(draft)
     cancel = lambda: catalog.cancel_draft_deletion(draft_id)  # noqa: E731
-    await _count_after_intent(instances, draft_id, draft.project, limit, cancel)
+    await _count_after_intent(instances, draft_id, draft.project, limit, cancel, "draft_delete")
     try:
         return await catalog.complete_draft_deletion(draft_id)
     except FailedPrecondition:  # the draft changed since it was marked (a publish request): unmark it
@@ -222,7 +222,7 @@ async def delete_draft(
 
 
 async def _count_after_intent(instances: InstancePort, connector_id: str, project: str, limit: int,
-                              cancel: Callable[[], Awaitable[None]]) -> None:
+                              cancel: Callable[[], Awaitable[None]], operation: str) -> None:
     """Steps 2 and 3 once the intent is written: count (PENDING included); any, or no count: ``cancel``
     (the revert) and raise the refusal (or UNAVAILABLE); none: return, for the caller to delete."""
     try:
@@ -239,7 +239,7 @@ async def _count_after_intent(instances: InstancePort, connector_id: str, projec
 
     if refs.any:
         await _revert(cancel, connector_id)
-        raise has_instances(connector_id, refs, project)
+        raise has_instances(connector_id, refs, project, operation=operation)
 
 
 async def _count(instances: InstancePort, connector_id: str, limit: int) -> References:
@@ -279,14 +279,16 @@ def has_installations(connector_id: str, refs: References, project: str) -> Fail
     )
 
 
-def has_instances(connector_id: str, refs: References, project: str = "") -> FailedPrecondition:
+def has_instances(connector_id: str, refs: References, project: str = "", *,
+                  operation: str = "connector_delete") -> FailedPrecondition:
     """The refusal naming the referencing instances (up to the count's limit) and the total; without
-    instances, the installations (``has_installations``)."""
+    instances, the installations (``has_installations``). ``operation`` names the refused delete in the
+    refusals metric (``draft_delete`` for a draft)."""
     if refs.total == 0 and refs.installation_total > 0:
         return has_installations(connector_id, refs, project)
     count = refs.total
     noun = "instance" if count == 1 else "instances"
-    signals.refused("connector_delete", "CONNECTOR_HAS_INSTANCES")
+    signals.refused(operation, "CONNECTOR_HAS_INSTANCES")
     return FailedPrecondition(
         [
             PreconditionViolation(

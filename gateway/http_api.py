@@ -3,7 +3,7 @@
 Routes come from the ``google.api.http`` annotations (``gateway.http_rules``); every route runs the same
 admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project, the
 tenant's slot from ``gateway.quotas``) and the same backend call, with the default deadline.
-``DeleteConnector`` runs the deletion protocol.
+``DeleteConnector`` and the draft deletes (``DeleteConnectorStaged(ByKey)``) run the deletion protocol.
 
 A request is authorized (key and scope) and given its tenant's slot before its body is read: a caller
 without a valid key is refused without the body being read at all. A body is read within

@@ -97,16 +97,20 @@ def test_the_draft_rules_still_apply_through_the_gateway(catalog, unique):
         cpb.DeleteConnectorStagedRequest(id=plain.id)))
 
 
-def test_the_catalog_alone_refuses_a_previewed_draft(direct_catalog, catalog, unique):
+def test_the_catalog_alone_refuses_a_previewed_draft(direct_catalog, catalog, instances, instance_server, unique):
     """Called on the catalog directly (no reference count), a draft that has a preview is refused."""
     draft = previewed(catalog, f"direct-{unique}")
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: direct_catalog.DeleteConnectorStaged(
         cpb.DeleteConnectorStagedRequest(id=draft.id)), reason="DELETE_REQUIRES_REFERENCE_CHECK")
-    # The protocol's steps, by hand: marked, the preview is refused; a second mark is refused; unmarked,
+    # The protocol's steps, by hand: marked, the preview is refused (a create of a preview instance, that
+    # the mark finds PENDING or not at all, fails and leaves nothing); a second mark is refused; unmarked,
     # the preview is usable again.
     direct_catalog.BeginConnectorDeletion(cpb.BeginConnectorDeletionRequest(id=draft.id, staged=True))
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: direct_catalog.CheckConnectorUsable(
         cpb.CheckConnectorUsableRequest(id=draft.id, project="acme", preview=True)), reason="CONNECTOR_DELETING")
+    expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: add_preview(instances, draft.id, "While marked"),
+                 reason="CONNECTOR_DELETING")
+    assert references(instance_server, draft.id) == 0
     expect_error(grpc.StatusCode.FAILED_PRECONDITION, lambda: direct_catalog.BeginConnectorDeletion(
         cpb.BeginConnectorDeletionRequest(key=draft.key, staged=True)), reason="CONNECTOR_DELETING")
     direct_catalog.CancelConnectorDeletion(cpb.CancelConnectorDeletionRequest(id=draft.id, staged=True))
