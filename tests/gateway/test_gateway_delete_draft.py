@@ -6,12 +6,14 @@ no preview instance is ever orphaned; a draft of a published connector is delete
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 
 import grpc
 import httpx
 
+from gateway.backends import GrpcCatalog
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.catalog.v1 import update_actions_pb2 as apb
@@ -29,8 +31,11 @@ Action = apb.ConnectorStagedUpdateAction
 GLOBEX = "europe-west1.gcp:globex"
 # Rounds of the race test: a few by default (each grants a preview, a git fetch); more with
 # PLUGBOARD_TEST_RACE_ROUNDS, or PLUGBOARD_FULL=1.
-ROUNDS = rounds(4, full=40)
+ROUNDS = rounds(8, full=80)
 CREATORS = 4
+CREATES_EACH = 8
+KEEP = 0.2  # the share of its instances a creator keeps
+COMPLETE_DELAY = 0.05  # seconds the gateway waits between the count and the delete, in the race test
 
 
 def previewed(catalog, key: str) -> spb.ConnectorStaged:  # type: ignore[no-untyped-def]
@@ -170,54 +175,84 @@ def test_http_dialects_refuse_in_their_own_shape(gateway, catalog, instances, un
         assert deleted.json()["id"] == draft.id and deleted.json()["key"] == draft.key
 
 
-def test_draft_delete_race_with_preview_creates_never_orphans_an_instance(catalog, keys, instance_server, unique):
-    """Creators add preview instances while a deleter deletes the draft: when the delete wins, no
-    instance of the preview exists (creates after it fail); when a create wins, the delete is refused."""
+def test_draft_delete_race_with_preview_creates_never_orphans_an_instance(catalog, keys, instance_server, unique,
+                                                                        monkeypatch):
+    """Creators add preview instances (and remove most of them again, so a delete can win mid-stream)
+    while a deleter deletes the draft. An instance a creator keeps always blocks a delete counted after
+    it, so once the draft is deleted, any kept instance is an orphan: there must be none. While the draft
+    stays, the kept instances are all there. In odd rounds the creators keep none, so the delete after
+    them always succeeds. The gateway (in this process) waits a little before its last step, so that
+    creates land between the count and the delete: the window a missing intent would orphan them in."""
+    complete = GrpcCatalog.complete_draft_deletion
+
+    async def slow_complete(self, draft_id: str) -> object:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(COMPLETE_DELAY)
+        return await complete(self, draft_id)
+
+    monkeypatch.setattr(GrpcCatalog, "complete_draft_deletion", slow_complete)
     channels = [keys.channel("acme") for _ in range(CREATORS + 1)]
     tally: dict[str, int] = {}
+
+    def count(what: str) -> None:
+        tally[what] = tally.get(what, 0) + 1
+
     for number in range(ROUNDS):
         draft = previewed(catalog, f"race-{number}-{unique}")
         start = threading.Barrier(CREATORS + 1)
-        created: list[str] = []
+        kept: list[str] = []
+        keep = KEEP if number % 2 == 0 else 0.0  # odd rounds keep none: their last delete succeeds
+        creating = threading.Event()
         deleted = threading.Event()
-        rng = random.Random(number)
-        delays = [rng.random() * 0.05 for _ in range(CREATORS + 1)]
 
         def creator(index: int) -> None:
             stub = igrpc.InstanceServiceStub(channels[index])
+            rng = random.Random(number * 100 + index)
             start.wait()
-            threading.Event().wait(delays[index])
-            for attempt in range(3):
+            for attempt in range(CREATES_EACH):
+                if deleted.is_set():
+                    return
                 try:
-                    created.append(add_preview(stub, draft.id, f"t{index}-{attempt}", timeout=10).id)
+                    made = add_preview(stub, draft.id, f"t{index}-{attempt}", timeout=10)
                 except grpc.RpcError as exc:
-                    refused = f"create {exc.code().name}:{from_rpc_error(exc).reason}"
-                    tally[refused] = tally.get(refused, 0) + 1
+                    count(f"create {exc.code().name}:{from_rpc_error(exc).reason}")
+                    continue
+                count("create ok")
+                if rng.random() < keep:
+                    kept.append(made.id)
+                else:
+                    stub.DeleteInstance(ispb.DeleteInstanceRequest(project="acme", id=made.id), timeout=10)
 
         def deleter() -> None:
             stub = cgrpc.CatalogServiceStub(channels[CREATORS])
-            start.wait()
-            threading.Event().wait(delays[CREATORS])
-            for _ in range(5):
+
+            def attempt() -> None:
                 ended = outcome(lambda: stub.DeleteConnectorStaged(
                     cpb.DeleteConnectorStagedRequest(id=draft.id), timeout=10))
-                tally[f"delete {ended}"] = tally.get(f"delete {ended}", 0) + 1
+                count(f"delete {ended}")
                 if ended == "ok":
                     deleted.set()
-                    return
 
+            start.wait()
+            while creating.is_set() and not deleted.is_set():
+                attempt()
+            if not deleted.is_set() and not kept:  # the creators are done and left nothing: it must succeed
+                attempt()
+
+        creating.set()
         threads = [threading.Thread(target=creator, args=(i,)) for i in range(CREATORS)]
-        threads.append(threading.Thread(target=deleter))
-        for thread in threads:
+        deleting = threading.Thread(target=deleter)
+        for thread in [*threads, deleting]:
             thread.start()
         for thread in threads:
             thread.join(60)
+        creating.clear()
+        deleting.join(60)
         remaining = references(instance_server, draft.id)
         if deleted.is_set():
             assert remaining == 0, f"round {number}: {remaining} preview instances of a deleted draft"
         else:
-            assert remaining == len(created) > 0, (number, remaining, created)
+            assert remaining == len(kept) > 0, (number, remaining, kept)  # kept ones refuse every delete
     print(f"{ROUNDS} rounds: {tally}")
     # Every outcome is a success or a refusal (never UNKNOWN, UNAVAILABLE, a deadline).
     assert {key.split(" ")[1].split(":")[0] for key in tally} <= {"ok", "FAILED_PRECONDITION", "NOT_FOUND"}, tally
-    assert any(key.startswith("delete ") for key in tally), tally
+    assert tally.get("delete ok", 0) >= 1 and tally.get("create ok", 0) >= 1, tally
