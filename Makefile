@@ -18,9 +18,11 @@ install: $(VENV)/.installed
 up: install
 	PLUGBOARD_GIT_ALLOW_FILE_URLS="$${PLUGBOARD_GIT_ALLOW_FILE_URLS:-true}" $(VENV)/bin/plugboard up
 
-## Run the test suite (SQLite and, when reachable, the local PostgreSQL).
+## Run the test suite (SQLite and, when reachable, the local PostgreSQL) on TEST_WORKERS processes
+## (pytest-xdist; a test file stays on one worker). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## The quick benchmark (see docs/performance.md); BENCH_ARGS adds options, e.g. BENCH_ARGS="--db sqlite".
 bench: install

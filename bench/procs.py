@@ -7,6 +7,7 @@ touched by the harness.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -23,11 +24,34 @@ ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+# Ports handed to another process come from below the kernel's ephemeral range (Linux: 32768-60999),
+# a slice per pytest-xdist worker: a port from bind(0) is an ephemeral one, and once closed any outgoing
+# connection (of this process or of a test running beside it) may take it before the server it was meant
+# for binds it. Here no client socket takes one and two workers never hand out the same one.
+PORT_BASE = 20000
+PORT_SLICE = 1500
+_next_port = itertools.count(os.getpid() * 37 % PORT_SLICE)  # processes of one worker start apart
+
+
+def _slice_start() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return PORT_BASE + (index % 8) * PORT_SLICE
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on right now, for a server about to start (or for a call that must
+    find nothing there): the next free one of this process's slice."""
+    start = _slice_start()
+    for _ in range(PORT_SLICE):
+        port = start + next(_next_port) % PORT_SLICE
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {start}-{start + PORT_SLICE - 1}")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -3,7 +3,8 @@
 Routes come from the ``google.api.http`` annotations (``gateway.http_rules``); every route runs the same
 admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project, the
 tenant's slot from ``gateway.quotas``) and the same backend call, with the default deadline.
-``DeleteConnector`` and the draft deletes (``DeleteConnectorStaged(ByKey)``) run the deletion protocol.
+``DeleteConnector`` and the draft deletes (``DeleteConnectorStaged(ByKey)``) run the deletion protocol;
+the services the gateway serves itself (the API-key history) are answered in the process (``local_calls``).
 
 A request is authorized (key and scope) and given its tenant's slot before its body is read: a caller
 without a valid key is refused without the body being read at all. A body is read within
@@ -40,6 +41,7 @@ from gateway.dialects.native import DIALECT as NATIVE
 from gateway.http_protocol import JsonErrorsRunner
 from gateway.http_rules import HttpRoute
 from gateway.json_mapping import check_depth, to_json
+from gateway.key_history import LocalCall
 from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
@@ -96,6 +98,7 @@ class HttpFacade:
     def __init__(self, routes: list[HttpRoute], rules: Mapping[str, MethodRule],
                  backend_of: Mapping[str, str], backends: Mapping[str, Backend],
                  gatekeeper: Gatekeeper, delete: DeleteConnectorHandler, *,
+                 local_calls: Mapping[str, LocalCall] | None = None,
                  default_deadline: float, max_body_bytes: int, metrics: Any = None) -> None:
         self.routes = routes = dialect_routes(routes)
         self.metrics = metrics  # plugboard.observability.metrics.HttpMetrics, or None
@@ -104,12 +107,15 @@ class HttpFacade:
         self.delete = delete
         self.default_deadline = default_deadline
         self.max_body_bytes = max_body_bytes
+        self.local_calls = dict(local_calls or {})  # method path -> the gateway's own answer
         self.openapi = build_document(routes, rules)
         self._calls: dict[str, tuple[Any, str]] = {}
         self._by_segment = index_routes(routes)
         # (verb, template) -> the dialect the route speaks (one per route).
         self._dialects: dict[tuple[str, str], Dialect] = {route_key(r): dialect_of(r) for r in routes}
         for route in routes:
+            if route.path in self.local_calls:
+                continue
             backend = backends[backend_of[route.path]]
             method = route.method
             if method.server_streaming:
@@ -191,6 +197,13 @@ class HttpFacade:
             except PlugboardError as err:
                 return error_response(err, dialect)
             return _json_response(*dialect.response(route, response, request.url))
+        local = self.local_calls.get(rule.path)
+        if local is not None:
+            try:
+                answer = await local(message)
+            except PlugboardError as err:
+                return error_response(err, dialect)
+            return _json_response(*dialect.response(route, answer, request.url))
         callable_, backend = self._calls[route.path]
         timeout = deadline - time.monotonic()
         if timeout <= 0:  # spent: never sent (a fast backend could answer within grpc's timer resolution)

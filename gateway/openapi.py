@@ -134,11 +134,13 @@ def build_document(routes: list[HttpRoute], rules: Mapping[str, MethodRule]) -> 
             "operationId": f"{method.containing_service.name}_{method.name}" + ("" if primary else f"_{dialect.name}"),
             "tags": [method.containing_service.name],
             "summary": f"{method.containing_service.name}.{method.name}",
-            "description": f"gRPC `{route.path}`, in the {dialect.name} JSON dialect. "
-                           f"Requires the API key scope `{rule.scope}`.",
+            "description": f"gRPC `{route.path}`, in the {dialect.name} JSON dialect. " + (
+                f"Requires the API key scope `{rule.scope}`." if len(rule.accepted) <= 1 else
+                "Requires one of the API key scopes " + ", ".join(f"`{s}`" for s in rule.accepted) + "."),
             "parameters": parameters + pieces["parameters"],
             "responses": pieces["responses"],
             "x-required-scope": rule.scope,
+            "x-accepted-scopes": list(rule.accepted),
             "x-dialect": dialect.name,
         }
         if "requestBody" in pieces:

@@ -5,7 +5,8 @@ For every method of a served service, ``MethodRule`` says:
 - whether it is internal: a method without a ``google.api.http`` annotation is not part of the public
   API (the deletion lifecycle, the usability check, the reference count); the gateway refuses it;
 - the scope it needs: reading (an HTTP GET binding) needs the service's view scope, anything else its
-  manage scope; every CertificationService method needs ``certify_connectors``;
+  manage scope; every CertificationService method needs ``certify_connectors``; the gateway's own
+  API-key history (``KeyChangeHistoryService``) accepts any view scope (``ANY_OF``);
 - how the key's project reaches the request. A request with a ``project`` field gets the key's project
   when it names none; one that names another project is refused: for InstanceService, where the project
   is where the instance lives, a request addressing one instance answers NOT_FOUND exactly as a missing
@@ -48,6 +49,15 @@ SCOPES_BY_SERVICE: dict[str, tuple[str, str]] = {
     # The change history: read-only, seen with the view scope of the service whose resources it records.
     "plugboard.catalog.v1.CatalogChangeHistoryService": (keys.VIEW_CONNECTORS, keys.VIEW_CONNECTORS),
     "plugboard.instance.v1.InstanceChangeHistoryService": (keys.VIEW_INSTANCES, keys.VIEW_INSTANCES),
+    # The gateway's own history of the project's API keys (read-only): see ANY_OF.
+    "plugboard.gateway.v1.KeyChangeHistoryService": (keys.VIEW_CONNECTORS, keys.VIEW_CONNECTORS),
+}
+# Services whose methods accept any of several scopes (the first is ``MethodRule.scope``). A project's
+# key records (names, scopes, who created and revoked them; never a secret) concern every key of the
+# project alike, whichever backend its scopes are for: any view scope reads them (a manage scope implies
+# its view scope). A certify-only key, a reviewer's, reads no resource of its project and not these.
+ANY_OF: dict[str, tuple[str, ...]] = {
+    "plugboard.gateway.v1.KeyChangeHistoryService": (keys.VIEW_CONNECTORS, keys.VIEW_INSTANCES),
 }
 # Services whose requests' project is the owner of the resource -> the NOT_FOUND the service itself
 # answers for a missing one (the gateway answers it for another project's resource).
@@ -67,6 +77,7 @@ class MethodRule:
     path: str
     route: HttpRoute | None
     scope: str | None  # None: internal
+    accepted: tuple[str, ...]  # the scopes any one of which admits the call: (scope,) unless ANY_OF says
     request_class: type[Message]
     response_class: type[Message]
     identity_field: str | None  # "project", "reviewer" or None
@@ -82,11 +93,13 @@ class MethodRule:
     def check_scope(self, principal: keys.Principal) -> None:
         if self.scope is None:
             raise internal_method(self.method)
-        if self.scope not in principal.scopes:
+        if not any(scope in principal.scopes for scope in self.accepted):
+            needed = (f"the scope {self.scope!r}" if len(self.accepted) == 1
+                      else f"one of the scopes {', '.join(repr(s) for s in self.accepted)}")
             raise PermissionDenied(
-                f"the API key lacks the scope {self.scope!r} that "
+                f"the API key lacks {needed} that "
                 f"{self.method.containing_service.name}.{self.method.name} requires",
-                reason="MISSING_SCOPE", metadata={"scope": self.scope, "method": self.path})
+                reason="MISSING_SCOPE", metadata={"scope": ",".join(self.accepted), "method": self.path})
 
     def admit_bytes(self, principal: keys.Principal, request: bytes) -> bytes:
         """The request as it goes to the backend, or the refusal (a ``PlugboardError``)."""
@@ -154,6 +167,7 @@ def rule_of(method: MethodDescriptor) -> MethodRule:
     route = route_of(method)
     view, manage = SCOPES_BY_SERVICE[service]
     scope = None if route is None else (view if route.verb == "GET" else manage)
+    accepted = () if scope is None else ANY_OF.get(service, (scope,))
     fields = method.input_type.fields_by_name
     identity = next((name for name in IDENTITY_FIELDS if name in fields
                      and fields[name].type == fields[name].TYPE_STRING), None)
@@ -166,7 +180,7 @@ def rule_of(method: MethodDescriptor) -> MethodRule:
         others = [v for v in route.variables if v != "project"]
         resource_id = others[-1] if others else None
     return MethodRule(
-        method=method, path=method_path(method), route=route, scope=scope,
+        method=method, path=method_path(method), route=route, scope=scope, accepted=accepted,
         request_class=message_factory.GetMessageClass(method.input_type),
         response_class=message_factory.GetMessageClass(method.output_type),
         identity_field=identity,

@@ -1,4 +1,4 @@
-"""What the gateway does with each method of the three services it serves.
+"""What the gateway does with each method of the services it serves.
 
 Every method listed in the service descriptors gets a handler (``gateway.policy`` derives the rules):
 
@@ -8,7 +8,9 @@ Every method listed in the service descriptors gets a handler (``gateway.policy`
 - ``CatalogService.DeleteConnector`` runs the deletion protocol here (``gateway.deletion``), because the
   catalog alone cannot see instances; so do ``DeleteConnectorStaged`` and ``DeleteConnectorStagedByKey``
   (a draft's preview may have instances);
-- everything else is forwarded as raw bytes to its backend (``gateway.forwarding``).
+- everything else is forwarded as raw bytes to its backend (``gateway.forwarding``), but for the
+  services the gateway serves itself (backend ``LOCAL``: the API-key history, ``gateway.key_history``),
+  whose handlers ``gateway.server`` adds.
 
 ``build_handlers`` returns the generic handler of each service, registered under the service's own name.
 """
@@ -25,6 +27,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from gateway import deletion
 from gateway.backends import Backend, CallScope, GrpcCatalog, GrpcInstances, split_metadata
 from gateway.forwarding import Guard, abort_with_error, forwarding_handler, method_path
+from gateway.key_history import KEY_HISTORY_SERVICE, LOCAL
 from gateway.policy import internal_method, rules_of
 from gateway.quotas import UNLIMITED
 from plugboard.catalog.v1 import change_history_service_pb2 as catalog_history_pb2
@@ -46,13 +49,15 @@ INSTANCE_SERVICE = instance_service_pb2.DESCRIPTOR.services_by_name["InstanceSer
 CATALOG_HISTORY_SERVICE = catalog_history_pb2.DESCRIPTOR.services_by_name["CatalogChangeHistoryService"]
 INSTANCE_HISTORY_SERVICE = instance_history_pb2.DESCRIPTOR.services_by_name["InstanceChangeHistoryService"]
 
-# The services the gateway serves, and the backend ("catalog" / "instance") each goes to.
+# The services the gateway serves, and the backend ("catalog" / "instance") each goes to (LOCAL: the
+# gateway answers it itself).
 SERVICES: tuple[tuple[ServiceDescriptor, str], ...] = (
     (CATALOG_SERVICE, "catalog"),
     (CERTIFICATION_SERVICE, "catalog"),
     (INSTANCE_SERVICE, "instance"),
     (CATALOG_HISTORY_SERVICE, "catalog"),
     (INSTANCE_HISTORY_SERVICE, "instance"),
+    (KEY_HISTORY_SERVICE, LOCAL),
 )
 SERVICE_NAMES: tuple[str, ...] = tuple(service.full_name for service, _ in SERVICES)
 
@@ -163,12 +168,14 @@ def build_handlers(
     guard: Guard | None = None,
     delete: DeleteConnectorHandler | None = None,
 ) -> dict[str, grpc.GenericRpcHandler]:
-    """The generic handler of each served service, by full service name; ``backends`` maps
-    "catalog" and "instance" to their ``Backend``."""
+    """The generic handler of each forwarded service, by full service name; ``backends`` maps
+    "catalog" and "instance" to their ``Backend``. The ``LOCAL`` services are not among them."""
     if delete is None:
         delete = DeleteConnectorHandler(backends["catalog"], backends["instance"], default_deadline, guard)
     handlers: dict[str, grpc.GenericRpcHandler] = {}
     for service, backend_name in SERVICES:
+        if backend_name == LOCAL:
+            continue
         methods: dict[str, grpc.RpcMethodHandler] = {}
         for method in service.methods:
             path = method_path(method)

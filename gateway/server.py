@@ -1,9 +1,11 @@
-"""Wiring of the gateway process: key store, backend channels, the three services' handlers, health
+"""Wiring of the gateway process: key store, backend channels, the services' handlers, health
 that follows the backends, the HTTP/JSON facade, the gRPC server.
 
-The gateway serves ``plugboard.catalog.v1.CatalogService``, ``plugboard.catalog.v1.CertificationService``
-and ``plugboard.instance.v1.InstanceService`` under their own names, with the standard health service
-(a status per served service, following its backend's) and server reflection. The forwarded services
+The gateway serves ``plugboard.catalog.v1.CatalogService``, ``plugboard.catalog.v1.CertificationService``,
+``plugboard.instance.v1.InstanceService`` and the two backends' change-history services under their own
+names, and answers ``plugboard.gateway.v1.KeyChangeHistoryService`` (its API keys' records) itself
+(``gateway.key_history``), with the standard health service (a status per served service, following
+its backend's; the gateway's own stays SERVING) and server reflection. The forwarded services
 are served by generic handlers, so reflection describes them from the generated file descriptors, which
 importing the ``*_pb2`` modules (``gateway.routes`` does) registers in the default descriptor pool.
 The HTTP/JSON facade listens on ``settings.http_port`` in the same process and event loop.
@@ -23,6 +25,7 @@ from gateway.backends import Backend, open_backend
 from gateway.health import BackendHealth
 from gateway.http_api import HttpFacade, start_http
 from gateway.http_rules import routes as http_routes
+from gateway.key_history import LOCAL, KeyHistory
 from gateway.key_store import KeyStore
 from gateway.quotas import Quotas, TenantLimits
 from gateway.routes import (
@@ -93,6 +96,10 @@ async def create_server(
                                         gatekeeper.admit_key)
         handlers = build_handlers(backends, default_deadline=deadline, guard=gatekeeper.admit_key,
                                   delete=delete)
+        key_history = KeyHistory(store)
+        for service, backend in SERVICES:
+            if backend == LOCAL:
+                handlers[service.full_name] = key_history.handler(gatekeeper.admit_key)
         specs = [_spec(name, handlers[name]) for name in SERVICE_NAMES]
         built = build_server(
             specs,
@@ -105,7 +112,7 @@ async def create_server(
         )
         facade = HttpFacade(
             http_routes([m for service, _ in SERVICES for m in service.methods]), RULES, BACKEND_OF,
-            backends, gatekeeper, delete, default_deadline=deadline,
+            backends, gatekeeper, delete, local_calls=key_history.calls(), default_deadline=deadline,
             max_body_bytes=settings.max_message_bytes,
             metrics=built.metrics.http() if built.metrics is not None else None)
         runner, bound_http = await start_http(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "protos"
-GENERATED_PACKAGES = ("plugboard/catalog", "plugboard/instance", "plugboard/history")
+GENERATED_PACKAGES = ("plugboard/catalog", "plugboard/instance", "plugboard/history", "plugboard/gateway")
 SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi")
 # Package roots that are also hand-written packages (``plugboard.history`` is the change-history
 # mechanism; its protos live in ``plugboard/history/v1``): their ``__init__.py`` is not generated.

@@ -19,14 +19,9 @@ from catalog_service.server import create_server as create_catalog
 from plugboard.cli import check_health, main
 from plugboard.settings import Settings
 from tests.harness import start_server
+from bench.procs import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def plugboard(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bench.procs import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = Path(os.environ.get("PLUGBOARD_README", ROOT / "README.md"))
@@ -97,12 +97,6 @@ def script_of(blocks: list[Block], ports: dict[str, int]) -> str:
             text = text.replace(address, f"127.0.0.1:{ports[name]}")
         parts.append(f"echo '### {block.path.name}:{block.line}' >&2\n{text}")
     return "\n".join(parts)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

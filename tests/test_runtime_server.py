@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from bench.procs import free_port
 from plugboard import errors as e
 from plugboard.rpc.client import channel, remaining_timeout
 from plugboard.rpc.handlers import ACCESS_LOGGER, ERROR_LOGGER
@@ -310,9 +310,7 @@ def test_handler_abort_keeps_its_code_and_is_not_an_error(caplog: pytest.LogCapt
 
 
 def test_channel_level_unavailable_has_a_safe_message() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
 
     async def scenario() -> grpc.aio.AioRpcError:
         ch = channel(f"127.0.0.1:{port}")

@@ -3,26 +3,32 @@
 ``add_servicer(server, module, service, history, resource_methods)`` registers ``module``'s (the
 generated ``*_pb2_grpc`` of a service's ``change_history_service.proto``) history service ``service``: ``ListChanges``,
 ``GetChange`` and each method in ``resource_methods`` (e.g. ``ListDraftChanges``: ListChanges whose
-``resource_id`` comes from the path).
+``resource_id`` comes from the path). With ``offload`` the reads run in a worker thread
+(``asyncio.to_thread``): the gateway's event loop carries every forwarded call, so its own history
+(``gateway.key_history``) must not block it on its key database; the backends read in the coroutine,
+which is faster for SQLite point reads (see DESIGN.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from . import convert
 from .service import DEFAULT_LIMIT, ChangeHistory
 
 
-def servicer_class(module: Any, service: str, resource_methods: tuple[str, ...]) -> type:
+def servicer_class(module: Any, service: str, resource_methods: tuple[str, ...], *, offload: bool = False) -> type:
     base = getattr(module, f"{service}Servicer")
 
     async def ListChanges(self, request, context):
         query = convert.query_from_proto(request)
-        page = self.history.list(query)
+        page = await asyncio.to_thread(self.history.list, query) if offload else self.history.list(query)
         return convert.page_to_proto(page, query.limit or DEFAULT_LIMIT)
 
     async def GetChange(self, request, context):
+        if offload:
+            return convert.record_to_proto(await asyncio.to_thread(self.history.get, request.id, request.project))
         return convert.record_to_proto(self.history.get(request.id, request.project))
 
     def __init__(self, history: ChangeHistory) -> None:

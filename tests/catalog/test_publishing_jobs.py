@@ -7,7 +7,6 @@ hold while a job waits.
 
 from __future__ import annotations
 
-import socket
 
 import grpc
 import pytest
@@ -21,14 +20,9 @@ from tests.catalog.gitrepos import GOOD_SPEC, make_repo, publish_and_wait, wait_
 from tests.catalog.test_drafts_rpc import Action, create, update
 from tests.harness import start_server
 from tests.rich import expect_error
+from bench.procs import free_port as closed_port
 
 ERROR = spb.CONNECTOR_REPORT_ENTRY_TYPE_ERROR
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def errors(draft: spb.ConnectorStaged, report: str = "publishing_report") -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from catalog_service.domain.model import EntryType, Repository
+from bench.procs import free_port
 from catalog_service.publishing.source import read_connector_source, shown_url
 from plugboard.settings import Settings
 from tests.catalog.gitrepos import git, make_repo
@@ -196,9 +197,7 @@ def test_file_urls_need_the_setting(tmp_path, settings):
 
 
 def test_credentials_in_the_url_never_reach_the_report(settings):
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()
     result = read(f"https://deploy:tok3n-s3cret@127.0.0.1:{port}/acme/x.git", "v1.0.0", settings)
     assert titles(result) == [("Error", "Git repository not reachable")]
     assert "tok3n-s3cret" not in repr(result) and "deploy" not in repr(result)

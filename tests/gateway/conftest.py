@@ -8,7 +8,6 @@ Channels to the gateway carry an API key: ``gateway.channel`` one of project ``a
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterable
 
@@ -24,15 +23,9 @@ from plugboard.settings import Settings
 from tests.catalog.gitrepos import PUBLISHING_SETTINGS
 from tests.gateway.doubles import Record, create_double
 from tests.harness import RunningServer, start_server
+from bench.procs import free_port as closed_port
 
 DEFAULT_DEADLINE = 7.0
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.catalog.gitrepos import shared_repo_url
+from bench.procs import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("sdk") / "commercetools_sdk_check.js"
@@ -40,12 +41,6 @@ def _sdk_or_skip() -> str:
             pytest.fail(missing)
         pytest.skip(missing)
     return node  # type: ignore[return-value]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _plugboard_up(data: Path) -> tuple[subprocess.Popen[str], str]:

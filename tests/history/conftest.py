@@ -3,7 +3,8 @@ PostgreSQL), shared by the tests of a module (starting three servers per test wo
 
 ``stack.catalog`` / ``certification`` / ``instances`` go through the gateway with a key of project
 ``acme`` (name ``history-test``); ``stack.direct_*`` call the backends as internal callers;
-``stack.records()`` reads every record of both services directly (no project filter).
+``stack.records()`` reads every record of both services directly (no project filter). The gateway's
+key store is on the same database (its API-key records: ``stack.key_changes``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway import keys as key_domain
 from gateway.key_store import KeyStore
 from plugboard.catalog.v1 import catalog_service_pb2_grpc, certification_service_pb2_grpc
 from plugboard.catalog.v1 import change_history_service_pb2_grpc as catalog_history
+from plugboard.gateway.v1 import key_change_history_service_pb2_grpc as key_history
 from plugboard.history.v1 import history_pb2 as hpb
 from plugboard.instance.v1 import change_history_service_pb2_grpc as instance_history
 from plugboard.instance.v1 import instance_service_pb2_grpc
@@ -51,6 +53,7 @@ class Stack:
         self.instances = instance_service_pb2_grpc.InstanceServiceStub(self.channel)
         self.catalog_changes = catalog_history.CatalogChangeHistoryServiceStub(self.channel)
         self.instance_changes = instance_history.InstanceChangeHistoryServiceStub(self.channel)
+        self.key_changes = key_history.KeyChangeHistoryServiceStub(self.channel)
         self.direct_catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.catalog_server.channel)
         self.direct_certification = certification_service_pb2_grpc.CertificationServiceStub(
             self.catalog_server.channel)
@@ -135,7 +138,7 @@ def stack(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     from gateway.server import create_server as create_gateway
     from instance_service.server import create_server as create_instance
 
-    settings = Settings(data_dir=tmp, catalog_database_url=url, instance_database_url=url,
+    settings = Settings(data_dir=tmp, catalog_database_url=url, instance_database_url=url, gateway_database_url=url,
                         deleting_stale_seconds=3600, pending_stale_seconds=3600, default_deadline_seconds=10.0,
                         grace_seconds=1.0, connection_test_allow_cidrs=("127.0.0.0/8",),
                         connection_test_timeout_seconds=2.0, version_check_seconds=0.0, **PUBLISHING_SETTINGS)

@@ -63,6 +63,9 @@ READ_ONLY = frozenset({
     "/plugboard.instance.v1.InstanceChangeHistoryService/ListChanges",
     "/plugboard.instance.v1.InstanceChangeHistoryService/ListInstanceChanges",
     "/plugboard.instance.v1.InstanceChangeHistoryService/GetChange",
+    # The gateway's own API-key history (keys change only through `plugboard keys`: tests/history/test_key_history.py).
+    "/plugboard.gateway.v1.KeyChangeHistoryService/ListChanges",
+    "/plugboard.gateway.v1.KeyChangeHistoryService/GetChange",
 })
 
 

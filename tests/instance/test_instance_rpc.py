@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from tests.harness import start_server
 from tests.instance.helpers import pending, publish
 from tests.instance.third_party import API_KEY, ThirdParty
 from tests.rich import expect_error, fields
+from bench.procs import free_port as _free_port
 
 SERVICE = "plugboard.instance.v1.InstanceService"
 
@@ -161,12 +161,6 @@ def test_deleting_connector_and_unknown_version_fail_precondition(instances, cat
     assert references(instances, connector_id) == 0
     catalog.CancelConnectorDeletion(cpb.CancelConnectorDeletionRequest(id=connector_id))
     assert create(instances, connector_id=connector_id).state == ipb.INSTANCE_STATE_READY
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_catalog_down_is_unavailable_and_leaves_nothing(instance_settings):

@@ -34,7 +34,7 @@ from plugboard.instance.v1 import instance_service_pb2 as ispb
 from plugboard.instance.v1 import instance_service_pb2_grpc as igrpc
 from tests.instance.helpers import publish
 from tests.ops.balancer import Nginx, nginx_binary
-from tests.reliability.procstack import pinned_process, stable_port
+from tests.reliability.procstack import pinned_process
 from tests.reliability.stack import (
     SEED_PLUGBOARD,
     SEED_SPEC,
@@ -79,7 +79,7 @@ class Scaled:
     def __init__(self, tmp_path, urls: dict[str, str]) -> None:
         self.urls = urls
         self.nginx_ports = {name: free_port() for name in ("catalog", "instance", "gateway")}
-        self.metrics = [stable_port(), stable_port()]
+        self.metrics = [free_port(), free_port()]
         common = {"PLUGBOARD_LOG_LEVEL": "INFO", "PLUGBOARD_GRACE_SECONDS": "1",
                   "PLUGBOARD_PENDING_STALE_SECONDS": "2", "PLUGBOARD_DELETING_STALE_SECONDS": "2",
                   "PLUGBOARD_CONNECTION_TEST_ALLOW_CIDRS": "127.0.0.0/8",

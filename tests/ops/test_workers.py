@@ -17,7 +17,7 @@ import pytest
 from plugboard.catalog.v1 import catalog_service_pb2 as cpb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from tests.ops.test_metrics import value
-from tests.reliability.procstack import stable_port
+from bench.procs import free_port
 from tests.reliability.stack import health_status, process_env
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -37,7 +37,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_workers_share_one_port_and_stop_together(tmp_path):
-    port, metrics = stable_port(), stable_port()
+    port, metrics = free_port(), free_port()
     env = {**os.environ, **process_env(tmp_path, "catalog", f"sqlite:///{tmp_path / 'catalog.db'}",
                                        PLUGBOARD_LOG_LEVEL="INFO", PLUGBOARD_GRACE_SECONDS="1",
                                        PLUGBOARD_CATALOG_PORT=str(port),

@@ -13,8 +13,6 @@ that they can be killed with SIGKILL and restarted at the same address while cli
 from __future__ import annotations
 
 import contextlib
-import random
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,29 +43,11 @@ def fast_channel(target: str) -> grpc.Channel:
     return grpc.insecure_channel(target, options=FAST_RECONNECT)
 
 
-def stable_port() -> int:
-    """A free port below the kernel's ephemeral range: while its server is down (killed), no outgoing
-    connection can take it as its source port, so the restart binds it again."""
-    try:
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(max(1024, low - 12000), low)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    return free_port()
-
-
 def pinned_process(component: str, env: dict[str, str], log_path: Path) -> ServerProcess:
-    """A ``ServerProcess`` that always binds the same port (``stable_port``)."""
+    """A ``ServerProcess`` that always binds the same port (``free_port``: below the kernel's ephemeral
+    range, so no outgoing connection takes it while its server is down)."""
     server = ServerProcess(component, env, log_path)
-    server.env[f"PLUGBOARD_{component.upper()}_PORT"] = str(stable_port())
+    server.env[f"PLUGBOARD_{component.upper()}_PORT"] = str(free_port())
     return server
 
 

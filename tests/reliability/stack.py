@@ -15,7 +15,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench.procs import free_port  # noqa: F401  (re-exported: the ports of the stacks built here)
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
@@ -39,12 +39,6 @@ from tests.instance.helpers import publish
 ROOT = Path(__file__).resolve().parents[2]
 TEST_KEYS = "rel-1:" + base64.b64encode(bytes(range(1, 33))).decode()
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------

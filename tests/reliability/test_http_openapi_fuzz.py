@@ -103,7 +103,8 @@ def test_the_openapi_document_lists_every_operation(facade):
     listed = {f"{op.method.upper()} {op.path}" for op in operations}
     assert {"POST /projects/{project}/installations", "GET /projects/{project}/installations",  # issue 16
             "GET /projects/{project}/installations/{id}", "DELETE /projects/{project}/installations/{id}",
-            "POST /projects/{project}/installations/{id}:update"} <= listed, sorted(listed)
+            "POST /projects/{project}/installations/{id}:update",
+            "GET /keys/changes", "GET /keys/changes/{id}"} <= listed, sorted(listed)  # the gateway's own
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
@@ -169,7 +170,7 @@ def test_a_json_body_that_is_not_an_object_is_400(stack, body):
 @pytest.mark.parametrize("query", ["offset=2147483648", "limit=99999999999"])
 def test_a_query_integer_out_of_range_is_400(stack, query):
     base = f"http://127.0.0.1:{stack.gateway.served.http_port}"
-    for path in ("/connectors/search", f"/connectors/nope/versions"):
+    for path in ("/connectors/search", "/connectors/nope/versions"):
         response = requests.get(f"{base}{path}?{query}", timeout=30,
                                 headers={"Authorization": f"Bearer {stack.gateway_key}"})
         assert response.status_code == 400, f"GET {path}?{query} -> {response.status_code}"

@@ -416,7 +416,7 @@ def private_repo_stack(request, tmp_path) -> Iterator[tuple[Stack, object, str]]
     run = uuid.uuid4().hex
     token = f"canary-repo-token-{run}"
     make_repo(tmp_path / "work", GOOD_FILES)
-    name = bare_copy(tmp_path / "work", tmp_path / "served", "private.git")
+    bare_copy(tmp_path / "work", tmp_path / "served", "private.git")
     server = serve_private_repos(tmp_path / "served", "deploy", token, tmp_path / "tls")
     try:
         for url in storage_url(request.param, tmp_path, request):

@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/gateway: do not edit."""

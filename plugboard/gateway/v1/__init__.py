@@ -1,0 +1,1 @@
+"""Generated from protos/plugboard/gateway/v1: do not edit."""
