@@ -41,7 +41,8 @@ LISTENING_REREAD_SECONDS = 30.0
 
 
 async def _reconcile(catalog: Catalog, settings: Settings) -> None:
-    """Revert connectors left DELETING by a delete that never finished (a crashed gateway)."""
+    """Revert connectors left DELETING, and clear drafts' deletion marks, left by a delete that never
+    finished (a crashed gateway)."""
     period = max(1.0, settings.deleting_stale_seconds / 4)
     while True:
         await asyncio.sleep(period)
@@ -51,7 +52,8 @@ async def _reconcile(catalog: Catalog, settings: Settings) -> None:
             _log.warning("reconciler: %s", exc.reason)
             continue
         if reverted:
-            _log.warning("reconciler: reverted %d stale DELETING connector(s) to ACTIVE", reverted)
+            _log.warning("reconciler: reverted %d stale deletion(s) (DELETING connectors to ACTIVE, "
+                         "draft deletion marks cleared)", reverted)
 
 
 async def create_server(settings: Settings, *, port: int | None = None,

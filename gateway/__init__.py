@@ -8,7 +8,8 @@ gateway by changing the address only.
   cardinalities, with the caller's metadata, deadline and cancellation; backend errors come back
   unchanged with their rich details.
 - ``gateway.routes``: which method is forwarded, which is internal (PERMISSION_DENIED here) and which the
-  gateway serves itself (``DeleteConnector``); builds the generic handlers of the three services.
+  gateway serves itself (``DeleteConnector``, ``DeleteConnectorStaged(ByKey)``: the deletion protocol);
+  builds the generic handlers of the three services.
 - ``gateway.deletion``: the deletion protocol of DESIGN.md, in plain Python over two small ports.
 - ``gateway.backends``: the long-lived channel per backend and the gRPC adapters of those ports.
 - ``gateway.keys`` / ``gateway.key_store`` / ``gateway.keys_cli``: API keys (256-bit secrets stored as

@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 
-from gateway.deletion import ConnectorRef, InstallationRef, InstanceRef, References
+from gateway.deletion import ConnectorRef, DraftTarget, InstallationRef, InstanceRef, References
 from plugboard.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from plugboard.instance.v1 import instance_service_pb2, instance_service_pb2_grpc
 from plugboard import identity
@@ -153,6 +153,24 @@ class GrpcCatalog:
         await _call(self._stub.CompleteConnectorDeletion,
                     catalog_service_pb2.CompleteConnectorDeletionRequest(id=connector_id),
                     self._scope, "catalog")
+
+    async def begin_draft_deletion(self, draft: DraftTarget) -> str:
+        marked = await _call(self._stub.BeginConnectorDeletion, catalog_service_pb2.BeginConnectorDeletionRequest(
+            staged=True, id=draft.id, key=draft.key, version=draft.version, project=draft.project),
+            self._scope, "catalog")
+        return str(marked.id)
+
+    async def cancel_draft_deletion(self, draft_id: str) -> None:
+        await _call(self._stub.CancelConnectorDeletion,
+                    catalog_service_pb2.CancelConnectorDeletionRequest(id=draft_id, staged=True),
+                    self._scope, "catalog", at_least=COMPENSATION_SECONDS)
+
+    async def complete_draft_deletion(self, draft_id: str) -> object:
+        """The deleted draft (a ``ConnectorStaged``)."""
+        response = await _call(self._stub.CompleteConnectorDeletion,
+                               catalog_service_pb2.CompleteConnectorDeletionRequest(id=draft_id, staged=True),
+                               self._scope, "catalog")
+        return response.connector_staged
 
 
 class GrpcInstances:

@@ -21,6 +21,15 @@ When the count cannot be had (instance service down), the connector is reverted 
 UNAVAILABLE: nothing was deleted. When the revert itself fails, the catalog's reconciler reverts a
 DELETING connector older than its bound, so the failure is only logged.
 
+A never-published draft (DeleteConnectorStaged, ``delete_draft``) goes through the same steps 1-3: its
+granted preview may have instances (VersionPolicy PREVIEW, whose connector id is the draft's id), created
+PENDING before they ask the catalog for the preview. Step 1 marks the draft as being deleted (the catalog
+checks the caller's version and the draft's rules, then a compare-and-swap), so the preview is refused
+from then on; the count, the revert and the refusal are the connector's. There is no step 0 (the mark is
+also where the caller's version and the draft's rules are checked). A draft of a published connector is
+refused at step 1 (``CONNECTOR_STAGED_ALREADY_PUBLISHED``): ``delete_connector`` deletes it with its
+connector, and a DELETING connector refuses its draft's preview too.
+
 Plain Python over two small ports (``CatalogPort``, ``InstancePort``); the gRPC adapters live in
 ``gateway.backends``. Errors are ``plugboard.errors``; errors from the ports pass through unchanged.
 """
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,6 +109,16 @@ class References:
 
 
 @dataclass(frozen=True)
+class DraftTarget:
+    """The draft a DeleteConnectorStaged(ByKey) names: id or key, the caller's version (0: any), project."""
+
+    id: str = ""
+    key: str = ""
+    version: int = 0
+    project: str = ""
+
+
+@dataclass(frozen=True)
 class DeletionResult:
     """The outcome of a delete that was not refused."""
 
@@ -122,6 +142,16 @@ class CatalogPort(Protocol):
 
     async def complete_deletion(self, connector_id: str) -> None:
         """Delete the DELETING connector, its versions and its draft."""
+
+    async def begin_draft_deletion(self, draft: DraftTarget) -> str:
+        """Mark the never-published draft as being deleted: its id (NotFound, Aborted on a stale version,
+        FailedPrecondition on the rules of deleting a draft or CONNECTOR_DELETING when already marked)."""
+
+    async def cancel_draft_deletion(self, draft_id: str) -> None:
+        """Clear the draft's mark; idempotent."""
+
+    async def complete_draft_deletion(self, draft_id: str) -> object:
+        """Delete the marked draft; the deleted draft, as the catalog answers it."""
 
 
 class InstancePort(Protocol):
@@ -164,24 +194,52 @@ async def delete_connector(
         raise has_instances(connector_id, refs, project)
 
     await catalog.begin_deletion(connector_id)
+    await _count_after_intent(instances, connector_id, project, limit,
+                              lambda: catalog.cancel_deletion(connector_id), "connector_delete")
+    await catalog.complete_deletion(connector_id)
+    return DeletionResult(deleted=True, dry_run=False, referencing_instance_count=0)
+
+
+async def delete_draft(
+    catalog: CatalogPort,
+    instances: InstancePort,
+    draft: DraftTarget,
+    *,
+    limit: int = REFERENCE_LIMIT,
+) -> object:
+    """Run the protocol for a never-published draft; the deleted draft, or raise the refusal (the same
+    ``CONNECTOR_HAS_INSTANCES`` as a connector's, naming its preview's instances)."""
+    if not draft.id.strip() and not draft.key.strip():
+        raise InvalidArgument.single("id", "is required")
+    draft_id = await catalog.begin_draft_deletion(draft)
+    cancel = lambda: catalog.cancel_draft_deletion(draft_id)  # noqa: E731
+    await _count_after_intent(instances, draft_id, draft.project, limit, cancel, "draft_delete")
+    try:
+        return await catalog.complete_draft_deletion(draft_id)
+    except FailedPrecondition:  # the draft changed since it was marked (a publish request): unmark it
+        await _revert(cancel, draft_id)
+        raise
+
+
+async def _count_after_intent(instances: InstancePort, connector_id: str, project: str, limit: int,
+                              cancel: Callable[[], Awaitable[None]], operation: str) -> None:
+    """Steps 2 and 3 once the intent is written: count (PENDING included); any, or no count: ``cancel``
+    (the revert) and raise the refusal (or UNAVAILABLE); none: return, for the caller to delete."""
     try:
         refs = await instances.count_references(connector_id, limit)
     except asyncio.CancelledError:
-        await _revert(catalog, connector_id)
+        await _revert(cancel, connector_id)
         raise
     except DeadlineExceeded:
-        await _revert(catalog, connector_id)
+        await _revert(cancel, connector_id)
         raise
     except PlugboardError as exc:
-        await _revert(catalog, connector_id)
+        await _revert(cancel, connector_id)
         raise _count_unavailable(connector_id) from exc
 
     if refs.any:
-        await _revert(catalog, connector_id)
-        raise has_instances(connector_id, refs, project)
-
-    await catalog.complete_deletion(connector_id)
-    return DeletionResult(deleted=True, dry_run=False, referencing_instance_count=0)
+        await _revert(cancel, connector_id)
+        raise has_instances(connector_id, refs, project, operation=operation)
 
 
 async def _count(instances: InstancePort, connector_id: str, limit: int) -> References:
@@ -221,14 +279,16 @@ def has_installations(connector_id: str, refs: References, project: str) -> Fail
     )
 
 
-def has_instances(connector_id: str, refs: References, project: str = "") -> FailedPrecondition:
+def has_instances(connector_id: str, refs: References, project: str = "", *,
+                  operation: str = "connector_delete") -> FailedPrecondition:
     """The refusal naming the referencing instances (up to the count's limit) and the total; without
-    instances, the installations (``has_installations``)."""
+    instances, the installations (``has_installations``). ``operation`` names the refused delete in the
+    refusals metric (``draft_delete`` for a draft)."""
     if refs.total == 0 and refs.installation_total > 0:
         return has_installations(connector_id, refs, project)
     count = refs.total
     noun = "instance" if count == 1 else "instances"
-    signals.refused("connector_delete", "CONNECTOR_HAS_INSTANCES")
+    signals.refused(operation, "CONNECTOR_HAS_INSTANCES")
     return FailedPrecondition(
         [
             PreconditionViolation(
@@ -254,9 +314,9 @@ def _names(instances, count: int) -> str:
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
-async def _revert(catalog: CatalogPort, connector_id: str) -> None:
-    """DELETING -> ACTIVE, even when the caller has gone away; a failure is logged, not raised."""
-    revert = asyncio.ensure_future(catalog.cancel_deletion(connector_id))
+async def _revert(cancel: Callable[[], Awaitable[None]], connector_id: str) -> None:
+    """DELETING -> ACTIVE (``cancel``), even when the caller has gone away; a failure is logged, not raised."""
+    revert = asyncio.ensure_future(cancel())
     try:
         await asyncio.shield(revert)
     except asyncio.CancelledError:

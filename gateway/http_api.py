@@ -3,8 +3,8 @@
 Routes come from the ``google.api.http`` annotations (``gateway.http_rules``); every route runs the same
 admission as gRPC (API key as ``Authorization: Bearer <key>`` or ``X-API-Key``, scope, project, the
 tenant's slot from ``gateway.quotas``) and the same backend call, with the default deadline.
-``DeleteConnector`` runs the deletion protocol; the services the gateway serves itself (the API-key
-history) are answered in the process (``local_calls``).
+``DeleteConnector`` and the draft deletes (``DeleteConnectorStaged(ByKey)``) run the deletion protocol;
+the services the gateway serves itself (the API-key history) are answered in the process (``local_calls``).
 
 A request is authorized (key and scope) and given its tenant's slot before its body is read: a caller
 without a valid key is refused without the body being read at all. A body is read within
@@ -45,7 +45,7 @@ from gateway.key_history import LocalCall
 from gateway.keys import Principal
 from gateway.openapi import build_document
 from gateway.policy import MethodRule
-from gateway.routes import DELETE_CONNECTOR, DeleteConnectorHandler
+from gateway.routes import PROTOCOL_METHODS, DeleteConnectorHandler
 from plugboard.errors import (
     DeadlineExceeded,
     Internal,
@@ -191,7 +191,7 @@ class HttpFacade:
         metadata = forwardable_metadata(
             [(name, request.headers[name]) for name in FORWARDED_HEADERS if name in request.headers]
         ) + principal.identity
-        if rule.path == DELETE_CONNECTOR:
+        if rule.path in PROTOCOL_METHODS:
             try:
                 response = await self.delete.run(message, CallScope(metadata, deadline - time.monotonic()))
             except PlugboardError as err:

@@ -6,7 +6,8 @@ Every method listed in the service descriptors gets a handler (``gateway.policy`
   reference count) answer PERMISSION_DENIED with reason ``INTERNAL_METHOD``: only services on the
   trusted network call them, directly on the backend;
 - ``CatalogService.DeleteConnector`` runs the deletion protocol here (``gateway.deletion``), because the
-  catalog alone cannot see instances;
+  catalog alone cannot see instances; so do ``DeleteConnectorStaged`` and ``DeleteConnectorStagedByKey``
+  (a draft's preview may have instances);
 - everything else is forwarded as raw bytes to its backend (``gateway.forwarding``), but for the
   services the gateway serves itself (backend ``LOCAL``: the API-key history, ``gateway.key_history``),
   whose handlers ``gateway.server`` adds.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
@@ -34,6 +36,7 @@ from plugboard.catalog.v1 import (
     catalog_service_pb2_grpc,
     certification_service_pb2,
     connector_pb2,
+    connector_staged_pb2,
 )
 from plugboard.errors import InvalidArgument, PlugboardError
 from plugboard.instance.v1 import change_history_service_pb2 as instance_history_pb2
@@ -65,6 +68,14 @@ BACKEND_OF: dict[str, str] = {
 }
 INTERNAL_METHODS = frozenset(path for path, rule in RULES.items() if rule.internal)
 DELETE_CONNECTOR = "/plugboard.catalog.v1.CatalogService/DeleteConnector"
+DELETE_STAGED = "/plugboard.catalog.v1.CatalogService/DeleteConnectorStaged"
+DELETE_STAGED_BY_KEY = "/plugboard.catalog.v1.CatalogService/DeleteConnectorStagedByKey"
+# The methods whose calls run the deletion protocol, and their request messages.
+PROTOCOL_METHODS: dict[str, type] = {
+    DELETE_CONNECTOR: catalog_service_pb2.DeleteConnectorRequest,
+    DELETE_STAGED: catalog_service_pb2.DeleteConnectorStagedRequest,
+    DELETE_STAGED_BY_KEY: catalog_service_pb2.DeleteConnectorStagedByKeyRequest,
+}
 
 
 def internal_method_handler(method: MethodDescriptor) -> grpc.RpcMethodHandler:
@@ -80,7 +91,8 @@ def internal_method_handler(method: MethodDescriptor) -> grpc.RpcMethodHandler:
 
 @dataclass
 class DeleteConnectorHandler:
-    """``CatalogService.DeleteConnector``: the deletion protocol over the two backends."""
+    """``CatalogService.DeleteConnector`` and the draft deletes: the deletion protocol over the two
+    backends."""
 
     catalog: Backend
     instance: Backend
@@ -91,32 +103,34 @@ class DeleteConnectorHandler:
         self._catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.catalog.channel)
         self._instances = instance_service_pb2_grpc.InstanceServiceStub(self.instance.channel)
 
-    async def run(self, request: catalog_service_pb2.DeleteConnectorRequest, scope: CallScope
-                  ) -> catalog_service_pb2.DeleteConnectorResponse:
-        """The protocol for an admitted request (gRPC and HTTP alike)."""
-        result = await deletion.delete_connector(
-            GrpcCatalog(self._catalog, scope),
-            GrpcInstances(self._instances, scope),
-            request.id,
-            project=request.project,
-            dry_run=request.dry_run,
-        )
-        return to_response(result)
+    async def run(self, request: Any, scope: CallScope) -> Any:
+        """The protocol for an admitted request (gRPC and HTTP alike): a ``DeleteConnectorRequest``
+        answers a ``DeleteConnectorResponse``, a draft delete the deleted ``ConnectorStaged``."""
+        catalog, instances = GrpcCatalog(self._catalog, scope), GrpcInstances(self._instances, scope)
+        if isinstance(request, catalog_service_pb2.DeleteConnectorRequest):
+            return to_response(await deletion.delete_connector(
+                catalog, instances, request.id, project=request.project, dry_run=request.dry_run))
+        target = deletion.DraftTarget(id=getattr(request, "id", ""), key=getattr(request, "key", ""),
+                                      version=request.version, project=request.project)
+        if isinstance(request, catalog_service_pb2.DeleteConnectorStagedByKeyRequest) and not target.key:
+            raise InvalidArgument.single("key", "is required")
+        return await deletion.delete_draft(catalog, instances, target)
 
-    async def handle(self, request: bytes, context: grpc.aio.ServicerContext
-                     ) -> catalog_service_pb2.DeleteConnectorResponse:
+    async def handle(self, path: str, request: bytes, context: grpc.aio.ServicerContext) -> Any:
         try:
             metadata, credential = split_metadata(context.invocation_metadata())
             slot = UNLIMITED
             if self.guard is not None:
-                admission = await self.guard(DELETE_CONNECTOR, request, credential)
+                admission = await self.guard(path, request, credential)
                 request, slot = admission.request, admission.slot
                 metadata += admission.identity
             try:
+                request_class = PROTOCOL_METHODS[path]
                 try:
-                    message = catalog_service_pb2.DeleteConnectorRequest.FromString(request)
+                    message = request_class.FromString(request)
                 except Exception:
-                    raise InvalidArgument.single("", "the request is not a valid DeleteConnectorRequest") from None
+                    raise InvalidArgument.single(
+                        "", f"the request is not a valid {request_class.__name__}") from None
                 remaining = context.time_remaining()
                 return await self.run(message, CallScope(
                     metadata, self.default_deadline if remaining is None else remaining))
@@ -125,11 +139,14 @@ class DeleteConnectorHandler:
         except PlugboardError as err:
             await abort_with_error(context, err)
 
-    def method_handler(self) -> grpc.RpcMethodHandler:
-        return grpc.unary_unary_rpc_method_handler(
-            self.handle,
-            response_serializer=catalog_service_pb2.DeleteConnectorResponse.SerializeToString,
-        )
+    def method_handler(self, path: str = DELETE_CONNECTOR) -> grpc.RpcMethodHandler:
+        response = (catalog_service_pb2.DeleteConnectorResponse if path == DELETE_CONNECTOR
+                    else connector_staged_pb2.ConnectorStaged)
+
+        async def behaviour(request: bytes, context: grpc.aio.ServicerContext) -> Any:
+            return await self.handle(path, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(behaviour, response_serializer=response.SerializeToString)
 
 
 def to_response(result: deletion.DeletionResult) -> catalog_service_pb2.DeleteConnectorResponse:
@@ -164,8 +181,8 @@ def build_handlers(
             path = method_path(method)
             if path in INTERNAL_METHODS:
                 methods[method.name] = internal_method_handler(method)
-            elif path == DELETE_CONNECTOR:
-                methods[method.name] = delete.method_handler()
+            elif path in PROTOCOL_METHODS:
+                methods[method.name] = delete.method_handler(path)
             else:
                 methods[method.name] = forwarding_handler(
                     backends[backend_name], method, default_deadline=default_deadline, guard=guard)

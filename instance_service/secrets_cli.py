@@ -1,7 +1,14 @@
-"""``plugboard secrets rotate``: re-encrypt every secret variable under the newest configured key.
+"""``plugboard secrets rotate``: re-encrypt every secret under the newest configured key.
+
+Both services seal secrets with the one keyring of ``PLUGBOARD_SECRET_KEYS`` (``plugboard.secrets``): the
+instance service its secret variables, the catalog its drafts' repository credentials. An old key can go
+only once both are under the newest, so the command rotates both by default (``--service all``), the
+instance database first, then the catalog's (``catalog_service.secrets_rotate``, which reads and writes
+the catalog's database only); ``--service instance`` or ``--service catalog`` rotates one. A SQLite
+catalog database that does not exist (a host running the instance service alone) is skipped.
 
 Rotation, step by step: add a new key at the END of ``PLUGBOARD_SECRET_KEYS`` (or of the key file) and
-restart the instance servers (they now encrypt new values with it and still read the old ones); run
+restart the servers (they now encrypt new values with it and still read the old ones); run
 ``plugboard secrets rotate``; then remove the old key.
 
 The command works in batches (``--batch-size``, default 200) ordered by variable id, one transaction
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import peewee
@@ -31,19 +38,12 @@ from plugboard.storage.migrations import migrate
 
 from .domain.secrets import Keyring, SecretDecryptionError, SecretKeyError, variable_aad
 from .storage.migrations import COMPONENT, MIGRATIONS
-from .domain.changes import INSTANCE, SECRETS_ROTATE
+from plugboard.secrets import SECRETS_ROTATE, RotationReport
+
+from .domain.changes import INSTANCE
 from .storage.models import ChangeRow, InstanceRow, VariableRow, database_proxy
 
 DEFAULT_BATCH_SIZE = 200
-
-
-@dataclass
-class RotationReport:
-    scanned: int = 0
-    rotated: int = 0
-    current: int = 0
-    changed_meanwhile: int = 0
-    failed: int = 0
 
 
 def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -117,6 +117,42 @@ def rotate_secrets(db: peewee.Database, keyring: Keyring, *, batch_size: int = D
     return report
 
 
+def _missing_sqlite(url: str) -> str:
+    """The path of a SQLite database URL whose file does not exist; "" otherwise."""
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    return path if path and path != ":memory:" and not Path(path).exists() else ""
+
+
+def rotate_catalog(settings, keyring: Keyring, batch_size: int) -> int:  # type: ignore[no-untyped-def]
+    """The catalog's repository credentials; how many could not be decrypted."""
+    from catalog_service.secrets_rotate import rotate_repository_credentials
+    from catalog_service.storage import COMPONENT as CATALOG, MIGRATIONS as CATALOG_MIGRATIONS
+
+    missing = _missing_sqlite(settings.catalog_database_url)
+    if missing:
+        print(f"no catalog database at {missing}: no repository credentials to re-seal", flush=True)
+        return 0
+    db = open_database(settings.catalog_database_url)
+    try:
+        migrate(db, CATALOG, CATALOG_MIGRATIONS)
+        print(f"re-sealing repository credentials under key {keyring.primary_key_id}", flush=True)
+        return rotate_repository_credentials(db, keyring, batch_size=batch_size).failed
+    finally:
+        db.close()
+
+
+def rotate_instances(settings, keyring: Keyring, batch_size: int) -> int:  # type: ignore[no-untyped-def]
+    """The instance service's secret variables; how many could not be decrypted."""
+    db = open_database(settings.instance_database_url)
+    try:
+        migrate(db, COMPONENT, MIGRATIONS)
+        print(f"re-encrypting secrets under key {keyring.primary_key_id} (configured: "
+              f"{', '.join(keyring.key_ids)})", flush=True)
+        return rotate_secrets(db, keyring, batch_size=batch_size).failed
+    finally:
+        db.close()
+
+
 def cmd_rotate(args: argparse.Namespace) -> int:
     from plugboard.settings import Settings, SettingsError
 
@@ -129,16 +165,13 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         print("plugboard: --batch-size must be 1 or more", file=sys.stderr, flush=True)
         return 2
-    db = open_database(settings.instance_database_url)
-    try:
-        migrate(db, COMPONENT, MIGRATIONS)
-        print(f"re-encrypting secrets under key {keyring.primary_key_id} (configured: "
-              f"{', '.join(keyring.key_ids)})", flush=True)
-        report = rotate_secrets(db, keyring, batch_size=args.batch_size)
-    finally:
-        db.close()
-    if report.failed:
-        print(f"plugboard: {report.failed} secret(s) are under a key that is not configured; add it back "
+    failed, service = 0, getattr(args, "service", "all")
+    if service in ("all", "instance"):
+        failed += rotate_instances(settings, keyring, args.batch_size)
+    if service in ("all", "catalog"):
+        failed += rotate_catalog(settings, keyring, args.batch_size)
+    if failed:
+        print(f"plugboard: {failed} secret(s) are under a key that is not configured; add it back "
               "(before the newest) and run again", file=sys.stderr, flush=True)
         return 1
     return 0
@@ -146,10 +179,13 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``plugboard secrets rotate`` on the ``plugboard`` command's subparsers."""
-    parser = subparsers.add_parser("secrets", help="manage the instance service's encrypted secrets")
+    parser = subparsers.add_parser("secrets", help="manage the services' encrypted secrets")
     actions = parser.add_subparsers(dest="secrets_command", required=True, metavar="ACTION")
     rotate = actions.add_parser(
-        "rotate", help="re-encrypt every secret under the newest configured key (idempotent, batched)")
+        "rotate", help="re-encrypt every secret (instance variables, catalog repository credentials) under "
+                       "the newest configured key (idempotent, batched)")
+    rotate.add_argument("--service", choices=("all", "instance", "catalog"), default="all",
+                        help="whose secrets: both services' (default), or one")
     rotate.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                         help=f"secrets per transaction (default {DEFAULT_BATCH_SIZE})")
     rotate.set_defaults(func=cmd_rotate)

@@ -41,12 +41,26 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+# The system actor of ``plugboard secrets rotate``'s change records, in both services.
+SECRETS_ROTATE = "secrets-rotate"
 NONCE_BYTES = 12
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _ENCRYPTION_INFO = b"plugboard/instance/secret-encryption/v1"
 _FINGERPRINT_INFO = b"plugboard/instance/secret-fingerprint/v1"
 
+
+
+@dataclass
+class RotationReport:
+    """What a ``plugboard secrets rotate`` run did in one service: secrets read, re-encrypted, already
+    under the newest key, changed by a running server meanwhile (left alone), not decryptable."""
+
+    scanned: int = 0
+    rotated: int = 0
+    current: int = 0
+    changed_meanwhile: int = 0
+    failed: int = 0
 
 class SecretKeyError(ValueError):
     """The configured keys (setting or key file) cannot be used; the process must not start."""

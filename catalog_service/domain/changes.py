@@ -9,13 +9,12 @@ once) and ``connector`` (lifecycle and deletion). Each record belongs to the dra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from plugboard import history
 from plugboard.history import Author, Change, Record, RecordType
+from plugboard.history.values import camel, camel_fields, plain
 
 from . import actions as a
 from .model import Connector, Draft, PublishedVersion
@@ -30,42 +29,17 @@ DELETION_RECONCILER = "deletion-reconciler"
 JOB_REQUESTS = {"publish": PUBLISHING_JOB, "updatePreviewable": PREVIEW_JOB}
 
 
-def camel(name: str) -> str:
-    """``set_creator_email`` -> ``setCreatorEmail``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def _get(target: Any, attribute: str) -> Any:
     for part in attribute.split("."):
         target = getattr(target, part)
     return target
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as JSON holds it: tuples as lists, enums by value, dataclasses (a media link, a support
-    contact) as objects with camelCase names."""
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {camel(f.name): _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    """A dataclass's fields with camelCase names (the records' JSON)."""
-    return {camel(name): item for name, item in asdict(value).items()}
-
-
 def summary(draft: Draft) -> dict[str, Any]:
     """A draft's own fields, as the created/deleted record carries them."""
     return {"key": draft.key, "name": draft.name, "description": draft.description,
-            "integrationTypes": list(draft.integration_types), "repository": _fields(draft.repository),
-            "creator": _fields(draft.creator), "supportedRegions": list(draft.supported_regions),
+            "integrationTypes": list(draft.integration_types), "repository": camel_fields(draft.repository),
+            "creator": camel_fields(draft.creator), "supportedRegions": list(draft.supported_regions),
             "privateProjects": list(draft.private_projects), "documentationUrl": draft.documentation_url}
 
 
@@ -76,9 +50,9 @@ def action_change(name: str, action: a.Action, before: Draft, after: Draft) -> C
         case a.SetField():
             targets = [field.target for field, _ in action.assignments()]
             if len(targets) == 1:
-                return Change(change, _plain(_get(before, targets[0])), _plain(_get(after, targets[0])))
-            return Change(change, {t: _plain(_get(before, t)) for t in targets},
-                          {t: _plain(_get(after, t)) for t in targets})
+                return Change(change, plain(_get(before, targets[0])), plain(_get(after, targets[0])))
+            return Change(change, {t: plain(_get(before, t)) for t in targets},
+                          {t: plain(_get(after, t)) for t in targets})
         case a.AddPrivateProject() | a.RemovePrivateProject():
             return Change(change, list(before.private_projects), list(after.private_projects))
         case a.UpdatePreviewable():
@@ -141,7 +115,7 @@ def version_created(draft: Draft, version: PublishedVersion, *, author: Author |
                           project=draft.creator_project, type=RecordType.CREATED,
                           changes=[Change("publishVersion", None, {
                               "number": version.number, "draftVersion": version.draft_version,
-                              "certified": version.certified, "repository": _fields(version.repository)})],
+                              "certified": version.certified, "repository": camel_fields(version.repository)})],
                           version=version.number, author=author, at=version.published_at)
 
 

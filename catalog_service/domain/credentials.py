@@ -88,6 +88,24 @@ class CredentialVault:
         sealed = self.keyring.encrypt(credentials.encoded(), bound_aad(_AAD_LABEL, draft_id))
         return RepositoryCredentials(type=credentials.type, fingerprint=fingerprint, sealed=sealed)
 
+    def needs_rotation(self, stored: RepositoryCredentials) -> bool:
+        """The credentials are sealed under another key than the newest."""
+        return Keyring.key_id_of(stored.sealed) != self.keyring.primary_key_id
+
+    def reseal(self, draft_id: str, stored: RepositoryCredentials) -> RepositoryCredentials:
+        """The same credentials sealed under the newest key, their fingerprint computed with it (so that
+        fingerprints stay comparable once the old key is gone); CredentialsUnreadable when they cannot be
+        opened. The plaintext lives only in this call."""
+        aad = bound_aad(_AAD_LABEL, draft_id)
+        try:
+            text = self.keyring.decrypt(stored.sealed, aad)
+        except SecretDecryptionError as exc:
+            raise CredentialsUnreadable(str(exc)) from None
+        resealed = RepositoryCredentials(type=stored.type, fingerprint=self.keyring.fingerprint(text),
+                                         sealed=self.keyring.encrypt(text, aad))
+        del text
+        return resealed
+
     def open(self, draft_id: str, stored: RepositoryCredentials) -> GitCredentials:
         try:
             credentials = GitCredentials.decoded(self.keyring.decrypt(stored.sealed, bound_aad(_AAD_LABEL, draft_id)))

@@ -76,8 +76,22 @@ class CatalogStore(JobStore, Protocol):
         ConcurrentModification when not, NotFound when it is gone."""
         ...
 
-    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None) -> bool:
-        """Delete the draft and its jobs while its stored version is ``expected_version``; False when not."""
+    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None, *,
+                     marked: bool = False) -> bool:
+        """Delete the draft and its jobs while its stored version is ``expected_version`` (and, with
+        ``marked``, it is marked as being deleted; without, it is not); False when not."""
+        ...
+
+    def begin_draft_deletion(self, draft_id: str, expected_version: int, now: datetime) -> bool:
+        """Mark the unmarked draft at ``expected_version`` as being deleted; whether it changed."""
+        ...
+
+    def cancel_draft_deletion(self, draft_id: str) -> bool:
+        """Clear the draft's mark; NotFound when the draft is gone."""
+        ...
+
+    def deletion_under_way(self, draft_id: str) -> bool:
+        """The draft is marked as being deleted, or its published connector is DELETING."""
         ...
 
     def query_drafts(self, *, limit: int, offset: int, sorts: Sequence[str], is_private: bool | None,
@@ -200,21 +214,76 @@ class Catalog:
 
     def delete_draft(self, *, draft_id: str = "", key: str = "", version: int, project: str) -> Draft:
         """Delete a draft (by id, or by key) that was never published and runs no job; ``version`` 0 means
-        any version."""
+        any version. This is the catalog's own DeleteConnectorStaged: it cannot see instances, so a draft
+        that was ever granted a preview (whose instances may exist) is refused with
+        ``DELETE_REQUIRES_REFERENCE_CHECK``; the gateway deletes those with the deletion protocol
+        (``begin_draft_deletion``, a count, ``complete_draft_deletion``)."""
         for _ in range(DELETE_ATTEMPTS):  # changed between the read and the delete: check the rules again
-            draft = self.get_draft(draft_id=draft_id, key=key, project=project)
-            if version:
-                drafts.check_version(draft, version)
-            try:
-                drafts.check_deletable(draft)
-            except PlugboardError as refusal:
-                signals.refused("draft_delete", refusal.reason)
-                raise
+            draft = self._deletable(draft_id, key, version, project)
+            if draft.preview is not None or draft.preview_number:
+                raise FailedPrecondition.single(
+                    "DELETE_REQUIRES_REFERENCE_CHECK", f"connectors/drafts/{draft.id}",
+                    "the draft's preview may have instances, which the catalog cannot see: delete the draft "
+                    "through the gateway, which checks references")
             if self.store.delete_draft(draft.id, draft.version, changes.draft_deleted(draft)):
                 self.on_draft_changed(draft.id)
                 return draft
+            self._refuse_if_marked(draft.id)
         raise ConcurrentModification(expected_version=draft.version,
                                      current_version=self.store.get_draft(draft.id).version)
+
+    def _deletable(self, draft_id: str, key: str, version: int, project: str) -> Draft:
+        """The draft, checked against the caller's version and the rules of deleting a draft."""
+        draft = self.get_draft(draft_id=draft_id, key=key, project=project)
+        if version:
+            drafts.check_version(draft, version)
+        try:
+            drafts.check_deletable(draft)
+        except PlugboardError as refusal:
+            signals.refused("draft_delete", refusal.reason)
+            raise
+        return draft
+
+    def _refuse_if_marked(self, draft_id: str) -> None:
+        if self.store.deletion_under_way(draft_id):
+            raise FailedPrecondition.single(
+                "CONNECTOR_DELETING", f"connectors/drafts/{draft_id}", "another delete of this draft is under way")
+
+    # --- the deletion protocol for a never-published draft (its preview's instances) -------------
+
+    def begin_draft_deletion(self, *, draft_id: str = "", key: str = "", version: int, project: str) -> Draft:
+        """Step 1 for a draft: the rules of ``delete_draft``, then the draft is marked as being deleted
+        (compare-and-swap on its version), so ``check_usable(preview=True)`` refuses its preview from now
+        on. The mark is no change of the draft (no version, no change record): the delete writes the one."""
+        for _ in range(DELETE_ATTEMPTS):
+            draft = self._deletable(draft_id, key, version, project)
+            if self.store.begin_draft_deletion(draft.id, draft.version, self.clock()):
+                return draft
+            self._refuse_if_marked(draft.id)
+        raise ConcurrentModification(expected_version=draft.version,
+                                     current_version=self.store.get_draft(draft.id).version)
+
+    def cancel_draft_deletion(self, draft_id: str) -> None:
+        """Revert: the mark goes; idempotent on an unmarked draft."""
+        require(draft_id, "id")
+        self.store.cancel_draft_deletion(draft_id)
+
+    def complete_draft_deletion(self, draft_id: str) -> Draft:
+        """Step 3 for a draft: delete the marked draft with its change record. A draft changed since it was
+        marked is checked again (a publish request made meanwhile refuses the delete)."""
+        require(draft_id, "id")
+        for _ in range(DELETE_ATTEMPTS):
+            draft = self.store.get_draft(draft_id)
+            drafts.check_deletable(draft)
+            if self.store.delete_draft(draft.id, draft.version, changes.draft_deleted(draft), marked=True):
+                self.on_draft_changed(draft.id)
+                return draft
+            if not self.store.deletion_under_way(draft.id):
+                raise FailedPrecondition.single(
+                    "CONNECTOR_NOT_DELETING", f"connectors/drafts/{draft_id}",
+                    "the draft is not being deleted; begin the deletion first")
+        raise ConcurrentModification(expected_version=draft.version,
+                                     current_version=self.store.get_draft(draft_id).version)
 
     # --- published connectors -----------------------------------------------------------------
 
@@ -356,6 +425,9 @@ class Catalog:
         if not (is_creator(project, draft.creator_project) or project_in(project, draft.private_projects)):
             raise NotFound("ConnectorPreview", connector_id or key)
         subject = f"connectors/drafts/{draft.id}/preview"
+        if self.store.deletion_under_way(draft.id):  # the deletion protocol's intent, read after the instance's
+            raise FailedPrecondition.single(
+                "CONNECTOR_DELETING", subject, "the draft (or its connector) is being deleted")
         current = draft.preview
         # isPreviewable true: "ConnectorStaged can be used in a Deployment"; a pending request keeps the
         # granted preview usable until the new one supersedes it.

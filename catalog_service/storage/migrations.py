@@ -228,6 +228,13 @@ def _v8_draft_notifications(db: peewee.Database) -> None:
             db.execute_sql(statement)
 
 
+def _v9_draft_deletion(db: peewee.Database) -> None:
+    """When a draft's delete began (the deletion protocol's mark on a never-published draft). A database
+    whose migration 1 was the models' ``create_tables`` of a later day has the column already."""
+    if not any(column.name == "deleting_since" for column in db.get_columns("connector_staged")):
+        _run(db, ['ALTER TABLE "connector_staged" ADD COLUMN "deleting_since" {timestamp}'])
+
+
 MIGRATIONS = [
     Migration(1, "create catalog tables", _v1_schema),
     Migration(2, "publishing jobs and certification submission time", _v2_publishing_jobs),
@@ -236,4 +243,5 @@ MIGRATIONS = [
     Migration(5, "repository credentials out of repository URLs", _v5_repository_credentials),
     Migration(7, "change history records", lambda db: create_table_v1(db, "catalog_change")),
     Migration(8, "draft change notifications", _v8_draft_notifications),
+    Migration(9, "draft deletion mark", _v9_draft_deletion),
 ]

@@ -39,6 +39,9 @@ class DraftRow(BaseModel):
     body = peewee.TextField()
     # The repository credentials, sealed (codec.credentials_column: type, fingerprint, ciphertext); NULL: none.
     repository_credentials = peewee.TextField(null=True)
+    # When the gateway's deletion protocol marked the never-published draft as being deleted (its preview
+    # is refused from then on); NULL: not being deleted. Not part of the draft (never written by a save).
+    deleting_since = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "connector_staged"

@@ -147,11 +147,16 @@ class CatalogStore:
                 (ConnectorRow.id == draft.id) & (ConnectorRow.listed != draft.already_listed)
             ).execute()
 
-    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None) -> bool:
+    def delete_draft(self, draft_id: str, expected_version: int, record: Record | None = None, *,
+                     marked: bool = False) -> bool:
         """Delete the draft and its jobs if its stored version is still ``expected_version`` (with its
-        change record); False (nothing written) when not."""
+        change record); False (nothing written) when not. ``marked``: only a draft the deletion protocol
+        marked (``begin_draft_deletion``); otherwise only an unmarked one (a direct delete never races the
+        protocol)."""
+        mark = DraftRow.deleting_since.is_null(not marked)
         with translate_errors(), self.db.atomic():
-            deleted = DraftRow.delete().where((DraftRow.id == draft_id) & (DraftRow.version == expected_version))
+            deleted = DraftRow.delete().where(
+                (DraftRow.id == draft_id) & (DraftRow.version == expected_version) & mark)
             if deleted.execute() != 1:
                 return False
             jobs.delete_jobs(draft_id)
@@ -388,6 +393,31 @@ class CatalogStore:
         self._listing.changed()
         return connector, versions
 
+    def begin_draft_deletion(self, draft_id: str, expected_version: int, now: datetime) -> bool:
+        """Mark an unmarked draft at ``expected_version`` as being deleted (compare-and-swap); whether it
+        changed. The draft's version and body stay as they were: the mark is the protocol's, not a change."""
+        with translate_errors():
+            return DraftRow.update(deleting_since=codec.naive_utc(now)).where(
+                (DraftRow.id == draft_id) & (DraftRow.version == expected_version)
+                & DraftRow.deleting_since.is_null()).execute() == 1
+
+    def cancel_draft_deletion(self, draft_id: str) -> bool:
+        """Clear the draft's mark; whether there was one (NotFound when the draft is gone)."""
+        with translate_errors():
+            changed = DraftRow.update(deleting_since=None).where(
+                (DraftRow.id == draft_id) & DraftRow.deleting_since.is_null(False)).execute()
+            if not changed:
+                self.get_draft(draft_id)
+            return bool(changed)
+
+    def deletion_under_way(self, draft_id: str) -> bool:
+        """The draft is marked as being deleted, or its published connector is DELETING."""
+        with translate_errors():
+            marked = DraftRow.select(DraftRow.id).where(
+                (DraftRow.id == draft_id) & DraftRow.deleting_since.is_null(False)).exists()
+            return marked or ConnectorRow.select(ConnectorRow.id).where(
+                (ConnectorRow.id == draft_id) & (ConnectorRow.lifecycle == Lifecycle.DELETING.value)).exists()
+
     def revert_stale_deletions(self, older_than: datetime,
                                record: Callable[[Connector], Record] | None = None) -> int:
         """Reconciler: DELETING connectors whose delete started before ``older_than`` go back to ACTIVE
@@ -395,9 +425,12 @@ class CatalogStore:
         stale = ((ConnectorRow.lifecycle == Lifecycle.DELETING.value)
                  & (ConnectorRow.lifecycle_changed_at < codec.naive_utc(older_than)))
         with translate_errors(), self.db.atomic():
+            # Marked drafts (never published): the mark goes, with no record (it never was a change).
+            unmarked = DraftRow.update(deleting_since=None).where(
+                DraftRow.deleting_since < codec.naive_utc(older_than)).execute()
             ids = [row.id for row in ConnectorRow.select(ConnectorRow.id).where(stale)]
             if not ids:
-                return 0
+                return unmarked
             reverted = (
                 ConnectorRow.update(lifecycle=Lifecycle.ACTIVE.value)
                 .where(stale & ConnectorRow.id.in_(ids))
@@ -407,7 +440,7 @@ class CatalogStore:
                 self.history.add(*[record(self.get_connector(i)) for i in ids])
         if reverted:
             self._listing.changed()
-        return reverted
+        return reverted + unmarked
 
     # --- helpers ------------------------------------------------------------------------------
 

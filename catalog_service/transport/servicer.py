@@ -11,6 +11,7 @@ from catalog_service.domain.validation import check_create_request
 from catalog_service.watch import DraftNotifier, watch_draft
 from plugboard.catalog.v1 import catalog_service_pb2 as pb
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
+from plugboard.catalog.v1 import connector_pb2
 from plugboard.catalog.v1 import certification_service_pb2 as cert_pb
 from plugboard.catalog.v1 import certification_service_pb2_grpc as cert_grpc
 from plugboard.errors import FailedPrecondition
@@ -159,12 +160,25 @@ class CatalogServicer(pb_grpc.CatalogServiceServicer):
         )
 
     async def BeginConnectorDeletion(self, request, context):
+        if request.staged:
+            if not request.id:
+                require(request.key, "key")
+            draft = self.catalog.begin_draft_deletion(draft_id=request.id, key=request.key,
+                                                      version=request.version, project=request.project)
+            return connector_pb2.Connector(id=draft.id, key=draft.key)
         return convert.connector_to_proto(self.catalog.begin_deletion(request.id))
 
     async def CancelConnectorDeletion(self, request, context):
+        if request.staged:
+            self.catalog.cancel_draft_deletion(request.id)
+            return connector_pb2.Connector(id=request.id)
         return convert.connector_to_proto(self.catalog.cancel_deletion(request.id))
 
     async def CompleteConnectorDeletion(self, request, context):
+        if request.staged:
+            draft = self.catalog.complete_draft_deletion(request.id)
+            return pb.CompleteConnectorDeletionResponse(id=draft.id, key=draft.key,
+                                                        connector_staged=convert.draft_to_proto(draft))
         connector, versions = self.catalog.complete_deletion(request.id)
         return pb.CompleteConnectorDeletionResponse(id=connector.id, key=connector.key, deleted_versions=versions)
 

@@ -11,11 +11,11 @@ changed and its fingerprints, never a value (``plugboard.history.secret_change``
 from __future__ import annotations
 
 import json
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from plugboard import history
 from plugboard.history import Author, Change, Record, RecordType
+from plugboard.history.values import camel, plain
 
 from .model import Instance, Variable
 from .outcomes import TestResult
@@ -25,19 +25,9 @@ if TYPE_CHECKING:
 
 INSTANCE = "instance"
 VERSION_FOLLOWER = "version-follower"
-SECRETS_ROTATE = "secrets-rotate"
 
 FIELDS = ("name", "version_policy", "timezone", "date_format", "rate_limit_unit", "rate_limit_duration",
           "connection_pool_id", "certificate_id", "platform_app_key", "session_id", "type")
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
 
 
 def variable_value(variable: Variable) -> dict[str, Any]:
@@ -57,7 +47,7 @@ _SHOWN = tuple((name, camel(name), camel(f"set_{name}")) for name in FIELDS)  # 
 
 
 def summary(instance: Instance) -> dict[str, Any]:
-    shown = {json_name: _plain(getattr(instance, name)) for name, json_name, _ in _SHOWN}
+    shown = {json_name: plain(getattr(instance, name)) for name, json_name, _ in _SHOWN}
     shown.update(connectorId=instance.connector_id, connectorKey=instance.connector_key,
                  connectorVersion=instance.connector_version,
                  variables=[variable_value(v) for v in instance.variables])
@@ -86,7 +76,7 @@ def variable_changes(before: tuple[Variable, ...], after: tuple[Variable, ...]) 
 
 
 def field_changes(before: Instance, after: Instance) -> list[Change]:
-    return list(history.changes(*(history.diff(change, _plain(getattr(before, name)), _plain(getattr(after, name)))
+    return list(history.changes(*(history.diff(change, plain(getattr(before, name)), plain(getattr(after, name)))
                                   for name, _, change in _SHOWN)))
 
 

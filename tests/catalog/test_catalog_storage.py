@@ -135,6 +135,28 @@ def test_a_published_version_is_served_and_listed(store):
         store.get_connector("missing")
 
 
+def test_a_drafts_deletion_mark_is_a_compare_and_swap_and_stale_marks_go(store):
+    """The deletion protocol's mark on a never-published draft: on its version, once; only a marked draft
+    is deleted by the protocol, only an unmarked one directly; the reconciler clears a stale mark."""
+    draft = store.create_draft(new_draft("marked"))
+    assert not store.begin_draft_deletion(draft.id, draft.version + 1, T0)  # stale version
+    assert not store.deletion_under_way(draft.id)
+    assert store.begin_draft_deletion(draft.id, draft.version, T0)
+    assert not store.begin_draft_deletion(draft.id, draft.version, T0)  # already marked
+    assert store.deletion_under_way(draft.id) and store.get_draft(draft.id).version == draft.version
+    assert not store.delete_draft(draft.id, draft.version)  # a direct delete never races the protocol
+    assert store.revert_stale_deletions(T0) == 0  # marked at T0: not older than T0
+    assert store.revert_stale_deletions(T0 + timedelta(seconds=1)) == 1
+    assert not store.deletion_under_way(draft.id)
+    assert not store.delete_draft(draft.id, draft.version, marked=True)  # unmarked: not the protocol's
+    assert store.begin_draft_deletion(draft.id, draft.version, T0)
+    assert store.cancel_draft_deletion(draft.id) and not store.cancel_draft_deletion(draft.id)
+    assert store.begin_draft_deletion(draft.id, draft.version, T0)
+    assert store.delete_draft(draft.id, draft.version, marked=True)
+    with pytest.raises(NotFound):
+        store.cancel_draft_deletion(draft.id)
+
+
 def test_the_deletion_transitions_report_what_changed(store):
     draft = store.create_draft(new_draft("gone"))
     publish(store, draft)

@@ -5,6 +5,7 @@ http-backend`` behind basic authentication on loopback) succeeds with them and f
 
 from __future__ import annotations
 
+import json
 import logging
 
 import grpc
@@ -283,3 +284,93 @@ def test_credentials_under_a_key_no_longer_configured_fail_the_publish_cleanly(c
         assert publish_and_wait(catalog, again).status == spb.CONNECTOR_STATUS_PUBLISHED
     finally:
         second.stop()
+
+
+def _keys(*names: str) -> str:
+    import base64
+
+    return ",".join(f"{name}:{base64.b64encode(name.encode() * (32 // len(name))).decode()}" for name in names)
+
+
+def test_rotate_reseals_repository_credentials_under_the_newest_key(catalog_settings, private_repo, unique,
+                                                                     database_url, tmp_path, monkeypatch, capsys):
+    """``plugboard secrets rotate`` re-seals the drafts' repository credentials too (both services by
+    default), in batches, one transaction and one ``rotateSecret`` record (system actor, type and
+    fingerprints) per draft, idempotently; with the old key removed, a publish from the private
+    repository still works, and no stored row or record holds the token."""
+    import base64
+
+    from plugboard import history
+    from plugboard.cli import main
+    from plugboard.history.storage import HistoryTable, record_model
+    from plugboard.secrets import Keyring
+
+    server, url = private_repo
+
+    def running(secret_keys: str):  # type: ignore[no-untyped-def]
+        settings = catalog_settings.with_overrides(git_ca_file=str(server.ca_file), secret_keys=secret_keys)
+        return start_server(lambda: create_server(settings, port=0, poll_seconds=POLL_SECONDS))
+
+    def sealed_key_ids() -> list[str]:
+        db = connect(database_url)
+        try:
+            rows = db.execute_sql('SELECT "repository_credentials" FROM "connector_staged"'
+                                  ' WHERE "repository_credentials" IS NOT NULL').fetchall()
+        finally:
+            db.close()
+        return [Keyring.key_id_of(base64.b64decode(json.loads(column)["sealed"])) for (column,) in rows]
+
+    first = running(_keys("k1"))
+    try:
+        catalog = catalog_service_pb2_grpc.CatalogServiceStub(first.channel)
+        drafts = [update(catalog, create(catalog, f"rot{n}-{unique}", repository=spb.Repository(url=url, tag="v1.0.0")),
+                         https_credentials()) for n in range(3)]
+    finally:
+        first.stop()
+    assert sealed_key_ids() == ["k1"] * 3
+
+    monkeypatch.setenv("PLUGBOARD_CATALOG_DATABASE_URL", database_url)
+    monkeypatch.setenv("PLUGBOARD_INSTANCE_DATABASE_URL", f"sqlite:///{tmp_path / 'instance.db'}")
+    monkeypatch.setenv("PLUGBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLUGBOARD_SECRET_KEYS", _keys("k1", "k2"))
+    assert main(["secrets", "rotate", "--service", "catalog", "--batch-size", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "catalog batch 2:" in printed and "3 re-sealed" in printed and TOKEN not in printed
+    assert sealed_key_ids() == ["k2"] * 3
+
+    db = connect(database_url)
+    try:
+        rotated = HistoryTable(db, record_model("catalog_change", db)).query(
+            history.Query(change="rotateSecret", limit=100)).items
+        stored = " ".join(str(row) for table in ("connector_staged", "catalog_change")
+                          for row in db.execute_sql(f'SELECT * FROM "{table}"').fetchall())
+        versions = {row[0]: row[1] for row in db.execute_sql('SELECT "id", "version" FROM "connector_staged"')}
+    finally:
+        db.close()
+    assert TOKEN not in stored  # the canary: only ciphertext and fingerprints
+    assert sorted(r.resource_id for r in rotated) == sorted(d.id for d in drafts)
+    assert all(r.author.system == "secrets-rotate" and r.author.kind is history.AuthorKind.SYSTEM for r in rotated)
+    (change,) = rotated[0].changes
+    assert change.previous["type"] == change.next["type"] == "https" and change.next["changed"]
+    assert set(change.next) == {"type", "changed", "fingerprint"}
+    assert all(versions[d.id] == d.version for d in drafts)  # nothing the creator set changed
+
+    assert main(["secrets", "rotate"]) == 0  # both services by default; nothing left to do
+    assert "0 re-sealed, 3 already under key k2" in capsys.readouterr().out
+
+    second = running(_keys("k2"))  # the old key is gone
+    try:
+        catalog = catalog_service_pb2_grpc.CatalogServiceStub(second.channel)
+        current = catalog.GetConnectorStaged(pb.GetConnectorStagedRequest(id=drafts[0].id))
+        record = next(r for r in rotated if r.resource_id == current.id)
+        assert current.repository_credentials.fingerprint == record.changes[0].next["fingerprint"]
+        published = publish_and_wait(catalog, current)
+        assert published.status == spb.CONNECTOR_STATUS_PUBLISHED, [
+            (e.title, e.message) for e in published.publishing_report.entries]
+        assert server.seen and all(s.authenticated for s in server.seen)
+    finally:
+        second.stop()
+
+    monkeypatch.setenv("PLUGBOARD_SECRET_KEYS", _keys("k3"))  # a key none is under: said, exit 1
+    assert main(["secrets", "rotate", "--service", "catalog"]) == 1
+    assert "could not be decrypted" in capsys.readouterr().out

@@ -13,8 +13,8 @@ import logging
 
 import pytest
 
-from gateway.deletion import ConnectorRef, InstanceRef, References, delete_connector
-from plugboard.errors import DeadlineExceeded, FailedPrecondition, NotFound, Unavailable
+from gateway.deletion import ConnectorRef, DraftTarget, InstanceRef, References, delete_connector, delete_draft
+from plugboard.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from tests.aio import run
 
 
@@ -53,6 +53,28 @@ class FakeCatalog:
     async def complete_deletion(self, connector_id: str) -> None:
         self.steps.append("complete")
         self.state = "GONE"
+
+    # A never-published draft with the same id: the same state, its own steps.
+    fail_complete = False
+
+    async def begin_draft_deletion(self, draft: DraftTarget) -> str:
+        self.steps.append("mark")
+        self._require(draft.id)
+        if self.state != "ACTIVE":
+            raise FailedPrecondition.single("CONNECTOR_DELETING", f"connectors/drafts/{draft.id}", "busy")
+        self.state = "DELETING"
+        return draft.id
+
+    async def cancel_draft_deletion(self, draft_id: str) -> None:
+        self.steps.append("unmark")
+        self.state = "ACTIVE"
+
+    async def complete_draft_deletion(self, draft_id: str) -> object:
+        self.steps.append("delete")
+        if self.fail_complete:
+            raise FailedPrecondition.single("CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS", "connectors/drafts/c1", "busy")
+        self.state = "GONE"
+        return {"id": draft_id}
 
 
 class FakeInstances:
@@ -185,3 +207,44 @@ def test_dry_run_reads_only():
     assert result.dry_run and not result.deleted and result.referencing_instance_count == 1
     assert result.referencing_instances == refs.instances
     assert catalog.steps == ["get"] and catalog.state == "ACTIVE"
+
+
+# --- a never-published draft: the same steps 1-3 (no step 0: the mark checks the draft's rules) --------
+
+
+def test_a_draft_is_marked_counted_and_deleted():
+    catalog, instances = FakeCatalog(), FakeInstances()
+    assert run(delete_draft(catalog, instances, DraftTarget(id="c1"))) == {"id": "c1"}
+    assert catalog.steps == ["mark", "delete"] and catalog.state == "GONE" and instances.limits == [10]
+
+
+def test_a_draft_whose_preview_has_instances_is_unmarked_and_refused():
+    catalog, instances = FakeCatalog(), FakeInstances(REFS)
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_draft(catalog, instances, DraftTarget(id="c1", project="acme")))
+    _assert_refusal_names_the_instances(info.value)
+    assert catalog.steps == ["mark", "unmark"] and catalog.state == "ACTIVE"
+
+
+def test_a_draft_count_failure_unmarks_and_is_unavailable():
+    catalog = FakeCatalog()
+    with pytest.raises(Unavailable) as info:
+        run(delete_draft(catalog, FakeInstances(Unavailable("instance down")), DraftTarget(id="c1")))
+    assert info.value.reason == "REFERENCE_CHECK_UNAVAILABLE"
+    assert catalog.steps == ["mark", "unmark"] and catalog.state == "ACTIVE"
+
+
+def test_a_draft_changed_since_its_mark_is_unmarked_and_refused():
+    catalog = FakeCatalog()
+    catalog.fail_complete = True
+    with pytest.raises(FailedPrecondition) as info:
+        run(delete_draft(catalog, FakeInstances(), DraftTarget(id="c1")))
+    assert info.value.reason == "CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS"
+    assert catalog.steps == ["mark", "delete", "unmark"] and catalog.state == "ACTIVE"
+
+
+def test_a_draft_delete_names_its_draft():
+    catalog = FakeCatalog()
+    with pytest.raises(InvalidArgument):
+        run(delete_draft(catalog, FakeInstances(), DraftTarget(version=3)))
+    assert catalog.steps == []

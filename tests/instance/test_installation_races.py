@@ -6,7 +6,6 @@ installation's state), so no instance is ever left in a removed installation."""
 from __future__ import annotations
 
 import os
-import threading
 
 import grpc
 import pytest
@@ -14,21 +13,20 @@ import pytest
 from plugboard.catalog.v1 import catalog_service_pb2_grpc as cgrpc
 from plugboard.instance.v1 import instance_pb2 as ipb
 from plugboard.instance.v1 import instance_service_pb2 as ispb
-from plugboard.rpc.status import from_rpc_error
 from tests.reliability.fuzz import FULL
 from tests.instance.helpers import install, publish, share
+from tests.races import together
 
 # A few hundred rounds in the default suite; PLUGBOARD_TEST_RACE_ROUNDS (for example 5000) for a long run.
 ROUNDS = int(os.environ.get("PLUGBOARD_TEST_RACE_ROUNDS", "150"))
 SPEC = "deployAs:\n  - {name: app, applicationType: service, endpoint: /app}\n"
 
 
-def _outcome(call) -> str:  # type: ignore[no-untyped-def]
-    try:
-        call()
-    except grpc.RpcError as exc:
-        return f"{exc.code().name}:{from_rpc_error(exc).reason}"
-    return "ok"
+def instance_request(name: str, **where: str) -> ispb.CreateInstanceRequest:
+    """An acme instance named ``name`` of an installation or a connector (``where``)."""
+    return ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
+        name=name, timezone="UTC", date_format="Y-m-d", rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE,
+        rate_limit_duration=1, **where))
 
 
 def test_uninstall_racing_create_instance_never_orphans_an_instance(instances, catalog_server, unique):
@@ -49,26 +47,12 @@ def race(instances, catalog_server, unique, rounds: int) -> None:  # type: ignor
     outcomes: dict[str, set[str]] = {"create": set(), "uninstall": set()}
     for number in range(rounds):
         installation = install(instances, "acme", connector_id, alongside=True)
-        start = threading.Barrier(2)
-        result: dict[str, str] = {}
-
-        def create() -> None:
-            start.wait()
-            result["create"] = _outcome(lambda: instances.CreateInstance(ispb.CreateInstanceRequest(
-                project="acme", instance=ipb.Instance(
-                    name=f"r{number}", installation_id=installation.id, timezone="UTC", date_format="Y-m-d",
-                    rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE, rate_limit_duration=1)), timeout=10))
-
-        def uninstall() -> None:
-            start.wait()
-            result["uninstall"] = _outcome(lambda: instances.UninstallConnector(
-                ispb.UninstallConnectorRequest(project="acme", id=installation.id), timeout=10))
-
-        threads = [threading.Thread(target=create), threading.Thread(target=uninstall)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        result = together({
+            "create": lambda: instances.CreateInstance(
+                instance_request(f"r{number}", installation_id=installation.id), timeout=10),
+            "uninstall": lambda: instances.UninstallConnector(
+                ispb.UninstallConnectorRequest(project="acme", id=installation.id), timeout=10),
+        })
         assert result["create"] in {"ok", "FAILED_PRECONDITION:INSTALLATION_REMOVING", "NOT_FOUND:INSTALLATION_NOT_FOUND"}
         assert result["uninstall"] in {"ok", "FAILED_PRECONDITION:INSTALLATION_HAS_INSTANCES"}
         assert not (result["create"] == "ok" and result["uninstall"] == "ok"), result  # never both
@@ -97,32 +81,16 @@ def test_creating_an_instance_while_the_last_one_goes_never_fails(instances, cat
     catalog = cgrpc.CatalogServiceStub(catalog_server.channel)
     own = publish(catalog, "acme", f"own-race-{unique}", SPEC)
 
-    def body(name: str) -> ispb.CreateInstanceRequest:
-        return ispb.CreateInstanceRequest(project="acme", instance=ipb.Instance(
-            name=name, connector_id=own, timezone="UTC", date_format="Y-m-d",
-            rate_limit_unit=ipb.RATE_LIMIT_UNIT_MINUTE, rate_limit_duration=1))
-
-    last = instances.CreateInstance(body("r0"))
+    last = instances.CreateInstance(instance_request("r0", connector_id=own))
     for number in range(1, min(ROUNDS, 60)):
-        start = threading.Barrier(2)
-        result: dict[str, object] = {}
-
-        def create() -> None:
-            start.wait()
-            result["create"] = _outcome(lambda: result.setdefault("made", instances.CreateInstance(
-                body(f"r{number}"), timeout=10)))
-
-        def delete() -> None:
-            start.wait()
-            result["delete"] = _outcome(lambda: instances.DeleteInstance(
-                ispb.DeleteInstanceRequest(project="acme", id=last.id), timeout=10))
-
-        threads = [threading.Thread(target=create), threading.Thread(target=delete)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        made: list[ipb.Instance] = []
+        result = together({
+            "create": lambda: made.append(instances.CreateInstance(
+                instance_request(f"r{number}", connector_id=own), timeout=10)),
+            "delete": lambda: instances.DeleteInstance(
+                ispb.DeleteInstanceRequest(project="acme", id=last.id), timeout=10),
+        })
         assert result["create"] == "ok" and result["delete"] == "ok", result
-        last = result["made"]  # type: ignore[assignment]
+        last = made[0]
         got = instances.GetInstallation(ispb.GetInstallationRequest(project="acme", id=last.installation_id))
         assert got.instance_count == 1

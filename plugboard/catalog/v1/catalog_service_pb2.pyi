@@ -246,32 +246,46 @@ class DeleteConnectorResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ..., dry_run: _Optional[bool] = ..., referencing_instance_count: _Optional[int] = ..., referencing_instances: _Optional[_Iterable[_Union[_connector_pb2.ReferencingInstance, _Mapping]]] = ...) -> None: ...
 
 class BeginConnectorDeletionRequest(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "staged", "key", "version", "project")
     ID_FIELD_NUMBER: _ClassVar[int]
+    STAGED_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    staged: bool
+    key: str
+    version: int
+    project: str
+    def __init__(self, id: _Optional[str] = ..., staged: _Optional[bool] = ..., key: _Optional[str] = ..., version: _Optional[int] = ..., project: _Optional[str] = ...) -> None: ...
 
 class CancelConnectorDeletionRequest(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "staged")
     ID_FIELD_NUMBER: _ClassVar[int]
+    STAGED_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    staged: bool
+    def __init__(self, id: _Optional[str] = ..., staged: _Optional[bool] = ...) -> None: ...
 
 class CompleteConnectorDeletionRequest(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "staged")
     ID_FIELD_NUMBER: _ClassVar[int]
+    STAGED_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    staged: bool
+    def __init__(self, id: _Optional[str] = ..., staged: _Optional[bool] = ...) -> None: ...
 
 class CompleteConnectorDeletionResponse(_message.Message):
-    __slots__ = ("id", "key", "deleted_versions")
+    __slots__ = ("id", "key", "deleted_versions", "connector_staged")
     ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     DELETED_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_STAGED_FIELD_NUMBER: _ClassVar[int]
     id: str
     key: str
     deleted_versions: int
-    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., deleted_versions: _Optional[int] = ...) -> None: ...
+    connector_staged: _connector_staged_pb2.ConnectorStaged
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., deleted_versions: _Optional[int] = ..., connector_staged: _Optional[_Union[_connector_staged_pb2.ConnectorStaged, _Mapping]] = ...) -> None: ...
 
 class CheckConnectorUsableRequest(_message.Message):
     __slots__ = ("id", "key", "project", "version", "existing_use", "preview")

@@ -213,11 +213,17 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteConnectorStaged(self, request, context):
-        """Deletes a draft that was never published.
+        """Deletes a draft that was never published. Its granted preview may have instances (VersionPolicy
+        PREVIEW, connector_id the draft's id), so the gateway runs the deletion protocol for it
+        (BeginConnectorDeletion with staged, a reference count from the instance service, then
+        CompleteConnectorDeletion or CancelConnectorDeletion with staged). Called on the catalog directly, a
+        draft that was ever granted a preview answers FAILED_PRECONDITION DELETE_REQUIRES_REFERENCE_CHECK.
         Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
         CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
         CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
-        publishing or preview job is under way).
+        publishing or preview job is under way; reason CONNECTOR_HAS_INSTANCES with a PreconditionFailure
+        naming up to 10 instances of its preview; reason CONNECTOR_DELETING when another delete is under
+        way), UNAVAILABLE (a backend is down; nothing was deleted).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -301,16 +307,20 @@ class CatalogServiceServicer:
 
     def BeginConnectorDeletion(self, request, context):
         """Deletion protocol, step 1: moves a connector from ACTIVE to DELETING (compare-and-swap), so that
-        no new instance can be created while references are counted. Internal: not exposed by the gateway.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_DELETING: not ACTIVE).
+        no new instance can be created while references are counted. With staged, marks a never-published
+        draft as being deleted instead (compare-and-swap on its version), so that CheckConnectorUsable
+        refuses its preview from then on; only the id and key of the answer are set. Internal: not exposed
+        by the gateway.
+        Errors: NOT_FOUND, ABORTED (staged: stale version), FAILED_PRECONDITION (reason CONNECTOR_DELETING:
+        not ACTIVE, or the draft is already being deleted; staged: the reasons of DeleteConnectorStaged).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CancelConnectorDeletion(self, request, context):
-        """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE. Idempotent on an ACTIVE
-        connector. Internal.
+        """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE (staged: clears the
+        draft's mark). Idempotent on an ACTIVE connector (an unmarked draft). Internal.
         Errors: NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -319,8 +329,10 @@ class CatalogServiceServicer:
 
     def CompleteConnectorDeletion(self, request, context):
         """Deletion protocol, step 2: deletes a connector, its versions and its draft; only from DELETING.
-        Internal.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING).
+        With staged, deletes the marked draft (and its jobs) with its one change record, and answers it in
+        connector_staged. Internal.
+        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING; staged: the reasons of
+        DeleteConnectorStaged when the draft changed since it was marked).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -78,11 +78,17 @@ class CatalogServiceStub:
     UpdateConnectorStaged.
     """
     DeleteConnectorStaged: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]
-    """Deletes a draft that was never published.
+    """Deletes a draft that was never published. Its granted preview may have instances (VersionPolicy
+    PREVIEW, connector_id the draft's id), so the gateway runs the deletion protocol for it
+    (BeginConnectorDeletion with staged, a reference count from the instance service, then
+    CompleteConnectorDeletion or CancelConnectorDeletion with staged). Called on the catalog directly, a
+    draft that was ever granted a preview answers FAILED_PRECONDITION DELETE_REQUIRES_REFERENCE_CHECK.
     Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
     CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
     CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
-    publishing or preview job is under way).
+    publishing or preview job is under way; reason CONNECTOR_HAS_INSTANCES with a PreconditionFailure
+    naming up to 10 instances of its preview; reason CONNECTOR_DELETING when another delete is under
+    way), UNAVAILABLE (a backend is down; nothing was deleted).
     """
     DeleteConnectorStagedByKey: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedByKeyRequest, _connector_staged_pb2.ConnectorStaged]
     """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
@@ -130,18 +136,24 @@ class CatalogServiceStub:
     """
     BeginConnectorDeletion: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.BeginConnectorDeletionRequest, _connector_pb2.Connector]
     """Deletion protocol, step 1: moves a connector from ACTIVE to DELETING (compare-and-swap), so that
-    no new instance can be created while references are counted. Internal: not exposed by the gateway.
-    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_DELETING: not ACTIVE).
+    no new instance can be created while references are counted. With staged, marks a never-published
+    draft as being deleted instead (compare-and-swap on its version), so that CheckConnectorUsable
+    refuses its preview from then on; only the id and key of the answer are set. Internal: not exposed
+    by the gateway.
+    Errors: NOT_FOUND, ABORTED (staged: stale version), FAILED_PRECONDITION (reason CONNECTOR_DELETING:
+    not ACTIVE, or the draft is already being deleted; staged: the reasons of DeleteConnectorStaged).
     """
     CancelConnectorDeletion: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.CancelConnectorDeletionRequest, _connector_pb2.Connector]
-    """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE. Idempotent on an ACTIVE
-    connector. Internal.
+    """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE (staged: clears the
+    draft's mark). Idempotent on an ACTIVE connector (an unmarked draft). Internal.
     Errors: NOT_FOUND.
     """
     CompleteConnectorDeletion: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.CompleteConnectorDeletionRequest, _catalog_service_pb2.CompleteConnectorDeletionResponse]
     """Deletion protocol, step 2: deletes a connector, its versions and its draft; only from DELETING.
-    Internal.
-    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING).
+    With staged, deletes the marked draft (and its jobs) with its one change record, and answers it in
+    connector_staged. Internal.
+    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING; staged: the reasons of
+    DeleteConnectorStaged when the draft changed since it was marked).
     """
     CheckConnectorUsable: _grpc.UnaryUnaryMultiCallable[_catalog_service_pb2.CheckConnectorUsableRequest, _catalog_service_pb2.CheckConnectorUsableResponse]
     """Usability check for the instance service: the connector is ACTIVE, published and visible to the
@@ -198,11 +210,17 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     UpdateConnectorStaged.
     """
     DeleteConnectorStaged: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
-    """Deletes a draft that was never published.
+    """Deletes a draft that was never published. Its granted preview may have instances (VersionPolicy
+    PREVIEW, connector_id the draft's id), so the gateway runs the deletion protocol for it
+    (BeginConnectorDeletion with staged, a reference count from the instance service, then
+    CompleteConnectorDeletion or CancelConnectorDeletion with staged). Called on the catalog directly, a
+    draft that was ever granted a preview answers FAILED_PRECONDITION DELETE_REQUIRES_REFERENCE_CHECK.
     Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
     CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
     CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
-    publishing or preview job is under way).
+    publishing or preview job is under way; reason CONNECTOR_HAS_INSTANCES with a PreconditionFailure
+    naming up to 10 instances of its preview; reason CONNECTOR_DELETING when another delete is under
+    way), UNAVAILABLE (a backend is down; nothing was deleted).
     """
     DeleteConnectorStagedByKey: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.DeleteConnectorStagedByKeyRequest, _connector_staged_pb2.ConnectorStaged]  # type: ignore[assignment]
     """Deletes a draft by key, with the rules of DeleteConnectorStaged (as the other key routes do).
@@ -250,18 +268,24 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """
     BeginConnectorDeletion: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.BeginConnectorDeletionRequest, _connector_pb2.Connector]  # type: ignore[assignment]
     """Deletion protocol, step 1: moves a connector from ACTIVE to DELETING (compare-and-swap), so that
-    no new instance can be created while references are counted. Internal: not exposed by the gateway.
-    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_DELETING: not ACTIVE).
+    no new instance can be created while references are counted. With staged, marks a never-published
+    draft as being deleted instead (compare-and-swap on its version), so that CheckConnectorUsable
+    refuses its preview from then on; only the id and key of the answer are set. Internal: not exposed
+    by the gateway.
+    Errors: NOT_FOUND, ABORTED (staged: stale version), FAILED_PRECONDITION (reason CONNECTOR_DELETING:
+    not ACTIVE, or the draft is already being deleted; staged: the reasons of DeleteConnectorStaged).
     """
     CancelConnectorDeletion: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.CancelConnectorDeletionRequest, _connector_pb2.Connector]  # type: ignore[assignment]
-    """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE. Idempotent on an ACTIVE
-    connector. Internal.
+    """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE (staged: clears the
+    draft's mark). Idempotent on an ACTIVE connector (an unmarked draft). Internal.
     Errors: NOT_FOUND.
     """
     CompleteConnectorDeletion: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.CompleteConnectorDeletionRequest, _catalog_service_pb2.CompleteConnectorDeletionResponse]  # type: ignore[assignment]
     """Deletion protocol, step 2: deletes a connector, its versions and its draft; only from DELETING.
-    Internal.
-    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING).
+    With staged, deletes the marked draft (and its jobs) with its one change record, and answers it in
+    connector_staged. Internal.
+    Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING; staged: the reasons of
+    DeleteConnectorStaged when the draft changed since it was marked).
     """
     CheckConnectorUsable: _aio.UnaryUnaryMultiCallable[_catalog_service_pb2.CheckConnectorUsableRequest, _catalog_service_pb2.CheckConnectorUsableResponse]  # type: ignore[assignment]
     """Usability check for the instance service: the connector is ACTIVE, published and visible to the
@@ -357,11 +381,17 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalog_service_pb2.DeleteConnectorStagedRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_connector_staged_pb2.ConnectorStaged, _abc.Awaitable[_connector_staged_pb2.ConnectorStaged]]:
-        """Deletes a draft that was never published.
+        """Deletes a draft that was never published. Its granted preview may have instances (VersionPolicy
+        PREVIEW, connector_id the draft's id), so the gateway runs the deletion protocol for it
+        (BeginConnectorDeletion with staged, a reference count from the instance service, then
+        CompleteConnectorDeletion or CancelConnectorDeletion with staged). Called on the catalog directly, a
+        draft that was ever granted a preview answers FAILED_PRECONDITION DELETE_REQUIRES_REFERENCE_CHECK.
         Errors: NOT_FOUND, ABORTED (stale version), FAILED_PRECONDITION (reason
         CONNECTOR_STAGED_ALREADY_PUBLISHED: delete the connector instead; reasons
         CONNECTOR_STAGED_PUBLISH_UNDER_PROCESS / CONNECTOR_STAGED_PREVIEW_REQUEST_UNDER_PROCESS while a
-        publishing or preview job is under way).
+        publishing or preview job is under way; reason CONNECTOR_HAS_INSTANCES with a PreconditionFailure
+        naming up to 10 instances of its preview; reason CONNECTOR_DELETING when another delete is under
+        way), UNAVAILABLE (a backend is down; nothing was deleted).
         """
 
     @_abc_1.abstractmethod
@@ -463,8 +493,12 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_connector_pb2.Connector, _abc.Awaitable[_connector_pb2.Connector]]:
         """Deletion protocol, step 1: moves a connector from ACTIVE to DELETING (compare-and-swap), so that
-        no new instance can be created while references are counted. Internal: not exposed by the gateway.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_DELETING: not ACTIVE).
+        no new instance can be created while references are counted. With staged, marks a never-published
+        draft as being deleted instead (compare-and-swap on its version), so that CheckConnectorUsable
+        refuses its preview from then on; only the id and key of the answer are set. Internal: not exposed
+        by the gateway.
+        Errors: NOT_FOUND, ABORTED (staged: stale version), FAILED_PRECONDITION (reason CONNECTOR_DELETING:
+        not ACTIVE, or the draft is already being deleted; staged: the reasons of DeleteConnectorStaged).
         """
 
     @_abc_1.abstractmethod
@@ -473,8 +507,8 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalog_service_pb2.CancelConnectorDeletionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_connector_pb2.Connector, _abc.Awaitable[_connector_pb2.Connector]]:
-        """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE. Idempotent on an ACTIVE
-        connector. Internal.
+        """Deletion protocol, revert: moves a connector from DELETING back to ACTIVE (staged: clears the
+        draft's mark). Idempotent on an ACTIVE connector (an unmarked draft). Internal.
         Errors: NOT_FOUND.
         """
 
@@ -485,8 +519,10 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_service_pb2.CompleteConnectorDeletionResponse, _abc.Awaitable[_catalog_service_pb2.CompleteConnectorDeletionResponse]]:
         """Deletion protocol, step 2: deletes a connector, its versions and its draft; only from DELETING.
-        Internal.
-        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING).
+        With staged, deletes the marked draft (and its jobs) with its one change record, and answers it in
+        connector_staged. Internal.
+        Errors: NOT_FOUND, FAILED_PRECONDITION (reason CONNECTOR_NOT_DELETING; staged: the reasons of
+        DeleteConnectorStaged when the draft changed since it was marked).
         """
 
     @_abc_1.abstractmethod
