@@ -149,6 +149,11 @@ def change_rows(url: str, tables: list[str]) -> dict[str, int]:
     return counts
 
 
+def _median(values: list) -> float | None:
+    found = [v for v in values if v is not None]
+    return round(statistics.median(found), 3) if found else None
+
+
 def _summary(rows: list[dict]) -> dict:
     before = [r["ratio_before"] for r in rows]
     after = [r["ratio_after"] for r in rows]
@@ -160,17 +165,22 @@ def _summary(rows: list[dict]) -> dict:
         "quotient": round(statistics.median(quotients), 3) if quotients else None,
         "quotient_min": min(quotients, default=None), "quotient_max": max(quotients, default=None),
         "quotient_stdev": round(statistics.stdev(quotients), 3) if len(quotients) > 1 else 0.0,
+        # The same comparison without the echo references (both sides measured seconds apart), and in
+        # server CPU per call (before / after: below 1 when the after side costs more CPU per call).
+        "qps_quotient": _median([r["qps_quotient"] for r in rows]),
+        "cpu_quotient": _median([r["cpu_before"] / r["cpu_after"] for r in rows if r["cpu_after"]]),
         "cpu_us_per_call_before": round(statistics.median(r["cpu_before"] for r in rows), 1),
         "cpu_us_per_call_after": round(statistics.median(r["cpu_after"] for r in rows), 1),
     }
 
 
 def render(summaries: list[dict]) -> str:
-    out = ["| scenario | db | c | before (ratio to echo) | after | after/before median | min-max | server CPU µs/call before → after |",
-           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    out = ["| scenario | db | c | before (ratio to echo) | after | after/before median | min-max | calls/s after/before | "
+           "server CPU µs/call before → after |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for s in summaries:
         out.append(f"| {s['scenario']} | {s['db']} | {s['concurrency']} | {s['ratio_before']:.3f} | "
                    f"{s['ratio_after']:.3f} | {s['quotient']:.2f} | {s['quotient_min']:.2f}-{s['quotient_max']:.2f} | "
+                   f"{s['qps_quotient']:.2f} | "
                    f"{s['cpu_us_per_call_before']:.0f} → {s['cpu_us_per_call_after']:.0f} |")
     return "\n".join(out)
 
@@ -207,9 +217,11 @@ def run_db(bench: Bench, gen: LoadGen, stacks: dict[str, Stack], names: list[str
                                 "round": r, "side": side, "status": "ok", "echo_qps": echo["qps"],
                                 "ratio_to_echo": ratio, **line})
                 before, after = got["before"][0], got["after"][0]
+                qps_before, qps_after = got["before"][1]["qps"], got["after"][1]["qps"]
                 rows.setdefault((name, c), []).append({
                     "ratio_before": before, "ratio_after": after,
                     "quotient": round(after / before, 4) if before else None,
+                    "qps_quotient": round(qps_after / qps_before, 4) if qps_before else None,
                     "cpu_before": got["before"][1]["cpu_us_per_call"], "cpu_after": got["after"][1]["cpu_us_per_call"]})
     for side, stack in stacks.items():
         bench.emit({"name": "compare_side_end", "db": db, "side": side, "change_rows": {
