@@ -162,7 +162,7 @@ def _summary(rows: list[dict]) -> dict:
         "rounds": len(rows),
         "ratio_before": round(statistics.median(before), 3), "ratio_after": round(statistics.median(after), 3),
         "ratio_before_range": [min(before), max(before)], "ratio_after_range": [min(after), max(after)],
-        "quotient": round(statistics.median(quotients), 3) if quotients else None,
+        "quotient": round(statistics.median(quotients), 4) if quotients else None,
         "quotient_min": min(quotients, default=None), "quotient_max": max(quotients, default=None),
         "quotient_stdev": round(statistics.stdev(quotients), 3) if len(quotients) > 1 else 0.0,
         # The same comparison without the echo references (both sides measured seconds apart), and in
