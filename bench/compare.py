@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -40,7 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import databases, procs
-from bench.__main__ import QUICK, TINY, Bench, LoadGen, Mode, Stack, measure, prepare
+from bench.__main__ import TINY, Bench, LoadGen, Mode, Stack, measure, prepare
 from bench.scenarios import BY_NAME, SCENARIOS, Context
 
 WRITES = [s.name for s in SCENARIOS if s.writes]
@@ -88,7 +89,6 @@ def export_revision(rev: str, into: Path) -> str:
     archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=procs.ROOT, check=True,
                              capture_output=True).stdout
     into.mkdir(parents=True, exist_ok=True)
-    import io
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     project = tomllib.loads((into / "pyproject.toml").read_text())["project"]
