@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, help="seconds of warm-up before each measurement (default 0.3)")
     p.add_argument("--connectors", type=int, help="seeded connectors per side (default 300)")
     p.add_argument("--instances", type=int, help="seeded instances per side (default 1000)")
+    p.add_argument("--shared-echo", action="store_true",
+                   help="one echo server (this checkout's side's) as the reference of both sides, measured before "
+                        "each side's scenario as usual: separates the sides' echo processes from the comparison")
     p.add_argument("--smoke", action="store_true",
                    help="a tiny data set, 1 round of 0.2 s at concurrency 1 and 2 (checks the harness, measures nothing)")
     p.add_argument("--log-level", default="INFO")
@@ -209,12 +212,13 @@ def run_db(bench: Bench, gen: LoadGen, stacks: dict[str, Stack], names: list[str
                 got = {}
                 for side in order:
                     stack = stacks[side]
-                    echo = measure(bench, stack, gen, BY_NAME["echo"], c, target_name=f"{side}:echo")
+                    echo_side = "after" if bench.args.shared_echo else side
+                    echo = measure(bench, stacks[echo_side], gen, BY_NAME["echo"], c, target_name=f"{echo_side}:echo")
                     line = measure(bench, stack, gen, scenario, c, target_name=f"{side}:{name}")
                     ratio = round(line["qps"] / echo["qps"], 4) if echo["qps"] else 0.0
                     got[side] = (ratio, line)
                     bench.emit({"name": "compare_measurement", "scenario": name, "db": db, "concurrency": c,
-                                "round": r, "side": side, "status": "ok", "echo_qps": echo["qps"],
+                                "round": r, "side": side, "status": "ok", "echo_qps": echo["qps"], "echo_of": echo_side,
                                 "ratio_to_echo": ratio, **line})
                 before, after = got["before"][0], got["after"][0]
                 qps_before, qps_after = got["before"][1]["qps"], got["after"][1]["qps"]
