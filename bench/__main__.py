@@ -158,8 +158,10 @@ class Bench:
 class Stack:
     """Seeded databases and the servers of one database kind."""
 
-    def __init__(self, bench: Bench, db: str, urls: dict[str, str], data_dir: Path, secret_keys: str) -> None:
+    def __init__(self, bench: Bench, db: str, urls: dict[str, str], data_dir: Path, secret_keys: str,
+                 root: Path = procs.ROOT) -> None:
         self.bench = bench
+        self.root = root  # the checkout whose code seeds and serves (bench.compare: a baseline's)
         self.db = db
         self.urls = urls
         self.data_dir = data_dir
@@ -181,7 +183,7 @@ class Stack:
         (self.data_dir / "seed.json").write_text(json.dumps(spec))
         log = open(self.data_dir / "seed.log", "wb")
         return subprocess.Popen([sys.executable, "-m", "bench.seed", str(self.data_dir / "seed.json")],
-                                cwd=procs.ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=self.root, env=self.code_env(dict(os.environ)), stdout=log, stderr=subprocess.STDOUT)
 
     def finish_seeding(self, process: subprocess.Popen) -> None:
         if process.wait() != 0:
@@ -210,22 +212,23 @@ class Stack:
             "PLUGBOARD_LOG_LEVEL": self.bench.args.log_level,
             "PLUGBOARD_GIT_ALLOW_FILE_URLS": "1",
         })
-        self.env = env
+        self.env = env = self.code_env(env)
         logs = self.data_dir / "logs"
         needed = {name for s in self.bench.scenarios for name in s.involved}
         if "gateway" in needed:
             needed.add("instance")  # the gateway's health reflects its backends
         for name in ("catalog", "instance"):
             if name == "catalog" or name in needed:
-                self.servers[name] = self.fleet.start(name, procs.plugboard_argv(name), env, ports[name], logs)
+                self.servers[name] = self.fleet.start(name, procs.plugboard_argv(name), env, ports[name], logs,
+                                                     cwd=self.root)
                 procs.wait_serving(self.servers[name])
         if "gateway" in needed:
             try:
-                self.api_key = auth.create_key(env, self.manifest["project"])
+                self.api_key = auth.create_key(env, self.manifest["project"], cwd=self.root)
             except auth.KeyError_ as exc:
                 print(f"warning: {exc}; gateway scenarios run without a key", file=sys.stderr, flush=True)
             self.servers["gateway"] = self.fleet.start("gateway", procs.plugboard_argv("gateway"), env,
-                                                       ports["gateway"], logs)
+                                                       ports["gateway"], logs, cwd=self.root)
             procs.wait_serving(self.servers["gateway"])
         response = self.data_dir / "connector.bin"
         response.write_bytes(self.get_connector_bytes())
@@ -244,9 +247,17 @@ class Stack:
     def start_extra_catalog(self) -> procs.Server:
         port = procs.free_port()
         env = dict(self.env, PLUGBOARD_CATALOG_PORT=str(port))
-        server = self.fleet.start("catalog2", procs.plugboard_argv("catalog"), env, port, self.data_dir / "logs")
+        server = self.fleet.start("catalog2", procs.plugboard_argv("catalog"), env, port, self.data_dir / "logs",
+                                  cwd=self.root)
         procs.wait_serving(server)
         return server
+
+    def code_env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with this stack's checkout first on the import path: ``python -m`` in ``self.root``
+        imports ``self.root``'s packages before the editable install's (the same venv serves both)."""
+        if self.root != procs.ROOT:
+            env["PYTHONPATH"] = os.pathsep.join([str(self.root), *filter(None, [env.get("PYTHONPATH")])])
+        return env
 
     def stop(self) -> None:
         self.fleet.stop_all()
@@ -485,6 +496,11 @@ def scale_out(bench: Bench, stack: Stack, gen: LoadGen, ctx: Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["compare"]:  # python -m bench compare --baseline REV: before/after in one run
+        from bench.compare import main as compare
+
+        return compare(argv[1:])
     args = parse_args(argv)
     mode = TINY if args.tiny else QUICK if args.quick else FULL
     bench = Bench(args, mode)

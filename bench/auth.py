@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from bench.procs import ROOT
 
@@ -22,14 +23,15 @@ class KeyError_(RuntimeError):
     """The keys command exists but did not give a key."""
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plugboard", *args], env=env, cwd=ROOT,
+def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "plugboard", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 
-def create_key(env: dict[str, str], project: str) -> str | None:
-    """A key for ``project`` with every connector and instance scope; None when there are no keys."""
-    helped = _run(["keys", "create", "--help"], env)
+def create_key(env: dict[str, str], project: str, cwd: Path = ROOT) -> str | None:
+    """A key for ``project`` with every connector and instance scope; None when there are no keys.
+    ``cwd``: the checkout whose code runs the command (``bench.compare`` runs a baseline's)."""
+    helped = _run(["keys", "create", "--help"], env, cwd)
     if helped.returncode != 0:
         return None
     text = helped.stdout
@@ -45,7 +47,7 @@ def create_key(env: dict[str, str], project: str) -> str | None:
             args += ["--scope", scope]
     if "--name" in text:
         args += ["--name", "bench"]
-    created = _run(args, env)
+    created = _run(args, env, cwd)
     found = KEY_RE.search(created.stdout + created.stderr)
     if created.returncode != 0 or not found:
         raise KeyError_(f"`plugboard {' '.join(args)}` gave no key (status {created.returncode}): "

@@ -109,11 +109,12 @@ class Fleet:
 
     servers: list[Server] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path) -> Server:
+    def start(self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path,
+              cwd: Path = ROOT) -> Server:
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"{name}-{port}.log"
         log = open(log_path, "wb")
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
         log.close()
         server = Server(name, port, process, log_path)

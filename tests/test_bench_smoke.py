@@ -42,3 +42,42 @@ def test_bench_tiny_run_writes_well_formed_lines(tmp_path):
     report = subprocess.run([sys.executable, "-m", "bench.report", str(output)], cwd=ROOT,
                             capture_output=True, text=True, timeout=30)
     assert report.returncode == 0 and "| get_connector_by_id | sqlite | 4 |" in report.stdout
+
+
+def test_bench_compare_runs_a_baseline_and_this_checkout_alternately(tmp_path):
+    """``python -m bench compare --smoke``: both sides seeded, served and measured, each from its own code
+    (the baseline from an export of its revision, checked by where its packages were imported from and by
+    the schema its migrations made). No timing is asserted."""
+    baseline = "9c290f3"  # the commit before change history: its databases have no change table
+    known = subprocess.run(["git", "cat-file", "-e", f"{baseline}^{{commit}}"], cwd=ROOT).returncode == 0
+    output = tmp_path / "compare.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "compare", "--baseline", baseline if known else "HEAD", "--smoke",
+         "--db", "sqlite", "--scenarios", "update_connector_staged,create_instance", "--log-level", "WARNING",
+         "--output", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(text) for text in output.read_text().splitlines()]
+    sides = {line["side"]: line for line in lines if line["name"] == "compare_side"}
+    assert sides["after"]["root"] == str(ROOT)
+    assert sides["before"]["root"] != str(ROOT)
+    for side in sides.values():
+        assert all(path.startswith(side["root"]) for name, path in side["code"].items() if " " not in name)
+    assert sides["after"]["change_tables"] == {"catalog": ["catalog_change"], "instance": ["instance_change"]}
+    if known:
+        assert sides["before"]["change_tables"] == {"catalog": [], "instance": []}
+    ends = {line["side"]: line for line in lines if line["name"] == "compare_side_end"}
+    assert ends["after"]["change_rows"]["catalog"]["catalog_change"] > 0
+
+    measured = [line for line in lines if line["name"] == "compare_measurement"]
+    assert {(m["scenario"], m["side"]) for m in measured} == {
+        (s, side) for s in ("update_connector_staged", "create_instance") for side in ("before", "after")}
+    for line in measured:
+        assert line["qps"] > 0 and line["echo_qps"] > 0 and not line["errors"], line
+    summaries = [line for line in lines if line["name"] == "compare"]
+    assert len(summaries) == 4  # 2 scenarios x concurrency 1 and 2
+    for summary in summaries:
+        assert summary["ratio_before"] > 0 and summary["ratio_after"] > 0 and summary["quotient"] > 0
+        assert summary["quotient_min"] <= summary["quotient"] <= summary["quotient_max"]
+    assert "| update_connector_staged | sqlite | 1 |" in done.stderr
