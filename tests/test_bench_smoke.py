@@ -81,3 +81,15 @@ def test_bench_compare_runs_a_baseline_and_this_checkout_alternately(tmp_path):
         assert summary["ratio_before"] > 0 and summary["ratio_after"] > 0 and summary["quotient"] > 0
         assert summary["quotient_min"] <= summary["quotient"] <= summary["quotient_max"]
     assert "| update_connector_staged | sqlite | 1 |" in done.stderr
+
+
+def test_record_cost_measures_both_sides_of_each_write():
+    """``python -m bench.record_cost``: each write scenario measured with records written and without, its
+    quotient reported. No timing is asserted."""
+    done = subprocess.run([sys.executable, "-m", "bench.record_cost", "--rounds", "2", "--calls", "5"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(text) for text in done.stdout.splitlines()]
+    assert {line["scenario"] for line in lines} == {"create_instance", "update_connector_staged"}
+    for line in lines:
+        assert line["us_per_call_records"] > 0 and line["us_per_call_none"] > 0 and line["quotient"] > 0, line
