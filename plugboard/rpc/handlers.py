@@ -60,7 +60,7 @@ class _Call:
     """Per-call bookkeeping: start time, final code, metrics, span, the access log line."""
 
     __slots__ = ("method", "context", "started", "code", "reason", "peer", "deadline", "metrics", "span",
-                 "trace_id")
+                 "trace_id", "finished")
 
     def __init__(self, method: str, context: Any, metrics: Any = None) -> None:
         self.method = method
@@ -68,6 +68,7 @@ class _Call:
         self.started = time.perf_counter()
         self.code: grpc.StatusCode | None = None
         self.reason = ""
+        self.finished = False
         self.metrics = metrics
         if metrics is not None:
             metrics.started.inc()
@@ -102,7 +103,18 @@ class _Call:
         expired = self.deadline is not None and time.perf_counter() >= self.deadline
         self.code = grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
 
+    def refuse(self, exc: Exception) -> grpc.Status:
+        """The status for ``exc``, the call counted and logged first: once the status is sent the caller
+        may look at the metrics, which must hold the call by then."""
+        status = self.status_for(exc)
+        self.finish()
+        return status
+
     def finish(self) -> None:
+        """Count, trace and log the call (once)."""
+        if self.finished:
+            return
+        self.finished = True
         code = self.code
         if code is None:
             getter = getattr(self.context, "code", None)
@@ -219,7 +231,7 @@ def _wrap_coroutine(inner: Callable[..., Awaitable[Any]], method: str, metrics: 
             call.cancelled()
             raise
         except Exception as exc:
-            await context.abort_with_status(call.status_for(exc))
+            await context.abort_with_status(call.refuse(exc))
         finally:
             actor.unbind(author)
             call.finish()
@@ -246,7 +258,7 @@ def _wrap_async_gen(
             call.cancelled()
             raise
         except Exception as exc:
-            await context.abort_with_status(call.status_for(exc))
+            await context.abort_with_status(call.refuse(exc))
         finally:
             await responses.aclose()
             actor.unbind(author)

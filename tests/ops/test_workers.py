@@ -62,8 +62,15 @@ def test_workers_share_one_port_and_stop_together(tmp_path):
                 with pytest.raises(grpc.RpcError) as missing:
                     cgrpc.CatalogServiceStub(ch).GetConnector(cpb.GetConnectorRequest(id="none"), timeout=5)
                 assert missing.value.code() == grpc.StatusCode.NOT_FOUND
-        counts = [value(_scrape(metrics + i), "grpc_server_handled_total", grpc_method="GetConnector")
-                  for i in range(2)]
+        # A worker counts a call once its status is sent: the client can see the answer a moment before
+        # the count moves, so read the counters until they hold every call (or the deadline passes).
+        deadline = time.monotonic() + 10
+        while True:
+            counts = [value(_scrape(metrics + i), "grpc_server_handled_total", grpc_method="GetConnector")
+                      for i in range(2)]
+            if sum(counts) >= calls or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert sum(counts) == calls and all(count > 0 for count in counts), counts
     finally:
         parent.send_signal(signal.SIGTERM)
