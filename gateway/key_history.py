@@ -29,6 +29,7 @@ from plugboard.gateway.v1 import key_change_history_service_pb2 as pb
 from plugboard.gateway.v1 import key_change_history_service_pb2_grpc as pb_grpc
 from plugboard.history.service import ChangeHistory
 from plugboard.history.servicer import servicer_class
+from plugboard.rpc.handlers import refuse_nul
 
 SERVICE = "KeyChangeHistoryService"
 KEY_HISTORY_SERVICE = pb.DESCRIPTOR.services_by_name[SERVICE]
@@ -51,6 +52,7 @@ class KeyHistory:
             behaviour = getattr(self.servicer, method.name)
 
             async def call(request: Message, behaviour: Any = behaviour) -> Message:
+                refuse_nul(request)  # as every backend's edge refuses it, on every storage
                 return await behaviour(request, None)  # type: ignore[no-any-return]
 
             found[method_path(method)] = call

@@ -36,12 +36,12 @@ from catalog_service.domain.model import (
     SupportContact,
 )
 from catalog_service.lru import Lru
-from plugboard.errors import InvalidArgument
 from plugboard.catalog.v1 import catalog_service_pb2 as catpb
 from plugboard.catalog.v1 import connector_pb2 as cpb
 from plugboard.catalog.v1 import connector_staged_pb2 as spb
 from plugboard.catalog.v1 import specification_pb2 as specpb
 from plugboard.catalog.v1 import update_actions_pb2 as apb
+from plugboard.rpc.timestamps import datetime_of
 
 STATUS = {
     Status.DRAFT: spb.CONNECTOR_STATUS_DRAFT,
@@ -87,10 +87,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def meeting_time(value: Timestamp) -> datetime:
     """A request's timestamp as a datetime; INVALID_ARGUMENT on ``meeting_time`` when it names no moment a
     datetime holds (seconds outside years 1-9999, nanos outside 0-999 999 999)."""
-    try:
-        return value.ToDatetime(tzinfo=timezone.utc)
-    except (ValueError, OverflowError):
-        raise InvalidArgument.single("meeting_time", "must be a timestamp between the years 1 and 9999") from None
+    return datetime_of(value, "meeting_time")
 
 
 def timestamp(value: datetime) -> Timestamp:

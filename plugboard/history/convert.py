@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from plugboard.history.v1 import history_pb2 as pb
+from plugboard.rpc.timestamps import datetime_of
 
 from .model import Author, AuthorKind, Query, Record, RecordPage, RecordType
 
@@ -63,8 +64,8 @@ def query_from_proto(request: pb.ListChangesRequest, **fixed: Any) -> Query:
     fields = dict(
         project=request.project, resource_type=request.resource_type, resource_id=request.resource_id,
         change=request.change, author=request.author, type=_TYPES_BACK.get(request.type),
-        from_time=request.from_time.ToDatetime(tzinfo=timezone.utc) if request.HasField("from_time") else None,
-        to_time=request.to_time.ToDatetime(tzinfo=timezone.utc) if request.HasField("to_time") else None,
+        from_time=datetime_of(request.from_time, "from_time") if request.HasField("from_time") else None,
+        to_time=datetime_of(request.to_time, "to_time") if request.HasField("to_time") else None,
         limit=request.limit, offset=request.offset, page_token=request.page_token,
     )
     fields.update(fixed)

@@ -180,6 +180,14 @@ def _nul_path(message: Any, prefix: str = "") -> str:
     return ""
 
 
+def refuse_nul(message: Any) -> None:
+    """InvalidArgument (``MALFORMED_REQUEST``) naming the first string field of ``message`` that holds a
+    NUL character: the edge's rule for a message parsed elsewhere (the gateway's own services)."""
+    path = _nul_path(message)
+    if path:
+        raise _Malformed(path, "must not contain NUL characters").error()
+
+
 def _checked_deserializer(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     """``deserialize`` that answers bad bytes with INVALID_ARGUMENT instead of grpc's UNKNOWN.
 

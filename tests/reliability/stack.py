@@ -98,7 +98,7 @@ class Stack:
     gateway_key: str = ""  # an API key of ``project`` with every scope; gateway.channel sends it
 
     def channel_for(self, service_full_name: str, through_gateway: bool = False) -> grpc.Channel:
-        if through_gateway:
+        if through_gateway or service_full_name.startswith("plugboard.gateway."):
             return self.gateway.channel
         if service_full_name.startswith("plugboard.instance."):
             return self.instance.channel

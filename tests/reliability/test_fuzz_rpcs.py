@@ -22,6 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plugboard.catalog.v1 import catalog_service_pb2, certification_service_pb2
+from plugboard.catalog.v1 import change_history_service_pb2 as catalog_history_pb2
+from plugboard.gateway.v1 import key_change_history_service_pb2 as key_history_pb2
+from plugboard.instance.v1 import change_history_service_pb2 as instance_history_pb2
 from plugboard.instance.v1 import instance_service_pb2
 from tests.reliability import fuzz
 
@@ -29,6 +32,10 @@ SERVICES = (
     catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"],
     certification_service_pb2.DESCRIPTOR.services_by_name["CertificationService"],
     instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"],
+    catalog_history_pb2.DESCRIPTOR.services_by_name["CatalogChangeHistoryService"],
+    instance_history_pb2.DESCRIPTOR.services_by_name["InstanceChangeHistoryService"],
+    # Served by the gateway itself: "direct" is the gateway here too.
+    key_history_pb2.DESCRIPTOR.services_by_name["KeyChangeHistoryService"],
 )
 METHODS = [method for service in SERVICES for method in service.methods]
 CALL_TIMEOUT = 20.0
