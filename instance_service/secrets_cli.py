@@ -123,6 +123,18 @@ def _missing_sqlite(url: str) -> str:
     return path if path and path != ":memory:" and not Path(path).exists() else ""
 
 
+def _rotate_database(url: str, component: str, migrations, announce: str, rotate,  # type: ignore[no-untyped-def]
+                     batch_size: int) -> int:
+    """Open and migrate ``url``, print ``announce``, run ``rotate(db, ...)``; how many could not be decrypted."""
+    db = open_database(url)
+    try:
+        migrate(db, component, migrations)
+        print(announce, flush=True)
+        return int(rotate(db, batch_size=batch_size).failed)
+    finally:
+        db.close()
+
+
 def rotate_catalog(settings, keyring: Keyring, batch_size: int) -> int:  # type: ignore[no-untyped-def]
     """The catalog's repository credentials; how many could not be decrypted."""
     from catalog_service.secrets_rotate import rotate_repository_credentials
@@ -132,25 +144,18 @@ def rotate_catalog(settings, keyring: Keyring, batch_size: int) -> int:  # type:
     if missing:
         print(f"no catalog database at {missing}: no repository credentials to re-seal", flush=True)
         return 0
-    db = open_database(settings.catalog_database_url)
-    try:
-        migrate(db, CATALOG, CATALOG_MIGRATIONS)
-        print(f"re-sealing repository credentials under key {keyring.primary_key_id}", flush=True)
-        return rotate_repository_credentials(db, keyring, batch_size=batch_size).failed
-    finally:
-        db.close()
+    return _rotate_database(
+        settings.catalog_database_url, CATALOG, CATALOG_MIGRATIONS,
+        f"re-sealing repository credentials under key {keyring.primary_key_id}",
+        lambda db, batch_size: rotate_repository_credentials(db, keyring, batch_size=batch_size), batch_size)
 
 
 def rotate_instances(settings, keyring: Keyring, batch_size: int) -> int:  # type: ignore[no-untyped-def]
     """The instance service's secret variables; how many could not be decrypted."""
-    db = open_database(settings.instance_database_url)
-    try:
-        migrate(db, COMPONENT, MIGRATIONS)
-        print(f"re-encrypting secrets under key {keyring.primary_key_id} (configured: "
-              f"{', '.join(keyring.key_ids)})", flush=True)
-        return rotate_secrets(db, keyring, batch_size=batch_size).failed
-    finally:
-        db.close()
+    return _rotate_database(
+        settings.instance_database_url, COMPONENT, MIGRATIONS,
+        f"re-encrypting secrets under key {keyring.primary_key_id} (configured: {', '.join(keyring.key_ids)})",
+        lambda db, batch_size: rotate_secrets(db, keyring, batch_size=batch_size), batch_size)
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:

@@ -50,7 +50,6 @@ _ENCRYPTION_INFO = b"plugboard/instance/secret-encryption/v1"
 _FINGERPRINT_INFO = b"plugboard/instance/secret-fingerprint/v1"
 
 
-
 @dataclass
 class RotationReport:
     """What a ``plugboard secrets rotate`` run did in one service: secrets read, re-encrypted, already
@@ -61,6 +60,7 @@ class RotationReport:
     current: int = 0
     changed_meanwhile: int = 0
     failed: int = 0
+
 
 class SecretKeyError(ValueError):
     """The configured keys (setting or key file) cannot be used; the process must not start."""

@@ -21,15 +21,16 @@ from .service import DEFAULT_LIMIT, ChangeHistory
 def servicer_class(module: Any, service: str, resource_methods: tuple[str, ...], *, offload: bool = False) -> type:
     base = getattr(module, f"{service}Servicer")
 
+    async def read(call: Any, *args: Any) -> Any:
+        return await asyncio.to_thread(call, *args) if offload else call(*args)
+
     async def ListChanges(self, request, context):
         query = convert.query_from_proto(request)
-        page = await asyncio.to_thread(self.history.list, query) if offload else self.history.list(query)
+        page = await read(self.history.list, query)
         return convert.page_to_proto(page, query.limit or DEFAULT_LIMIT)
 
     async def GetChange(self, request, context):
-        if offload:
-            return convert.record_to_proto(await asyncio.to_thread(self.history.get, request.id, request.project))
-        return convert.record_to_proto(self.history.get(request.id, request.project))
+        return convert.record_to_proto(await read(self.history.get, request.id, request.project))
 
     def __init__(self, history: ChangeHistory) -> None:
         self.history = history
